@@ -1,0 +1,124 @@
+"""``costcalc compare``: one convolution layer against the papers' factorizations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from costcalc.compare import CompareRow, LayerQuery, compare_layer
+from costcalc.options import PAIR, format_option, parse_pair, unit_option
+from costcalc.render import Column, View, emit, exact, fewer_text, in_unit, number, ratio_text, UNIT_LABELS
+
+LAYER_KEYS = ("name", "description", "in", "out", "kernel", "size", "stride", "padding", "groups")
+OPTION_TO_KEY = {"in_channels": "in", "out_channels": "out", "kernel": "kernel", "size": "size",
+                 "stride": "stride", "padding": "padding", "groups": "groups"}
+
+
+def load_layer_file(path: str) -> dict[str, Any]:
+    """Read a layer spec (``configs/layers/*.yaml``) into compare's option names."""
+    from costcalc.configs import ConfigFile
+
+    config = ConfigFile(path)
+    data = config.mapping((), config.data, LAYER_KEYS, "a layer spec")
+    values: dict[str, Any] = {"name": data.get("name", config.path.stem)}
+    for option, key in OPTION_TO_KEY.items():
+        if key not in data:
+            continue
+        value = data[key]
+        try:
+            if key in ("kernel", "size", "stride", "padding"):
+                value = parse_pair(value, key)
+            elif isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{key} must be a positive integer, got {value!r}")
+        except ValueError as error:
+            raise config.error((key,), str(error)) from None
+        values[option] = value
+    return values
+
+
+def row_payload(row: CompareRow) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "description": row.definition.description,
+        "macs": row.macs,
+        "flops": in_unit(row.macs, "flops"),
+        "params": row.params,
+        "output": None if row.report is None else list(row.report.output),
+        "reference": row.definition.reference,
+        "ratio": number(row.ratio),
+        "formula": row.definition.formula.text,
+        "formula_source": row.definition.formula.source,
+        "formula_macs": number(row.formula_macs),
+        "formula_ratio": number(row.formula_ratio),
+        "formula_ratio_text": row.definition.ratio.text if row.definition.ratio else "1",
+        "other_ops": None if row.report is None else row.report.other_ops,
+        "note": row.note or None,
+    }
+
+
+def build_view(query: LayerQuery, rows: list[CompareRow], unit: str, title: str) -> View:
+    label = UNIT_LABELS[unit]
+    view = View(title, [Column("row"), Column("output", "right"), Column(label, "right"), Column("params", "right"),
+                        Column("ratio", "right", "bold"), Column("vs"), Column("reduction", "right", "green"),
+                        Column("formula"), Column(f"formula {label}", "right"), Column("formula ratio", "right")])
+    for index, row in enumerate(rows):
+        marker = f" [{index + 1}]" if row.note else ""
+        if row.macs is None:
+            view.add(row.name + marker, "—", "n/a", "—", "—", row.definition.reference, "—",
+                     row.definition.formula.text, "—", "—", style="dim")
+        else:
+            formula_value = number(row.formula_macs)
+            formula_value = in_unit(formula_value, unit) if isinstance(formula_value, int) else (
+                formula_value * (2 if unit == "flops" else 1))
+            view.add(row.name + marker, "×".join(map(str, row.report.output)), exact(in_unit(row.macs, unit)),
+                     exact(row.params), ratio_text(row.ratio), row.definition.reference, fewer_text(row.ratio),
+                     row.definition.formula.text,
+                     exact(formula_value) if isinstance(formula_value, int) else f"{formula_value:,.1f}",
+                     f"{row.definition.ratio.text if row.definition.ratio else '1'} = {ratio_text(row.formula_ratio)}")
+        if row.note:
+            view.notes.append(f"[{index + 1}] {row.name}: {row.note}")
+    view.notes.append(f"Counts: {label} of convolutions only (bias, batch norm and activations excluded); "
+                      f"params = weights (+ bias). Df = {query.size[0]}×{query.size[1]} input, "
+                      f"Dk = {query.kernel_size[0]}×{query.kernel_size[1]}, M = {query.in_channels}, "
+                      f"N = {query.out_channels}, g = {query.groups}.")
+    return view
+
+
+@click.command("compare")
+@click.option("--in", "in_channels", type=int, help="Input channels M.")
+@click.option("--out", "out_channels", type=int, help="Output channels N.")
+@click.option("--kernel", type=PAIR, help="Kernel Dk: 3 or 1x3.")
+@click.option("--size", type=PAIR, help="Input feature map Df: 14 or 112x112.")
+@click.option("--stride", type=PAIR, help="Stride (default 1).")
+@click.option("--padding", type=PAIR, help="Padding per side (default kernel // 2).")
+@click.option("--groups", type=int, help="Groups g for the grouped rows (default 8).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="A YAML layer spec (configs/layers/*.yaml); options given on the command line override it.")
+@unit_option
+@format_option
+def command(config_path: str | None, unit: str, fmt: str, **options: Any) -> None:
+    """Compare a convolution layer with its factorized alternatives.
+
+    Rows: standard, depthwise, pointwise, depthwise_separable, grouped, grouped_pointwise,
+    depthwise_grouped_pointwise, spatial_separable, effnet_depthwise and, for a residual layer
+    (3×3, stride 1, M = N), the ResNet / ResNeXt bottleneck and the ShuffleNet unit. Each row shows
+    the exact count, its ratio to its reference row and the paper's closed form beside it.
+
+    Example: costcalc compare --in 512 --out 512 --kernel 3 --size 14
+    """
+    values = load_layer_file(config_path) if config_path else {"name": "layer"}
+    values.update({key: value for key, value in options.items() if value is not None})
+    missing = [f"--{OPTION_TO_KEY[key]}" for key in ("in_channels", "out_channels", "kernel", "size")
+               if key not in values]
+    if missing:
+        raise click.UsageError(f"missing {', '.join(missing)} (give them as options or in --config FILE)")
+    name = values.pop("name")
+    query = LayerQuery(values.pop("in_channels"), values.pop("out_channels"), values.pop("kernel"),
+                       values.pop("size"), **values)
+    rows = compare_layer(query)
+    payload = {"layer": {"name": name, **query.as_dict()}, "unit": "macs", "rows": [row_payload(row) for row in rows]}
+    title = (f"{name}: {query.in_channels}→{query.out_channels}, {query.kernel_size[0]}×{query.kernel_size[1]} "
+             f"kernel, stride {query.stride[0]}, on {query.in_channels}×{query.size[0]}×{query.size[1]}")
+    emit(fmt, payload, [build_view(query, rows, unit, title)])
+

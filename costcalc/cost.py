@@ -1,0 +1,230 @@
+"""Exact analytic cost of a spec: output shapes, MACs, parameters and the "other ops".
+
+Pure Python and exact integers; never imports torch. Each leaf kind has one cost rule (a small
+function registered for its spec class, in the manner of fvcore's ``jit_handles``); composite
+specs are walked: :class:`~costcalc.specs.Sequential` folds its children,
+:class:`~costcalc.specs.Branches` feeds every path the same input and adds a merge row, and the
+paper blocks are costed through their :meth:`expand`.
+
+Counting conventions (the papers'):
+
+* ``macs`` — multiply-accumulates of convolutions and fully-connected layers only, bias excluded:
+  a convolution costs ``H_out·W_out · C_out · (C_in / groups) · Kh·Kw`` (MobileNet eq. 2 with
+  groups; fvcore's and ``FlopCounterMode``'s rule too, the latter counting 2 per MAC).
+* ``params`` — what ``sum(p.numel())`` gives in PyTorch: weights, biases, batch-norm γ and β.
+* ``other_ops`` — element operations reported apart from ``macs``: ``batchnorm`` (one
+  scale-and-shift per element), ``activation`` (one per element), ``pool`` (one per window
+  element read), ``add`` (one per output element and extra path), ``bias`` (one per output
+  element), and the pure data movements ``shuffle`` and ``concat`` (elements moved, no
+  arithmetic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from costcalc.specs import (
+    BLOCKS, Activation, BatchNorm2d, Branches, ChannelShuffle, Conv2d, Flatten, GlobalAvgPool, Linear,
+    Pool2d, Sequential, Shape, SpecError,
+)
+
+CONV_KINDS = ("conv", "depthwise", "pointwise", "grouped_pointwise", "grouped")
+MAC_KINDS = CONV_KINDS + ("linear",)
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    """The exact cost of one leaf layer at one input shape."""
+
+    name: str
+    kind: str
+    input: Shape
+    output: Shape
+    macs: int = 0
+    weights: int = 0
+    biases: int = 0
+    norm_params: int = 0
+    other_ops: dict[str, int] = field(default_factory=dict)
+    spec: Any = None
+
+    @property
+    def params(self) -> int:
+        """Trainable parameters: weights + biases + batch-norm γ and β."""
+        return self.weights + self.biases + self.norm_params
+
+
+@dataclass(frozen=True)
+class CostReport:
+    """The leaf layers of a spec, in execution order, with totals."""
+
+    layers: tuple[LayerCost, ...]
+    input: Shape
+    output: Shape
+
+    @property
+    def macs(self) -> int:
+        """Convolution + fully-connected MACs (the papers' "Mult-Adds")."""
+        return sum(layer.macs for layer in self.layers)
+
+    @property
+    def params(self) -> int:
+        return sum(layer.params for layer in self.layers)
+
+    @property
+    def flops(self) -> int:
+        """FLOPs = 2 × MACs."""
+        return 2 * self.macs
+
+    @property
+    def other_ops(self) -> dict[str, int]:
+        """The other ops summed over layers, by category."""
+        totals: dict[str, int] = {}
+        for layer in self.layers:
+            for category, count in layer.other_ops.items():
+                totals[category] = totals.get(category, 0) + count
+        return totals
+
+    def by_kind(self) -> dict[str, dict[str, int]]:
+        """MACs, params and layer count per kind, in first-seen order."""
+        table: dict[str, dict[str, int]] = {}
+        for layer in self.layers:
+            entry = table.setdefault(layer.kind, {"layers": 0, "macs": 0, "params": 0})
+            entry["layers"] += 1
+            entry["macs"] += layer.macs
+            entry["params"] += layer.params
+        return table
+
+
+CostRule = Callable[[Any, Shape, Shape], dict[str, Any]]
+COST_RULES: dict[type, CostRule] = {}
+
+
+def cost_rule(spec_type: type) -> Callable[[CostRule], CostRule]:
+    """Register the cost rule of one leaf spec type."""
+
+    def register(rule: CostRule) -> CostRule:
+        COST_RULES[spec_type] = rule
+        return rule
+
+    return register
+
+
+def conv_macs(spec: Conv2d, output: Shape) -> int:
+    """``H_out·W_out · C_out · (C_in/g) · Kh·Kw`` — MobileNet eq. 2 generalised to groups."""
+    kernel_h, kernel_w = spec.kernel_size
+    return output.height * output.width * spec.out_channels * (spec.in_channels // spec.groups) * kernel_h * kernel_w
+
+
+@cost_rule(Conv2d)
+def _conv(spec: Conv2d, shape: Shape, output: Shape) -> dict[str, Any]:
+    kernel_h, kernel_w = spec.kernel_size
+    weights = spec.out_channels * (spec.in_channels // spec.groups) * kernel_h * kernel_w
+    biases = spec.out_channels if spec.bias else 0
+    other = {"bias": output.numel} if spec.bias else {}
+    return {"macs": conv_macs(spec, output), "weights": weights, "biases": biases, "other_ops": other}
+
+
+@cost_rule(Linear)
+def _linear(spec: Linear, shape: Shape, output: Shape) -> dict[str, Any]:
+    biases = spec.out_features if spec.bias else 0
+    return {"macs": spec.in_features * spec.out_features, "weights": spec.in_features * spec.out_features,
+            "biases": biases, "other_ops": {"bias": biases} if biases else {}}
+
+
+@cost_rule(BatchNorm2d)
+def _batchnorm(spec: BatchNorm2d, shape: Shape, output: Shape) -> dict[str, Any]:
+    return {"norm_params": 2 * spec.num_features, "other_ops": {"batchnorm": shape.numel}}
+
+
+@cost_rule(Activation)
+def _activation(spec: Activation, shape: Shape, output: Shape) -> dict[str, Any]:
+    return {"other_ops": {"activation": shape.numel}}
+
+
+@cost_rule(Pool2d)
+def _pool(spec: Pool2d, shape: Shape, output: Shape) -> dict[str, Any]:
+    window = spec.kernel_size[0] * spec.kernel_size[1]
+    return {"other_ops": {"pool": output.numel * window}}
+
+
+@cost_rule(GlobalAvgPool)
+def _global_pool(spec: GlobalAvgPool, shape: Shape, output: Shape) -> dict[str, Any]:
+    return {"other_ops": {"pool": shape.numel}}
+
+
+@cost_rule(ChannelShuffle)
+def _shuffle(spec: ChannelShuffle, shape: Shape, output: Shape) -> dict[str, Any]:
+    return {"other_ops": {"shuffle": shape.numel}}
+
+
+@cost_rule(Flatten)
+def _flatten(spec: Flatten, shape: Shape, output: Shape) -> dict[str, Any]:
+    return {}
+
+
+def output_shape(spec: Any, shape: Shape) -> Shape:
+    """The output shape of any spec, leaf or composite."""
+    return cost(spec, shape).output
+
+
+def cost(spec: Any, shape: Shape, name: str = "") -> CostReport:
+    """Cost ``spec`` on an input of ``shape``; leaf layer names are dotted paths below ``name``."""
+    if isinstance(spec, BLOCKS):
+        return cost(spec.expand(), shape, name)
+    if isinstance(spec, Sequential):
+        return _cost_sequential(spec, shape, name)
+    if isinstance(spec, Branches):
+        return _cost_branches(spec, shape, name)
+    rule = COST_RULES.get(type(spec))
+    if rule is None:
+        raise SpecError(f"no cost rule for {type(spec).__name__}")
+    output = spec.output_shape(shape)
+    layer = LayerCost(name=name or spec.kind, kind=spec.kind, input=shape, output=output, spec=spec,
+                      **rule(spec, shape, output))
+    return CostReport((layer,), shape, output)
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _cost_sequential(spec: Sequential, shape: Shape, name: str) -> CostReport:
+    layers: list[LayerCost] = []
+    current = shape
+    for child_name, child in spec.children:
+        report = cost(child, current, _join(name, child_name))
+        layers.extend(report.layers)
+        current = report.output
+    return CostReport(tuple(layers), shape, current)
+
+
+def _cost_branches(spec: Branches, shape: Shape, name: str) -> CostReport:
+    layers: list[LayerCost] = []
+    outputs: list[Shape] = []
+    for path_name, path in spec.paths:
+        if path is None:
+            outputs.append(shape)
+            continue
+        report = cost(path, shape, _join(name, path_name))
+        layers.extend(report.layers)
+        outputs.append(report.output)
+    merged = merge_shape(spec.merge, outputs, name)
+    extra_paths = len(outputs) - 1
+    ops = {"add": merged.numel * extra_paths} if spec.merge == "add" else {"concat": merged.numel}
+    layers.append(LayerCost(name=_join(name, spec.merge), kind=spec.merge, input=shape, output=merged,
+                            other_ops=ops, spec=spec))
+    return CostReport(tuple(layers), shape, merged)
+
+
+def merge_shape(merge: str, outputs: list[Shape], name: str) -> Shape:
+    """Shape after an element-wise add (all equal) or a channel concatenation (equal H×W)."""
+    first = outputs[0]
+    if merge == "add":
+        if any(output != first for output in outputs):
+            raise SpecError(f"{name or 'branches'}: cannot add paths of shapes {', '.join(map(str, outputs))}")
+        return first
+    if any(output[1:] != first[1:] for output in outputs):
+        raise SpecError(f"{name or 'branches'}: cannot concatenate paths of shapes {', '.join(map(str, outputs))}")
+    return Shape(sum(output.channels for output in outputs), first.height, first.width)

@@ -1,0 +1,142 @@
+"""PyTorch modules built from specs: the same definition the analytic engine costs.
+
+:func:`build_module` turns any spec into an ordinary, trainable ``nn.Module`` whose submodule
+names are the analytic engine's layer names (``features.3.dw``), so a counter's per-module
+numbers line up with :func:`costcalc.cost.cost`'s per-layer rows one to one.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.nn.functional as functional
+from torch import nn
+
+from costcalc import specs as S
+
+
+def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
+    """ShuffleNet's channel shuffle: ``(N, g·n, H, W) → view (N, g, n, H, W) → transpose → flatten``."""
+    batch, channels, height, width = x.shape
+    return x.view(batch, groups, channels // groups, height, width).transpose(1, 2).reshape(
+        batch, channels, height, width)
+
+
+class ChannelShuffle(nn.Module):
+    """Module wrapper of :func:`channel_shuffle`."""
+
+    def __init__(self, groups: int):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return channel_shuffle(x, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"
+
+
+class PaddedConv2d(nn.Conv2d):
+    """A convolution with asymmetric zero padding ``(top, bottom, left, right)`` (Keras 'same' for even kernels)."""
+
+    def __init__(self, *args: Any, sides: tuple[int, int, int, int], **kwargs: Any):
+        super().__init__(*args, padding=0, **kwargs)
+        self.sides = sides
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        top, bottom, left, right = self.sides
+        return super().forward(functional.pad(x, (left, right, top, bottom)))
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + f", sides={self.sides}"
+
+
+class Branches(nn.Module):
+    """Parallel named paths on the same input, merged by ``add`` or channel ``concat``."""
+
+    def __init__(self, paths: dict[str, nn.Module], merge: str):
+        super().__init__()
+        self.paths = nn.ModuleDict(paths)
+        self.merge = merge
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        outputs = [path(x) for path in self.paths.values()]
+        if self.merge == "add":
+            result = outputs[0]
+            for output in outputs[1:]:
+                result = result + output
+            return result
+        return torch.cat(outputs, dim=1)
+
+    def extra_repr(self) -> str:
+        return f"merge={self.merge}"
+
+
+class Block(nn.Sequential):
+    """A paper block (separable, ShuffleNet unit, EffNet block, bottleneck) built from its spec."""
+
+    def __init__(self, spec: Any):
+        super().__init__(_sequential_children(spec.expand()))
+        self.spec = spec
+
+
+class Network(nn.Sequential):
+    """A whole network built from a :class:`costcalc.specs.Network`; ``forward`` takes ``(N, C, H, W)``."""
+
+    def __init__(self, network: S.Network):
+        super().__init__(_sequential_children(network.body))
+        self.network = network
+
+
+def _activation(spec: S.Activation) -> nn.Module:
+    return {"relu": nn.ReLU, "relu6": nn.ReLU6, "leaky_relu": nn.LeakyReLU}[spec.function]()
+
+
+def _conv(spec: S.Conv2d) -> nn.Module:
+    arguments = dict(in_channels=spec.in_channels, out_channels=spec.out_channels, kernel_size=spec.kernel_size,
+                     stride=spec.stride, dilation=spec.dilation, groups=spec.groups, bias=spec.bias)
+    if spec.symmetric_padding is not None:
+        return nn.Conv2d(padding=spec.symmetric_padding, **arguments)
+    return PaddedConv2d(sides=spec.padding, **arguments)
+
+
+def _pool(spec: S.Pool2d) -> nn.Module:
+    pool = nn.MaxPool2d if spec.mode == "max" else nn.AvgPool2d
+    return pool(spec.kernel_size, spec.stride, spec.padding)
+
+
+def _sequential_children(spec: S.Sequential) -> OrderedDict:
+    return OrderedDict((name, build_module(child)) for name, child in spec.children)
+
+
+def _branches(spec: S.Branches) -> nn.Module:
+    return Branches({name: nn.Identity() if path is None else build_module(path) for name, path in spec.paths},
+                    spec.merge)
+
+
+BUILDERS: dict[type, Callable[[Any], nn.Module]] = {
+    S.Conv2d: _conv,
+    S.BatchNorm2d: lambda spec: nn.BatchNorm2d(spec.num_features),
+    S.Activation: _activation,
+    S.Pool2d: _pool,
+    S.GlobalAvgPool: lambda spec: nn.AdaptiveAvgPool2d(1),
+    S.ChannelShuffle: lambda spec: ChannelShuffle(spec.groups),
+    S.Flatten: lambda spec: nn.Flatten(),
+    S.Linear: lambda spec: nn.Linear(spec.in_features, spec.out_features, bias=spec.bias),
+    S.Sequential: lambda spec: nn.Sequential(_sequential_children(spec)),
+    S.Branches: _branches,
+    S.Network: Network,
+    **{block: Block for block in S.BLOCKS},
+}
+
+
+def build_module(spec: Any) -> nn.Module:
+    """The ``nn.Module`` for any spec, leaf, container, block or network."""
+    try:
+        builder = BUILDERS[type(spec)]
+    except KeyError:
+        raise TypeError(f"no torch module for {type(spec).__name__}") from None
+    return builder(spec)

@@ -1,0 +1,157 @@
+"""Rendering: the only place that knows units, K/M/G scaling, number layout and colours.
+
+Commands build a JSON-ready payload (exact integers, for machines) and one or more :class:`View`
+objects (rows of already-chosen values, for people); :func:`emit` writes either the payload as
+JSON or the views as a rich table, CSV or Markdown. Rich prints plain text when stdout is not a
+terminal or ``NO_COLOR`` is set.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+FORMATS = ("table", "json", "csv", "markdown")
+UNITS = ("macs", "flops")
+UNIT_LABELS = {"macs": "MACs", "flops": "FLOPs (2×MACs)"}
+PLAIN_WIDTH = 160
+
+
+def in_unit(macs: int | None, unit: str) -> int | None:
+    """Express a MAC count in ``unit``: MACs as they are, FLOPs = 2 × MACs."""
+    if macs is None:
+        return None
+    return macs * 2 if unit == "flops" else macs
+
+
+def exact(count: int | None) -> str:
+    """An exact count with thousands separators (``568,740,352``); ``—`` for none."""
+    return "—" if count is None else f"{count:,}"
+
+
+def human(count: int | float | None) -> str:
+    """A count scaled to K/M/G with three significant decimals (``568.740 M``)."""
+    if count is None:
+        return "—"
+    for factor, suffix in ((10**9, "G"), (10**6, "M"), (10**3, "K")):
+        if abs(count) >= factor:
+            return f"{count / factor:.3f} {suffix}"
+    return f"{count:g}"
+
+
+def ratio_text(ratio: Fraction | float | None) -> str:
+    """A ratio to four significant digits (``0.1131``)."""
+    return "—" if ratio is None else f"{float(ratio):.4g}"
+
+
+def fewer_text(ratio: Fraction | float | None) -> str:
+    """How many times fewer: ``×8.84 fewer`` for a ratio of 0.1131, ``×1.33 more`` above 1."""
+    if ratio is None or ratio == 0:
+        return "—"
+    if ratio == 1:
+        return "="
+    if ratio < 1:
+        return f"×{1 / float(ratio):.2f} fewer"
+    return f"×{float(ratio):.2f} more"
+
+
+def number(value: int | Fraction | float | None) -> int | float | None:
+    """A JSON number: ints stay exact, fractions become ints when whole, floats otherwise."""
+    if value is None or isinstance(value, int):
+        return value
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return value.numerator
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a view: its header, alignment and rich style."""
+
+    header: str
+    justify: str = "left"
+    style: str = ""
+
+
+@dataclass
+class View:
+    """A titled table of display strings with optional notes printed beneath it."""
+
+    title: str
+    columns: list[Column]
+    rows: list[list[str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    row_styles: list[str] = field(default_factory=list)
+
+    def add(self, *cells: str, style: str = "") -> None:
+        self.rows.append([str(cell) for cell in cells])
+        self.row_styles.append(style)
+
+
+def make_console(stderr: bool = False):
+    """A rich console: colour on a terminal, plain text (and a wide fixed width) when piped."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    width = None
+    if not stream.isatty() and not os.environ.get("COLUMNS"):
+        width = PLAIN_WIDTH
+    return Console(file=stream, width=width, highlight=False, soft_wrap=False, markup=False)
+
+
+def to_rich(view: View):
+    """A ``rich.table.Table`` for ``view``."""
+    from rich.table import Table
+
+    table = Table(title=view.title, title_justify="left", header_style="bold")
+    for column in view.columns:
+        table.add_column(column.header, justify=column.justify, style=column.style or None)
+    for cells, style in zip(view.rows, view.row_styles):
+        table.add_row(*cells, style=style or None)
+    return table
+
+
+def to_csv(view: View) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([column.header for column in view.columns])
+    writer.writerows(view.rows)
+    return buffer.getvalue()
+
+
+def to_markdown(view: View) -> str:
+    align = {"left": ":---", "right": "---:", "center": ":---:"}
+    lines = [f"### {view.title}", "",
+             "| " + " | ".join(column.header for column in view.columns) + " |",
+             "|" + "|".join(align[column.justify] for column in view.columns) + "|"]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |" for cells in view.rows]
+    if view.notes:
+        lines += [""] + [f"- {note}" for note in view.notes]
+    return "\n".join(lines) + "\n"
+
+
+def emit(fmt: str, payload: dict[str, Any], views: list[View], csv_view: View | None = None) -> None:
+    """Write ``payload`` as JSON, or ``views`` as a table, CSV or Markdown, to stdout.
+
+    CSV carries one table (``csv_view``, default the first view) so it stays machine-readable.
+    """
+    if fmt == "json":
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        sys.stdout.write(to_csv(csv_view or views[0]))
+    elif fmt == "markdown":
+        sys.stdout.write("\n".join(to_markdown(view) for view in views))
+    else:
+        console = make_console()
+        for index, view in enumerate(views):
+            if index:
+                console.print()
+            console.print(to_rich(view))
+            for note in view.notes:
+                console.print(note, style="dim")

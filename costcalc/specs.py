@@ -1,0 +1,582 @@
+"""Frozen, validated specifications of layers, blocks and networks.
+
+Field names follow ``torch.nn`` (``in_channels``, ``out_channels``, ``kernel_size``, ``stride``,
+``padding``, ``dilation``, ``groups``, ``bias``) so a spec reads like the module it describes.
+Every spec validates itself on construction and raises :class:`SpecError` naming the bad value
+and what would be valid. Specs are pure data: costing lives in :mod:`costcalc.cost`, torch
+modules in :mod:`costcalc.measure.modules`, and both walk the same spec, so a layer or block is
+defined exactly once.
+
+Composite structure is expressed with two containers: :class:`Sequential` (named children run
+one after the other) and :class:`Branches` (named parallel paths merged by an element-wise add or
+a channel concatenation; an empty path is the identity shortcut). The paper blocks
+(:class:`DepthwiseSeparable`, :class:`ShuffleUnit`, :class:`EffNetBlock`, :class:`Bottleneck`)
+expand into those containers with :meth:`expand`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, NamedTuple, Union
+
+
+class SpecError(ValueError):
+    """A spec was given a value it cannot take; the message names the value and the valid range."""
+
+
+class Shape(NamedTuple):
+    """The shape of one feature map, batch excluded: channels × height × width."""
+
+    channels: int
+    height: int
+    width: int
+
+    @property
+    def numel(self) -> int:
+        """Number of elements, ``C·H·W``."""
+        return self.channels * self.height * self.width
+
+    def __str__(self) -> str:
+        return f"{self.channels}×{self.height}×{self.width}"
+
+
+Pair = tuple[int, int]
+
+
+def check_int(value: object, name: str, minimum: int = 1) -> int:
+    """Return ``value`` if it is an integer ≥ ``minimum``; raise :class:`SpecError` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
+    if value < minimum:
+        raise SpecError(f"{name} must be an integer ≥ {minimum}, got {value}")
+    return value
+
+
+def as_pair(value: object, name: str, minimum: int = 1) -> Pair:
+    """Normalise an int or a (height, width) pair to a validated pair of ints."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise SpecError(f"{name} must be an integer or a (height, width) pair, got {value!r}")
+        return (check_int(value[0], name, minimum), check_int(value[1], name, minimum))
+    number = check_int(value, name, minimum)
+    return (number, number)
+
+
+def as_padding(value: object, kernel_size: Pair, dilation: Pair) -> tuple[int, int, int, int]:
+    """Normalise padding to ``(top, bottom, left, right)``.
+
+    ``None`` means 'same'-style padding ``dilation·(k − 1) // 2`` on every side; an int or a
+    (height, width) pair pads both sides alike, as ``torch.nn.Conv2d`` does; four values give
+    asymmetric padding (Keras/TF 'same' for even kernels pads the extra row at the bottom).
+    """
+    if value is None:
+        vertical = dilation[0] * (kernel_size[0] - 1) // 2
+        horizontal = dilation[1] * (kernel_size[1] - 1) // 2
+        return (vertical, vertical, horizontal, horizontal)
+    if isinstance(value, (tuple, list)) and len(value) == 4:
+        top, bottom, left, right = (check_int(side, "padding", 0) for side in value)
+        return (top, bottom, left, right)
+    vertical, horizontal = as_pair(value, "padding", minimum=0)
+    return (vertical, vertical, horizontal, horizontal)
+
+
+def sliding_output(size: int, kernel: int, stride: int, before: int, after: int, dilation: int,
+                   axis: str) -> int:
+    """Output length of a sliding window: ``⌊(size + before + after − dilation·(kernel − 1) − 1) / stride⌋ + 1``.
+
+    The formula of ``torch.nn.Conv2d`` and ``torch.nn.MaxPool2d``; raises when the (dilated)
+    kernel is larger than the padded input.
+    """
+    span = dilation * (kernel - 1) + 1
+    padded = size + before + after
+    if span > padded:
+        raise SpecError(
+            f"kernel {kernel} (span {span}) is larger than the padded input {axis} {padded} "
+            f"({size} + padding {before + after}); use an input {axis} of at least {span - before - after}"
+        )
+    return (padded - span) // stride + 1
+
+
+@dataclass(frozen=True)
+class Conv2d:
+    """A 2-D convolution, as ``torch.nn.Conv2d``.
+
+    ``padding`` defaults to ``dilation·(k − 1) // 2`` ('same' for odd kernels at stride 1).
+    The kind is derived from the hyperparameters: ``depthwise`` when ``groups == in_channels``
+    (> 1), ``pointwise`` for an ungrouped 1×1, ``grouped_pointwise`` for a grouped 1×1,
+    ``grouped`` for any other grouped kernel, ``conv`` otherwise.
+    """
+
+    in_channels: int
+    out_channels: int
+    kernel_size: Pair = (3, 3)
+    stride: Pair = (1, 1)
+    padding: tuple[int, int, int, int] | None = None
+    dilation: Pair = (1, 1)
+    groups: int = 1
+    bias: bool = False
+
+    def __post_init__(self) -> None:
+        check_int(self.in_channels, "in_channels")
+        check_int(self.out_channels, "out_channels")
+        kernel = as_pair(self.kernel_size, "kernel_size")
+        dilation = as_pair(self.dilation, "dilation")
+        object.__setattr__(self, "kernel_size", kernel)
+        object.__setattr__(self, "stride", as_pair(self.stride, "stride"))
+        object.__setattr__(self, "dilation", dilation)
+        object.__setattr__(self, "padding", as_padding(self.padding, kernel, dilation))
+        groups = check_int(self.groups, "groups")
+        for channels_name in ("in_channels", "out_channels"):
+            channels = getattr(self, channels_name)
+            if channels % groups:
+                raise SpecError(
+                    f"groups={groups} does not divide {channels_name}={channels}; "
+                    f"valid groups: {', '.join(map(str, divisors(channels)))}"
+                )
+        if not isinstance(self.bias, bool):
+            raise SpecError(f"bias must be true or false, got {self.bias!r}")
+
+    @property
+    def kind(self) -> str:
+        """One of ``conv``, ``depthwise``, ``pointwise``, ``grouped_pointwise``, ``grouped``."""
+        if self.groups == self.in_channels and self.groups > 1:
+            return "depthwise"
+        if self.kernel_size == (1, 1):
+            return "pointwise" if self.groups == 1 else "grouped_pointwise"
+        return "conv" if self.groups == 1 else "grouped"
+
+    @property
+    def symmetric_padding(self) -> Pair | None:
+        """``(height, width)`` padding when both sides are padded alike, else ``None``."""
+        top, bottom, left, right = self.padding
+        return (top, left) if top == bottom and left == right else None
+
+    def output_shape(self, shape: Shape) -> Shape:
+        """``H_out = ⌊(H + pad − d·(k − 1) − 1) / s⌋ + 1``, likewise for W; channels become ``out_channels``."""
+        require_channels(shape, self.in_channels, "Conv2d")
+        top, bottom, left, right = self.padding
+        height = sliding_output(shape.height, self.kernel_size[0], self.stride[0], top, bottom,
+                                self.dilation[0], "height")
+        width = sliding_output(shape.width, self.kernel_size[1], self.stride[1], left, right,
+                               self.dilation[1], "width")
+        return Shape(self.out_channels, height, width)
+
+
+def depthwise(channels: int, kernel_size: int | Pair = 3, stride: int | Pair = 1,
+              multiplier: int = 1, padding: object = None, dilation: int | Pair = 1,
+              bias: bool = False) -> Conv2d:
+    """A depthwise convolution (MobileNet, eq. 3): one ``Dk×Dk`` filter per input channel.
+
+    ``multiplier`` filters per channel give ``channels·multiplier`` outputs, as TF's
+    ``depth_multiplier``.
+    """
+    check_int(multiplier, "multiplier")
+    return Conv2d(channels, channels * multiplier, kernel_size, stride, padding, dilation,
+                  groups=channels, bias=bias)
+
+
+def pointwise(in_channels: int, out_channels: int, groups: int = 1, stride: int | Pair = 1,
+              bias: bool = False) -> Conv2d:
+    """A 1×1 convolution (MobileNet's pointwise layer; ShuffleNet's grouped pointwise when ``groups > 1``)."""
+    return Conv2d(in_channels, out_channels, 1, stride, 0, groups=groups, bias=bias)
+
+
+def divisors(number: int) -> list[int]:
+    """The positive divisors of ``number``, ascending."""
+    return [candidate for candidate in range(1, number + 1) if number % candidate == 0]
+
+
+def require_channels(shape: Shape, expected: int, what: str) -> None:
+    """Raise when a layer expecting ``expected`` input channels is fed ``shape``."""
+    if shape.channels != expected:
+        raise SpecError(f"{what} expects {expected} input channels, got a {shape} input")
+
+
+@dataclass(frozen=True)
+class BatchNorm2d:
+    """Batch normalisation over ``num_features`` channels (learnable γ and β)."""
+
+    num_features: int
+    kind: ClassVar[str] = "batchnorm"
+
+    def __post_init__(self) -> None:
+        check_int(self.num_features, "num_features")
+
+    def output_shape(self, shape: Shape) -> Shape:
+        require_channels(shape, self.num_features, "BatchNorm2d")
+        return shape
+
+
+ACTIVATIONS = ("relu", "relu6", "leaky_relu")
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An element-wise non-linearity: ``relu``, ``relu6`` or ``leaky_relu``."""
+
+    function: str = "relu"
+    kind: ClassVar[str] = "activation"
+
+    def __post_init__(self) -> None:
+        if self.function not in ACTIVATIONS:
+            raise SpecError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.function!r}")
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return shape
+
+
+POOL_MODES = ("max", "avg")
+
+
+@dataclass(frozen=True)
+class Pool2d:
+    """Max or average pooling over a ``kernel_size`` window (``stride`` defaults to the window).
+
+    Average pooling counts the zero padding in the divisor, as ``torch.nn.AvgPool2d`` does by
+    default.
+    """
+
+    mode: str
+    kernel_size: Pair
+    stride: Pair | None = None
+    padding: Pair = (0, 0)
+    kind: ClassVar[str] = "pool"
+
+    def __post_init__(self) -> None:
+        if self.mode not in POOL_MODES:
+            raise SpecError(f"pool mode must be one of {', '.join(POOL_MODES)}, got {self.mode!r}")
+        kernel = as_pair(self.kernel_size, "kernel_size")
+        object.__setattr__(self, "kernel_size", kernel)
+        object.__setattr__(self, "stride", as_pair(kernel if self.stride is None else self.stride, "stride"))
+        padding = as_pair(self.padding, "padding", minimum=0)
+        if padding[0] * 2 > kernel[0] or padding[1] * 2 > kernel[1]:
+            raise SpecError(f"pool padding {padding} must be at most half the window {kernel}")
+        object.__setattr__(self, "padding", padding)
+
+    def output_shape(self, shape: Shape) -> Shape:
+        height = sliding_output(shape.height, self.kernel_size[0], self.stride[0], self.padding[0],
+                                self.padding[0], 1, "height")
+        width = sliding_output(shape.width, self.kernel_size[1], self.stride[1], self.padding[1],
+                               self.padding[1], 1, "width")
+        return Shape(shape.channels, height, width)
+
+
+@dataclass(frozen=True)
+class GlobalAvgPool:
+    """Global average pooling: ``C×H×W → C×1×1`` (MobileNet's final 7×7 average pool)."""
+
+    kind: ClassVar[str] = "pool"
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return Shape(shape.channels, 1, 1)
+
+
+@dataclass(frozen=True)
+class ChannelShuffle:
+    """ShuffleNet's channel shuffle: reshape to ``(g, C/g)``, transpose, flatten (no arithmetic)."""
+
+    groups: int
+    kind: ClassVar[str] = "shuffle"
+
+    def __post_init__(self) -> None:
+        check_int(self.groups, "groups")
+
+    def output_shape(self, shape: Shape) -> Shape:
+        if shape.channels % self.groups:
+            raise SpecError(f"channel shuffle groups={self.groups} does not divide {shape.channels} channels")
+        return shape
+
+
+@dataclass(frozen=True)
+class Flatten:
+    """Flatten ``C×H×W`` to a vector of ``C·H·W`` features (a view; no arithmetic)."""
+
+    kind: ClassVar[str] = "flatten"
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return Shape(shape.numel, 1, 1)
+
+
+@dataclass(frozen=True)
+class Linear:
+    """A fully-connected layer, as ``torch.nn.Linear`` (bias on by default)."""
+
+    in_features: int
+    out_features: int
+    bias: bool = True
+    kind: ClassVar[str] = "linear"
+
+    def __post_init__(self) -> None:
+        check_int(self.in_features, "in_features")
+        check_int(self.out_features, "out_features")
+
+    def output_shape(self, shape: Shape) -> Shape:
+        if shape.height != 1 or shape.width != 1:
+            raise SpecError(f"Linear needs a flattened or pooled input (C×1×1), got {shape}")
+        require_channels(shape, self.in_features, "Linear")
+        return Shape(self.out_features, 1, 1)
+
+
+MERGES = ("add", "concat")
+
+
+@dataclass(frozen=True)
+class Sequential:
+    """Named children applied one after another (as ``torch.nn.Sequential`` with an OrderedDict)."""
+
+    children: tuple[tuple[str, "Spec"], ...]
+    kind: ClassVar[str] = "sequential"
+
+    def __post_init__(self) -> None:
+        names = [name for name, _ in self.children]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise SpecError(f"layer names must be unique within a sequence, repeated: {', '.join(duplicates)}")
+        bad = [name for name in names if not name or "." in name]
+        if bad:
+            raise SpecError(f"layer names must be non-empty and contain no '.', got {bad[0]!r}")
+
+
+@dataclass(frozen=True)
+class Branches:
+    """Parallel named paths fed the same input and merged by ``add`` (residual) or ``concat``.
+
+    A path given as ``None`` is the identity (ShuffleNet's and ResNet's plain shortcut).
+    """
+
+    paths: tuple[tuple[str, Union["Spec", None]], ...]
+    merge: str = "add"
+    kind: ClassVar[str] = "branches"
+
+    def __post_init__(self) -> None:
+        if self.merge not in MERGES:
+            raise SpecError(f"merge must be one of {', '.join(MERGES)}, got {self.merge!r}")
+        if len(self.paths) < 2:
+            raise SpecError("Branches needs at least two paths")
+
+
+def sequence(*children: tuple[str, "Spec"]) -> Sequential:
+    """Shorthand for ``Sequential(children)``."""
+    return Sequential(tuple(children))
+
+
+def conv_bn_act(name: str, conv: Conv2d, activation: str | None = "relu",
+                act_first: bool = False) -> list[tuple[str, "Spec"]]:
+    """``conv → BN → activation`` (or ``conv → activation → BN``, EffNet's order) as named children.
+
+    Names are ``name``, ``name_bn`` and ``name_act``; ``activation=None`` leaves the activation out
+    (ShuffleNet's depthwise and last pointwise layers).
+    """
+    norm = (f"{name}_bn", BatchNorm2d(conv.out_channels))
+    layers: list[tuple[str, Spec]] = [(name, conv)]
+    if activation is None:
+        return layers + [norm]
+    act = (f"{name}_act", Activation(activation))
+    return layers + ([act, norm] if act_first else [norm, act])
+
+
+@dataclass(frozen=True)
+class DepthwiseSeparable:
+    """MobileNet's depthwise separable convolution (Howard et al. 2017, Fig. 3).
+
+    ``Dk×Dk`` depthwise (stride ``stride``) → BN → ReLU → 1×1 pointwise → BN → ReLU.
+    Cost ``Df²·M·Dk² + M·N·Df²`` against ``Df²·M·N·Dk²`` for the standard convolution it replaces.
+    """
+
+    in_channels: int
+    out_channels: int
+    kernel_size: Pair = (3, 3)
+    stride: Pair = (1, 1)
+    activation: str = "relu"
+    kind: ClassVar[str] = "separable"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kernel_size", as_pair(self.kernel_size, "kernel_size"))
+        object.__setattr__(self, "stride", as_pair(self.stride, "stride"))
+        self.expand()
+
+    def expand(self) -> Sequential:
+        dw = depthwise(self.in_channels, self.kernel_size, self.stride)
+        pw = pointwise(self.in_channels, self.out_channels)
+        return sequence(*conv_bn_act("dw", dw, self.activation), *conv_bn_act("pw", pw, self.activation))
+
+    def standard(self) -> Sequential:
+        """The standard convolution this block stands for: ``Dk×Dk`` conv M→N → BN → activation."""
+        conv = Conv2d(self.in_channels, self.out_channels, self.kernel_size, self.stride)
+        return sequence(*conv_bn_act("conv", conv, self.activation))
+
+
+@dataclass(frozen=True)
+class ShuffleUnit:
+    """ShuffleNet unit (Zhang et al. 2018, Fig. 2b/2c).
+
+    Main path: 1×1 group conv (``groups``, or ungrouped when ``grouped_first`` is false) to the
+    bottleneck → BN → ReLU → channel shuffle → 3×3 depthwise (stride) → BN → 1×1 group conv → BN.
+    Stride 1: identity shortcut, add, ReLU (``in == out``). Stride 2: 3×3 average pool (stride 2)
+    shortcut, concatenation, ReLU; the main path then outputs ``out − in`` channels.
+    Cost of the stride-1 unit ``hw(2cm/g + 9m)`` for ``c`` channels and bottleneck ``m``.
+    """
+
+    in_channels: int
+    out_channels: int
+    groups: int = 3
+    stride: int = 1
+    bottleneck: int | None = None
+    grouped_first: bool = True
+    kind: ClassVar[str] = "shuffle_unit"
+
+    def __post_init__(self) -> None:
+        check_int(self.in_channels, "in_channels")
+        check_int(self.out_channels, "out_channels")
+        if self.stride not in (1, 2):
+            raise SpecError(f"ShuffleNet unit stride must be 1 or 2, got {self.stride!r}")
+        if self.stride == 1 and self.in_channels != self.out_channels:
+            raise SpecError(
+                f"a stride-1 ShuffleNet unit adds its input, so in_channels ({self.in_channels}) "
+                f"must equal out_channels ({self.out_channels})"
+            )
+        if self.stride == 2 and self.out_channels <= self.in_channels:
+            raise SpecError(
+                f"a stride-2 ShuffleNet unit concatenates its input, so out_channels ({self.out_channels}) "
+                f"must exceed in_channels ({self.in_channels})"
+            )
+        if self.bottleneck is None:
+            object.__setattr__(self, "bottleneck", self.out_channels // 4)
+        check_int(self.bottleneck, "bottleneck")
+        self.expand()
+
+    @property
+    def main_out_channels(self) -> int:
+        """Channels of the main path: ``out`` (stride 1) or ``out − in`` (stride 2, concatenated)."""
+        return self.out_channels - (self.in_channels if self.stride == 2 else 0)
+
+    def expand(self) -> Sequential:
+        first_groups = self.groups if self.grouped_first else 1
+        compress = pointwise(self.in_channels, self.bottleneck, groups=first_groups)
+        dw = depthwise(self.bottleneck, 3, self.stride)
+        expand = pointwise(self.bottleneck, self.main_out_channels, groups=self.groups)
+        main = sequence(
+            *conv_bn_act("compress", compress),
+            *([("shuffle", ChannelShuffle(self.groups))] if self.groups > 1 else []),
+            *conv_bn_act("dw", dw, activation=None),
+            *conv_bn_act("expand", expand, activation=None),
+        )
+        shortcut = None if self.stride == 1 else Pool2d("avg", 3, 2, 1)
+        merge = "add" if self.stride == 1 else "concat"
+        return sequence(("branches", Branches((("main", main), ("shortcut", shortcut)), merge)),
+                        ("act", Activation("relu")))
+
+    def standard(self) -> Sequential:
+        """The ResNet bottleneck this unit stands for: same widths, ungrouped 1×1s, full 3×3 conv."""
+        return Bottleneck(self.in_channels, self.out_channels, self.bottleneck, 1, self.stride,
+                          shortcut="avgpool" if self.stride == 2 else "identity").expand()
+
+
+SHORTCUTS = ("identity", "projection", "avgpool")
+
+
+@dataclass(frozen=True)
+class Bottleneck:
+    """ResNet bottleneck (He et al. 2016), or a ResNeXt unit when ``groups > 1`` (Xie et al. 2017).
+
+    1×1 conv → BN → ReLU → 3×3 conv (``groups``, stride) → BN → ReLU → 1×1 conv → BN, merged
+    with the shortcut, then ReLU. Cost ``hw(2cm + 9m²)`` (ResNet) or ``hw(2cm + 9m²/g)``
+    (ResNeXt) at stride 1, as ShuffleNet §3.2 compares. ``shortcut``: ``identity`` (add),
+    ``projection`` (1×1 conv + BN, add) or ``avgpool`` (3×3 avg pool stride 2, concat, as ShuffleNet).
+    """
+
+    in_channels: int
+    out_channels: int
+    bottleneck: int
+    groups: int = 1
+    stride: int = 1
+    shortcut: str = "identity"
+    kind: ClassVar[str] = "bottleneck"
+
+    def __post_init__(self) -> None:
+        if self.shortcut not in SHORTCUTS:
+            raise SpecError(f"shortcut must be one of {', '.join(SHORTCUTS)}, got {self.shortcut!r}")
+        if self.shortcut == "identity" and (self.stride != 1 or self.in_channels != self.out_channels):
+            raise SpecError(
+                "an identity shortcut needs stride 1 and in_channels == out_channels; "
+                f"got stride {self.stride}, {self.in_channels} → {self.out_channels} (use shortcut: projection)"
+            )
+        if self.shortcut == "avgpool" and (self.stride != 2 or self.out_channels <= self.in_channels):
+            raise SpecError("an avgpool shortcut needs stride 2 and out_channels > in_channels")
+        self.expand()
+
+    def expand(self) -> Sequential:
+        concat = self.shortcut == "avgpool"
+        main_out = self.out_channels - (self.in_channels if concat else 0)
+        main = sequence(
+            *conv_bn_act("reduce", pointwise(self.in_channels, self.bottleneck)),
+            *conv_bn_act("conv", Conv2d(self.bottleneck, self.bottleneck, 3, self.stride, groups=self.groups)),
+            *conv_bn_act("restore", pointwise(self.bottleneck, main_out), activation=None),
+        )
+        shortcut: Spec | None = None
+        if self.shortcut == "projection":
+            shortcut = sequence(*conv_bn_act(
+                "proj", pointwise(self.in_channels, self.out_channels, stride=self.stride), activation=None))
+        elif concat:
+            shortcut = Pool2d("avg", 3, 2, 1)
+        paths = (("main", main), ("shortcut", shortcut))
+        return sequence(("branches", Branches(paths, "concat" if concat else "add")),
+                        ("act", Activation("relu")))
+
+
+@dataclass(frozen=True)
+class EffNetBlock:
+    """EffNet block (Freeman et al. 2018; reference implementation arthurdouillard/keras-effnet).
+
+    1×1 conv ``in_channels → mid_channels`` ; 1×3 depthwise ; 2×1 max pool, stride (2, 1)
+    ("separable pooling", halves the height) ; 3×1 depthwise ; 2×1 conv → ``out_channels`` with
+    stride (1, 2) and Keras 'same' padding (one extra row at the bottom: keeps the height, halves
+    the width). Every conv is bias-free and followed by LeakyReLU then batch norm, as the reference
+    code. ``mid_channels`` is the reference's ``ch_in`` and defaults to ``in_channels``. The
+    depthwise pair costs ``1.5·(3·Df²·M)`` against ``9·Df²·M`` for a 3×3 depthwise.
+    """
+
+    in_channels: int
+    out_channels: int
+    mid_channels: int | None = None
+    kernel: int = 3
+    kind: ClassVar[str] = "effnet_block"
+
+    def __post_init__(self) -> None:
+        if self.mid_channels is None:
+            object.__setattr__(self, "mid_channels", self.in_channels)
+        check_int(self.kernel, "kernel")
+        self.expand()
+
+    def expand(self) -> Sequential:
+        mid, k = self.mid_channels, self.kernel
+        return sequence(
+            *conv_bn_act("pw", pointwise(self.in_channels, mid), "leaky_relu", act_first=True),
+            *conv_bn_act("dw_row", depthwise(mid, (1, k)), "leaky_relu", act_first=True),
+            ("pool", Pool2d("max", (2, 1), (2, 1))),
+            *conv_bn_act("dw_col", depthwise(mid, (k, 1)), "leaky_relu", act_first=True),
+            *conv_bn_act("out", Conv2d(mid, self.out_channels, (2, 1), (1, 2), (0, 1, 0, 0)),
+                         "leaky_relu", act_first=True),
+        )
+
+    def standard(self) -> Sequential:
+        """What the block stands for: a ``k×k`` conv ``in → out`` at stride 2 → LeakyReLU → BN."""
+        conv = Conv2d(self.in_channels, self.out_channels, self.kernel, 2)
+        return sequence(*conv_bn_act("conv", conv, "leaky_relu", act_first=True))
+
+
+BLOCKS = (DepthwiseSeparable, ShuffleUnit, Bottleneck, EffNetBlock)
+LEAVES = (Conv2d, BatchNorm2d, Activation, Pool2d, GlobalAvgPool, ChannelShuffle, Flatten, Linear)
+Spec = Union[Conv2d, BatchNorm2d, Activation, Pool2d, GlobalAvgPool, ChannelShuffle, Flatten, Linear,
+             Sequential, Branches, DepthwiseSeparable, ShuffleUnit, Bottleneck, EffNetBlock]
+
+
+@dataclass(frozen=True)
+class Network:
+    """A whole network: a name, an input shape and a body, plus the options that produced it."""
+
+    name: str
+    input_shape: Shape
+    body: Sequential
+    options: dict = field(default_factory=dict, compare=False)
+    rounding: str = ""
