@@ -15,8 +15,11 @@ class ConfigError(ValueError):
     """A config file is malformed or holds an unknown key or a bad value."""
 
 
-def _line_of(root: Any, path: tuple[Any, ...]) -> int | None:
-    """The 1-based line of the node at ``path`` (keys and list indices) in a composed YAML tree."""
+def _find(root: Any, path: tuple[Any, ...]) -> tuple[Any, int | None]:
+    """The composed YAML node at ``path`` (keys and list indices) and its 1-based line.
+
+    Stops at the deepest node that exists, so an error about a missing key points at its parent.
+    """
     import yaml
 
     node, line = root, None
@@ -27,13 +30,15 @@ def _line_of(root: Any, path: tuple[Any, ...]) -> int | None:
                     node, line = value_node, key_node.start_mark.line + 1
                     break
             else:
-                return line
+                return node, line
         elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
             node = node.value[step]
             line = node.start_mark.line + 1
         else:
-            return line
-    return line if line is not None else (node.start_mark.line + 1 if node is not None else None)
+            return node, line
+    if line is None and node is not None:
+        line = node.start_mark.line + 1
+    return node, line
 
 
 class ConfigFile:
@@ -59,9 +64,21 @@ class ConfigFile:
         """A :class:`ConfigError` for the value at ``path``, located as ``file:line``."""
         import yaml
 
-        line = _line_of(yaml.compose(self.text, Loader=yaml.SafeLoader), path) if path else None
+        line = _find(self._composed(), path)[1] if path else None
         where = f"{self.path}:{line}" if line else str(self.path)
         return ConfigError(f"{where}: {message}")
+
+    def _composed(self) -> Any:
+        import yaml
+
+        return yaml.compose(self.text, Loader=yaml.SafeLoader)
+
+    def source_text(self, path: tuple[Any, ...], value: Any) -> Any:
+        """The scalar at ``path`` as written, so ``0x3`` stays a size (YAML 1.1 would read it as hex 3)."""
+        import yaml
+
+        node, _ = _find(self._composed(), path)
+        return node.value if isinstance(node, yaml.ScalarNode) and isinstance(value, int) else value
 
     def mapping(self, path: tuple[Any, ...], value: Any, allowed: tuple[str, ...], what: str) -> dict[str, Any]:
         """Check that ``value`` is a mapping whose keys are all in ``allowed``."""

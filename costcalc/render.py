@@ -20,7 +20,7 @@ from typing import Any
 FORMATS = ("table", "json", "csv", "markdown")
 UNITS = ("macs", "flops")
 UNIT_LABELS = {"macs": "MACs", "flops": "FLOPs (2×MACs)"}
-PLAIN_WIDTH = 160
+PLAIN_WIDTH = 400  # piped output: tables keep their natural width, notes are not wrapped
 
 
 def in_unit(macs: int | None, unit: str) -> int | None:
@@ -51,14 +51,14 @@ def ratio_text(ratio: Fraction | float | None) -> str:
 
 
 def fewer_text(ratio: Fraction | float | None) -> str:
-    """How many times fewer: ``×8.84 fewer`` for a ratio of 0.1131, ``×1.33 more`` above 1."""
+    """How many times fewer: ``8.84× fewer`` for a ratio of 0.1131, ``1.33× more`` above 1."""
     if ratio is None or ratio == 0:
         return "—"
     if ratio == 1:
         return "="
     if ratio < 1:
-        return f"×{1 / float(ratio):.2f} fewer"
-    return f"×{float(ratio):.2f} more"
+        return f"{1 / float(ratio):.2f}× fewer"
+    return f"{float(ratio):.2f}× more"
 
 
 def number(value: int | Fraction | float | None) -> int | float | None:
@@ -77,6 +77,7 @@ class Column:
     header: str
     justify: str = "left"
     style: str = ""
+    no_wrap: bool = True
 
 
 @dataclass
@@ -111,7 +112,8 @@ def to_rich(view: View):
 
     table = Table(title=view.title, title_justify="left", header_style="bold")
     for column in view.columns:
-        table.add_column(column.header, justify=column.justify, style=column.style or None)
+        table.add_column(column.header, justify=column.justify, style=column.style or None,
+                         no_wrap=column.no_wrap)
     for cells, style in zip(view.rows, view.row_styles):
         table.add_row(*cells, style=style or None)
     return table

@@ -28,7 +28,7 @@ def load_layer_file(path: str) -> dict[str, Any]:
         value = data[key]
         try:
             if key in ("kernel", "size", "stride", "padding"):
-                value = parse_pair(value, key)
+                value = parse_pair(config.source_text((key,), value), key)
             elif isinstance(value, bool) or not isinstance(value, int):
                 raise ValueError(f"{key} must be a positive integer, got {value!r}")
         except ValueError as error:
@@ -60,24 +60,25 @@ def row_payload(row: CompareRow) -> dict[str, Any]:
 def build_view(query: LayerQuery, rows: list[CompareRow], unit: str, title: str) -> View:
     label = UNIT_LABELS[unit]
     view = View(title, [Column("row"), Column("output", "right"), Column(label, "right"), Column("params", "right"),
-                        Column("ratio", "right", "bold"), Column("vs"), Column("reduction", "right", "green"),
-                        Column("formula"), Column(f"formula {label}", "right"), Column("formula ratio", "right")])
-    for index, row in enumerate(rows):
-        marker = f" [{index + 1}]" if row.note else ""
-        if row.macs is None:
-            view.add(row.name + marker, "—", "n/a", "—", "—", row.definition.reference, "—",
-                     row.definition.formula.text, "—", "—", style="dim")
-        else:
-            formula_value = number(row.formula_macs)
-            formula_value = in_unit(formula_value, unit) if isinstance(formula_value, int) else (
-                formula_value * (2 if unit == "flops" else 1))
-            view.add(row.name + marker, "×".join(map(str, row.report.output)), exact(in_unit(row.macs, unit)),
-                     exact(row.params), ratio_text(row.ratio), row.definition.reference, fewer_text(row.ratio),
-                     row.definition.formula.text,
-                     exact(formula_value) if isinstance(formula_value, int) else f"{formula_value:,.1f}",
-                     f"{row.definition.ratio.text if row.definition.ratio else '1'} = {ratio_text(row.formula_ratio)}")
+                        Column("vs"), Column("ratio", "right", "bold"), Column("reduction", "right", "green"),
+                        Column("formula"), Column(f"formula {label}", "right"), Column("formula ratio")])
+    note_numbers: dict[str, int] = {}
+    for row in rows:
+        marker = ""
         if row.note:
-            view.notes.append(f"[{index + 1}] {row.name}: {row.note}")
+            number_of_note = note_numbers.setdefault(row.note, len(note_numbers) + 1)
+            marker = f" [{number_of_note}]"
+        if row.macs is None:
+            view.add(row.name + marker, "—", "n/a", "—", row.definition.reference, "—", "—",
+                     row.definition.formula.text, "—", "—", style="dim")
+            continue
+        formula_value = number(row.formula_macs) * (2 if unit == "flops" else 1)
+        view.add(row.name + marker, "×".join(map(str, row.report.output)), exact(in_unit(row.macs, unit)),
+                 exact(row.params), row.definition.reference, ratio_text(row.ratio), fewer_text(row.ratio),
+                 row.definition.formula.text,
+                 exact(formula_value) if isinstance(formula_value, int) else f"{formula_value:,.1f}",
+                 f"{row.definition.ratio.text if row.definition.ratio else '1'} = {ratio_text(row.formula_ratio)}")
+    view.notes.extend(f"[{index}] {note}" for note, index in note_numbers.items())
     view.notes.append(f"Counts: {label} of convolutions only (bias, batch norm and activations excluded); "
                       f"params = weights (+ bias). Df = {query.size[0]}×{query.size[1]} input, "
                       f"Dk = {query.kernel_size[0]}×{query.kernel_size[1]}, M = {query.in_channels}, "

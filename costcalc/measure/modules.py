@@ -55,15 +55,19 @@ class PaddedConv2d(nn.Conv2d):
 
 
 class Branches(nn.Module):
-    """Parallel named paths on the same input, merged by ``add`` or channel ``concat``."""
+    """Parallel named paths on the same input, merged by ``add`` or channel ``concat``.
+
+    Each path is a direct child (``branches.main``), so module names equal the analytic layer names.
+    """
 
     def __init__(self, paths: dict[str, nn.Module], merge: str):
         super().__init__()
-        self.paths = nn.ModuleDict(paths)
+        for name, path in paths.items():
+            self.add_module(name, path)
         self.merge = merge
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        outputs = [path(x) for path in self.paths.values()]
+        outputs = [path(x) for path in self.children()]
         if self.merge == "add":
             result = outputs[0]
             for output in outputs[1:]:

@@ -3,24 +3,134 @@
 Each module in this package reads like its paper's architecture table and registers one
 :class:`ModelEntry` in :data:`MODELS`. The analytic engine costs the spec it builds; the torch
 modules are built from the same spec by :mod:`costcalc.measure.modules`.
+
+Besides the spec, an entry knows which options it takes (``alpha``, ``res``, ``groups``,
+``scale``, ``classes``) and the numbers its papers and reference implementations publish for a
+configuration (:class:`Published`), so ``costcalc model`` can print them beside ours.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from typing import Any
 
-from costcalc.specs import Network
+from costcalc.specs import BLOCKS, Branches, Network, Sequential, Spec
+
+QUANTITIES = ("macs", "conv_macs", "params", "weights")
+"""What a published number counts: all MACs (conv + FC), conv-only MACs, PyTorch params, or
+weights only (conv + FC weights; no biases, no batch norm — the MobileNet paper's convention)."""
+
+
+@dataclass(frozen=True)
+class Published:
+    """A number a paper or a reference implementation prints for one configuration.
+
+    ``value`` is the text as printed (``"569"``, ``"4.24"``, ``"4,231,976"``) in units of
+    ``scale`` (10⁶ for "Million"); an exact source has ``scale == 1`` and no rounding. Our count
+    *agrees* when rounding it the way the source rounds gives the printed value (half-up or
+    half-even — sources differ, so either is accepted).
+    """
+
+    quantity: str
+    value: str
+    source: str
+    scale: int = 10**6
+    note: str = ""
+
+    @property
+    def exact(self) -> bool:
+        return self.scale == 1
+
+    @property
+    def number(self) -> Decimal:
+        return Decimal(self.value.replace(",", ""))
+
+    def rounded(self, ours: int) -> Decimal:
+        """``ours`` in the source's unit and rounding (to the printed number of decimals)."""
+        exponent = self.number.as_tuple().exponent
+        quantum = Decimal(1).scaleb(exponent)
+        return (Decimal(ours) / self.scale).quantize(quantum, rounding=ROUND_HALF_UP)
+
+    def agrees(self, ours: int) -> bool:
+        if self.exact:
+            return ours == int(self.number)
+        exponent = self.number.as_tuple().exponent
+        quantum = Decimal(1).scaleb(exponent)
+        value = Decimal(ours) / self.scale
+        return self.number in (value.quantize(quantum, rounding=ROUND_HALF_UP),
+                               value.quantize(quantum, rounding=ROUND_HALF_EVEN))
+
+
+OPTION_NAMES = ("alpha", "res", "groups", "scale", "classes")
 
 
 @dataclass(frozen=True)
 class ModelEntry:
-    """A named network: how to build its spec from options, its aliases and a one-line summary."""
+    """A named network: how to build its spec from options, its aliases and a one-line summary.
+
+    ``options`` are the keyword arguments ``build`` takes (a subset of :data:`OPTION_NAMES`),
+    ``defaults`` their defaults, ``published(options)`` the published numbers for a configuration
+    and ``notes(options)`` extra lines (e.g. how a claim of the paper reads on this network).
+    """
 
     name: str
     aliases: tuple[str, ...]
     summary: str
     build: Callable[..., Network]
+    options: tuple[str, ...] = ()
+    defaults: dict[str, Any] = field(default_factory=dict)
+    published: Callable[[dict[str, Any]], list[Published]] = lambda options: []
+    notes: Callable[[dict[str, Any]], list[str]] = lambda options: []
 
 
 MODELS: dict[str, ModelEntry] = {}
+MODULES = ("mobilenet_v1", "shufflenet_v1", "effnet")
+
+
+def register(entry: ModelEntry) -> ModelEntry:
+    """Add ``entry`` to :data:`MODELS` (import time of each zoo module)."""
+    MODELS[entry.name] = entry
+    return entry
+
+
+def find(name: str) -> ModelEntry | None:
+    """The entry named ``name`` or one of its aliases (case-insensitive, ``-`` as ``_``)."""
+    key = name.lower().replace("-", "_")
+    for entry in MODELS.values():
+        if key == entry.name or key in entry.aliases:
+            return entry
+    return None
+
+
+def all_names() -> list[str]:
+    """Every model name and alias."""
+    return [alias for entry in MODELS.values() for alias in (entry.name, *entry.aliases)]
+
+
+def standard_equivalent(spec: Spec) -> Spec:
+    """``spec`` with every factorized block replaced by the standard convolution it stands for.
+
+    Walks containers; each paper block contributes its :meth:`standard` (MobileNet's separable →
+    full ``Dk×Dk`` conv, ShuffleNet unit → ResNet bottleneck, EffNet block → ``k×k`` stride-2 conv).
+    """
+    if isinstance(spec, BLOCKS):
+        return spec.standard() if hasattr(spec, "standard") else spec
+    if isinstance(spec, Sequential):
+        return Sequential(tuple((name, standard_equivalent(child)) for name, child in spec.children))
+    if isinstance(spec, Branches):
+        return Branches(tuple((name, None if path is None else standard_equivalent(path))
+                              for name, path in spec.paths), spec.merge)
+    return spec
+
+
+def baseline(network: Network) -> Network:
+    """The same network with standard convolutions in place of its factorized blocks."""
+    return Network(f"{network.name} (standard convolutions)", network.input_shape,
+                   standard_equivalent(network.body), network.options, network.rounding)
+
+
+for _module in MODULES:
+    importlib.import_module(f"costcalc.zoo.{_module}")

@@ -1,0 +1,55 @@
+"""Measured counts of a module: fvcore per module and operator, ``FlopCounterMode``, ``sum(p.numel())``.
+
+The module is counted in eval mode on one zero input of batch 1 (fvcore then counts batch norm
+as ``2·numel``; see :mod:`costcalc.conventions`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import torch
+from fvcore.nn import FlopCountAnalysis
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from costcalc.specs import Shape
+
+# fvcore operator names whose counts are multiply-accumulates of convolutions and fully-connected layers.
+MAC_OPERATORS = frozenset({"conv", "linear", "addmm", "matmul", "mm", "bmm", "einsum"})
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Counts of one module, keyed by submodule name (``""`` is the root)."""
+
+    fvcore: dict[str, Counter]          # module → fvcore operator → count (1 per MAC)
+    unsupported: dict[str, Counter]     # module → operators fvcore skipped (aten names) → calls
+    flop_counter: dict[str, int]        # module → FlopCounterMode total (2 per MAC)
+    params: dict[str, int]              # module → sum(p.numel())
+    output: Shape
+
+    def fvcore_macs(self, name: str) -> int:
+        """fvcore's conv + linear counts of module ``name``."""
+        return sum(count for operator, count in self.fvcore.get(name, {}).items() if operator in MAC_OPERATORS)
+
+    def fvcore_total(self, name: str) -> int:
+        return sum(self.fvcore.get(name, {}).values())
+
+
+def measure(module: nn.Module, shape: Shape) -> Measurement:
+    """Count ``module`` (set to eval mode) on a ``1×C×H×W`` zero input with both counters."""
+    module.eval()
+    inputs = torch.zeros(1, *shape)
+    analysis = FlopCountAnalysis(module, inputs).unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+    per_module = {name: Counter(counts) for name, counts in analysis.by_module_and_operator().items()}
+    names = [name for name, _ in module.named_modules()]
+    unsupported = {name: Counter(analysis.unsupported_ops(name)) for name in names}
+    root = type(module).__name__
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        output = module(inputs)
+    flops = counter.get_flop_counts()
+    flop_counter = {name: sum(flops.get(f"{root}.{name}" if name else root, {}).values()) for name in names}
+    params = {name: sum(p.numel() for p in sub.parameters()) for name, sub in module.named_modules()}
+    return Measurement(per_module, unsupported, flop_counter, params, Shape(*output.shape[1:]))

@@ -1,0 +1,97 @@
+"""Exact analytic counts, derived by hand in each test's comment."""
+
+from costcalc import specs as S
+from costcalc.cost import cost
+
+
+def test_mobilenet_stem_conv():
+    # 3×3 conv 3→32, stride 2 on 224²: 112²·32·3·9 = 10,838,016 MACs; 32·3·9 = 864 weights.
+    report = cost(S.Conv2d(3, 32, 3, 2), S.Shape(3, 224, 224))
+    assert (report.macs, report.params, report.output) == (10_838_016, 864, S.Shape(32, 112, 112))
+
+
+def test_bias_is_a_parameter_and_an_other_op_not_a_mac():
+    report = cost(S.Conv2d(3, 8, 3, bias=True), S.Shape(3, 10, 10))
+    layer = report.layers[0]
+    # 10²·8·3·9 = 21,600 MACs; 8 biases added to 8·10² outputs.
+    assert (layer.macs, layer.weights, layer.biases, layer.other_ops) == (21_600, 216, 8, {"bias": 800})
+
+
+def test_grouped_and_dilated_conv():
+    # groups 4, 3×3 dilation 2, 'same' padding 2: 16²·32·(16/4)·9 = 294,912; weights 32·4·9 = 1,152.
+    report = cost(S.Conv2d(16, 32, 3, dilation=2, groups=4), S.Shape(16, 16, 16))
+    assert (report.macs, report.params, report.output) == (294_912, 1_152, S.Shape(32, 16, 16))
+
+
+def test_linear_counts_weights_and_bias():
+    report = cost(S.Linear(1024, 1000), S.Shape(1024, 1, 1))
+    assert (report.macs, report.params, report.other_ops) == (1_024_000, 1_025_000, {"bias": 1000})
+
+
+def test_other_ops_are_kept_apart_from_macs():
+    spec = S.sequence(("bn", S.BatchNorm2d(8)), ("act", S.Activation()), ("pool", S.Pool2d("max", 2)),
+                      ("gap", S.GlobalAvgPool()), ("shuffle", S.ChannelShuffle(2)))
+    report = cost(spec, S.Shape(8, 4, 4))
+    # bn and relu: 128 each; max pool 2×2 → 8·2·2 outputs × 4 window = 128; global pool reads 8·2·2 = 32.
+    assert report.macs == 0
+    assert report.params == 16
+    assert report.other_ops == {"batchnorm": 128, "activation": 128, "pool": 160, "shuffle": 8}
+    assert report.output == S.Shape(8, 1, 1)
+
+
+def test_depthwise_separable_block():
+    # MobileNet conv_dw_1 at 1.0-224: dw 3×3 on 32×112²: 112²·32·9 = 3,612,672;
+    # pw 32→64: 112²·32·64 = 25,690,112. Params: 288 + 2048 + BN 2·32 + 2·64 = 2,528.
+    report = cost(S.DepthwiseSeparable(32, 64), S.Shape(32, 112, 112), "conv_dw_1")
+    assert report.macs == 3_612_672 + 25_690_112
+    assert report.params == 2_528
+    assert [layer.name for layer in report.layers] == [
+        "conv_dw_1.dw", "conv_dw_1.dw_bn", "conv_dw_1.dw_act", "conv_dw_1.pw", "conv_dw_1.pw_bn", "conv_dw_1.pw_act"]
+    assert report.by_kind()["pointwise"] == {"layers": 1, "macs": 25_690_112, "params": 2048}
+
+
+def test_shufflenet_unit_stride_2_concatenates_the_pooled_shortcut():
+    # ShuffleNet 1× g=3, first unit of Stage 3: 240 → 480 on 28², bottleneck 120, main path 240 channels.
+    # compress 240→120 g3 on 28²: 784·120·80 = 7,526,400; dw 3×3 s2 on 120 → 14²: 196·120·9 = 211,680;
+    # expand 120→240 g3 on 14²: 196·240·40 = 1,881,600. Total 9,619,680.
+    report = cost(S.ShuffleUnit(240, 480, groups=3, stride=2), S.Shape(240, 28, 28))
+    assert report.macs == 9_619_680
+    assert report.output == S.Shape(480, 14, 14)
+    merge = report.layers[-2]
+    assert (merge.kind, merge.output, merge.other_ops) == ("concat", S.Shape(480, 14, 14), {"concat": 94_080})
+    # params: 120·80 + 120·9 + 240·40 + BN 2·(120 + 120 + 240) = 9,600 + 1,080 + 9,600 + 960.
+    assert report.params == 21_240
+
+
+def test_shufflenet_unit_matches_its_closed_form_at_stride_1():
+    # hw(2cm/g + 9m) with c = 240, m = 60, g = 3 on 28²: 784·(2·240·60/3 + 540) = 7,949,760.
+    report = cost(S.ShuffleUnit(240, 240, groups=3), S.Shape(240, 28, 28))
+    assert report.macs == 784 * (2 * 240 * 60 // 3 + 9 * 60) == 7_949_760
+    assert report.layers[-2].other_ops == {"add": 240 * 28 * 28}
+
+
+def test_ungrouped_first_pointwise_of_stage_2():
+    grouped = cost(S.ShuffleUnit(24, 240, groups=3, stride=2), S.Shape(24, 56, 56))
+    plain = cost(S.ShuffleUnit(24, 240, groups=3, stride=2, grouped_first=False), S.Shape(24, 56, 56))
+    # compress 24→60 on 56²: 3136·60·24 = 4,515,840 ungrouped, a third of it grouped.
+    assert plain.macs - grouped.macs == 4_515_840 - 4_515_840 // 3
+
+
+def test_effnet_block_halves_height_then_width():
+    # EffNet first block on 32×32×3, mid 32, out 64:
+    # pw 3→32: 1024·32·3 = 98,304; dw 1×3: 1024·32·3 = 98,304; pool → 16×32;
+    # dw 3×1: 512·32·3 = 49,152; conv 2×1 32→64 stride (1, 2) → 16×16: 256·64·32·2 = 1,048,576.
+    report = cost(S.EffNetBlock(3, 64, 32), S.Shape(3, 32, 32))
+    assert report.output == S.Shape(64, 16, 16)
+    assert report.macs == 98_304 + 98_304 + 49_152 + 1_048_576
+
+
+def test_resnet_projection_shortcut():
+    # 64→256, m 64, stride 1, projection: 56²·(64·64 + 9·64·64 + 64·256 + 64·256) = 3136·73,728.
+    report = cost(S.Bottleneck(64, 256, 64, shortcut="projection"), S.Shape(64, 56, 56))
+    assert report.macs == 3136 * 73_728
+
+
+def test_params_do_not_depend_on_the_input_size():
+    block = S.ShuffleUnit(240, 240, groups=3)
+    assert cost(block, S.Shape(240, 28, 28)).params == cost(block, S.Shape(240, 7, 9)).params

@@ -1,0 +1,83 @@
+"""Spec validation and output shapes (the torch.nn.Conv2d / MaxPool2d shape formula)."""
+
+import pytest
+
+from costcalc import specs as S
+
+
+@pytest.mark.parametrize(
+    "conv, shape, expected",
+    [
+        (S.Conv2d(3, 32, 3, 2), S.Shape(3, 224, 224), S.Shape(32, 112, 112)),  # MobileNet stem, padding 1
+        (S.Conv2d(3, 32, 3, 2, padding=0), S.Shape(3, 224, 224), S.Shape(32, 111, 111)),
+        (S.Conv2d(8, 8, 3, dilation=2), S.Shape(8, 20, 20), S.Shape(8, 20, 20)),  # 'same' for dilation 2
+        (S.Conv2d(8, 8, 3, dilation=2, padding=1), S.Shape(8, 20, 20), S.Shape(8, 18, 18)),
+        (S.Conv2d(4, 6, (1, 7), padding=(0, 3)), S.Shape(4, 17, 13), S.Shape(6, 17, 13)),
+        (S.Conv2d(4, 6, (2, 1), (1, 2), (0, 1, 0, 0)), S.Shape(4, 15, 15), S.Shape(6, 15, 8)),  # Keras 'same'
+        (S.Conv2d(4, 4, 5, (2, 3)), S.Shape(4, 11, 10), S.Shape(4, 6, 4)),
+    ],
+)
+def test_conv_output_shape(conv, shape, expected):
+    assert conv.output_shape(shape) == expected
+
+
+@pytest.mark.parametrize(
+    "spec, kind",
+    [
+        (S.Conv2d(8, 16, 3), "conv"),
+        (S.depthwise(8), "depthwise"),
+        (S.depthwise(8, multiplier=2), "depthwise"),
+        (S.pointwise(8, 16), "pointwise"),
+        (S.pointwise(8, 16, groups=4), "grouped_pointwise"),
+        (S.Conv2d(8, 16, 3, groups=2), "grouped"),
+    ],
+)
+def test_conv_kind_is_derived_from_hyperparameters(spec, kind):
+    assert spec.kind == kind
+
+
+def test_depthwise_multiplier_multiplies_outputs():
+    assert S.depthwise(8, multiplier=3).out_channels == 24
+
+
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (lambda: S.Conv2d(0, 8), "in_channels must be an integer ≥ 1, got 0"),
+        (lambda: S.Conv2d(8, -1), "out_channels must be an integer ≥ 1, got -1"),
+        (lambda: S.Conv2d(8, 8, 2.5), "kernel_size must be an integer ≥ 1, got 2.5"),
+        (lambda: S.Conv2d(8, 8, True), "kernel_size must be an integer ≥ 1, got True"),
+        (lambda: S.Conv2d(8, 8, (1, 2, 3)), "kernel_size must be an integer or a (height, width) pair"),
+        (lambda: S.Conv2d(12, 8, groups=5), "groups=5 does not divide in_channels=12; valid groups: 1, 2, 3, 4, 6, 12"),
+        (lambda: S.Conv2d(12, 8, groups=3), "groups=3 does not divide out_channels=8"),
+        (lambda: S.Conv2d(8, 8, padding=-1), "padding must be an integer ≥ 0, got -1"),
+        (lambda: S.Activation("gelu"), "activation must be one of relu, relu6, leaky_relu, got 'gelu'"),
+        (lambda: S.Pool2d("min", 2), "pool mode must be one of max, avg"),
+        (lambda: S.ShuffleUnit(24, 48, 3, 1), "in_channels (24) must equal out_channels (48)"),
+        (lambda: S.ShuffleUnit(48, 24, 3, 2), "out_channels (24) must exceed in_channels (48)"),
+        (lambda: S.ShuffleUnit(240, 480, 7, 2), "groups=7 does not divide"),
+        (lambda: S.Bottleneck(64, 128, 16), "an identity shortcut needs stride 1 and in_channels == out_channels"),
+        (lambda: S.sequence(("a", S.Flatten()), ("a", S.Flatten())), "repeated: a"),
+        (lambda: S.Branches((("only", None),)), "at least two paths"),
+    ],
+)
+def test_bad_values_are_named(build, message):
+    with pytest.raises(S.SpecError, match=None) as error:
+        build()
+    assert message in str(error.value)
+
+
+def test_kernel_larger_than_padded_input_is_rejected():
+    with pytest.raises(S.SpecError, match=r"kernel 7 \(span 7\) is larger than the padded input height 5"):
+        S.Conv2d(3, 8, 7, padding=1).output_shape(S.Shape(3, 3, 3))
+
+
+def test_wrong_input_channels_are_rejected():
+    with pytest.raises(S.SpecError, match="Conv2d expects 3 input channels, got a 4×8×8 input"):
+        S.Conv2d(3, 8).output_shape(S.Shape(4, 8, 8))
+
+
+def test_specs_are_frozen():
+    conv = S.Conv2d(3, 8)
+    with pytest.raises(AttributeError):
+        conv.in_channels = 4  # type: ignore[misc]
