@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -65,6 +64,8 @@ def usage_error(message: str) -> click.UsageError:
 
 def closest(name: str, choices: Iterable[str]) -> str:
     """``, did you mean 'x'?`` for the closest choice, or ``''``."""
+    import difflib
+
     match = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
     return f"; did you mean {match[0]!r}?" if match else ""
 

@@ -8,9 +8,6 @@ terminal or ``NO_COLOR`` is set.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -120,6 +117,9 @@ def to_rich(view: View):
 
 
 def to_csv(view: View) -> str:
+    import csv
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([column.header for column in view.columns])
@@ -144,6 +144,8 @@ def emit(fmt: str, payload: dict[str, Any], views: list[View], csv_view: View | 
     CSV carries one table (``csv_view``, default the first view) so it stays machine-readable.
     """
     if fmt == "json":
+        import json
+
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     elif fmt == "csv":
         sys.stdout.write(to_csv(csv_view or views[0]))

@@ -38,10 +38,13 @@ class Measurement:
         return sum(self.fvcore.get(name, {}).values())
 
 
-def measure(module: nn.Module, shape: Shape) -> Measurement:
-    """Count ``module`` (set to eval mode) on a ``1×C×H×W`` zero input with both counters."""
+def measure(module: nn.Module, shape: Shape, flat: bool = False) -> Measurement:
+    """Count ``module`` (set to eval mode) on a ``1×C×H×W`` zero input (``1×C`` when ``flat``) with both counters.
+
+    A 2-D output ``N×C`` is reported as the analytic engine's ``C×1×1``.
+    """
     module.eval()
-    inputs = torch.zeros(1, *shape)
+    inputs = torch.zeros(1, shape.channels) if flat else torch.zeros(1, *shape)
     analysis = FlopCountAnalysis(module, inputs).unsupported_ops_warnings(False).uncalled_modules_warnings(False)
     per_module = {name: Counter(counts) for name, counts in analysis.by_module_and_operator().items()}
     names = [name for name, _ in module.named_modules()]
@@ -52,4 +55,4 @@ def measure(module: nn.Module, shape: Shape) -> Measurement:
     flops = counter.get_flop_counts()
     flop_counter = {name: sum(flops.get(f"{root}.{name}" if name else root, {}).values()) for name in names}
     params = {name: sum(p.numel() for p in sub.parameters()) for name, sub in module.named_modules()}
-    return Measurement(per_module, unsupported, flop_counter, params, Shape(*output.shape[1:]))
+    return Measurement(per_module, unsupported, flop_counter, params, Shape(*output.shape[1:], *(1,) * (4 - output.dim())))

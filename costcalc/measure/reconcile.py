@@ -22,7 +22,7 @@ from costcalc import conventions
 from costcalc.cost import LayerCost, cost
 from costcalc.measure.count import Measurement, measure
 from costcalc.measure.modules import build_module
-from costcalc.specs import LEAVES, Branches, Network, Shape
+from costcalc.specs import LEAVES, Branches, Linear, Network, Shape
 
 MERGE_KINDS = ("add", "concat")
 
@@ -159,11 +159,11 @@ def reconcile(spec: Any, input_shape: Shape, target: str) -> Reconciliation:
     """Cost ``spec`` analytically, build and count its module, and reconcile them layer by layer.
 
     ``spec`` is any layer, block, container or :class:`~costcalc.specs.Network` (whose body is
-    costed on ``input_shape``).
+    costed on ``input_shape``). A lone :class:`~costcalc.specs.Linear` is fed its ``C×1×1`` input as ``1×C``.
     """
     report = cost(spec.body if isinstance(spec, Network) else spec, input_shape)
     module = build_module(spec)
-    measured = measure(module, input_shape)
+    measured = measure(module, input_shape, flat=isinstance(spec, Linear))
     modules = {name for name, _ in module.named_modules()}
     rows = tuple(_row(layer, _module_name(spec, layer, modules), measured) for layer in report.layers)
     layers = list(report.layers)

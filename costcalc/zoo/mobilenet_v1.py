@@ -1,0 +1,143 @@
+"""MobileNet v1 (Howard et al. 2017, "MobileNets: Efficient Convolutional Neural Networks for
+Mobile Vision Applications", arXiv 1704.04861), Table 1.
+
+A 3×3 stride-2 convolution stem, thirteen depthwise separable blocks (3×3 depthwise → BN → ReLU →
+1×1 pointwise → BN → ReLU, Fig. 3), global average pooling and a fully-connected classifier.
+The paper prints the last depthwise layer as stride 2; its own input sizes (7×7 in and out) and
+the TF-slim definition show it is stride 1, which is what :data:`TABLE_1` uses.
+
+Width multiplier α (§3.3) thins every layer to ``α·N`` channels with TF-slim's rounding,
+:func:`depth` = ``max(int(d·α), 8)``; resolution multiplier ρ (§3.4) is the input size ``res``.
+Cost (§3.3–3.4): ``Dk·Dk·αM·ρDf·ρDf + αM·αN·ρDf·ρDf`` per separable layer.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from costcalc.specs import (
+    Conv2d, DepthwiseSeparable, Flatten, GlobalAvgPool, Linear, Network, Shape, SpecError, conv_bn_act,
+    sequence,
+)
+from costcalc.zoo import ModelEntry, Published, register
+
+STEM_CHANNELS = 32
+MIN_DEPTH = 8
+MIN_RES = 32
+ROUNDING = "max(int(d·α), 8) (TF-slim mobilenet_v1 depth())"
+
+# Table 1 body after the stem: out_channels, stride of the 3×3 depthwise (last row at stride 1).
+TABLE_1: tuple[tuple[int, int], ...] = (
+    (64, 1),
+    (128, 2),
+    (128, 1),
+    (256, 2),
+    (256, 1),
+    (512, 2),
+    (512, 1),
+    (512, 1),
+    (512, 1),
+    (512, 1),
+    (512, 1),
+    (1024, 2),
+    (1024, 1),
+)
+
+
+def depth(channels: int, alpha: float | Fraction) -> int:
+    """TF-slim's channel rounding for width multiplier α: ``max(int(d·α), 8)``.
+
+    α is taken at its decimal value (``Fraction(str(α))``) so ``0.75`` scales exactly.
+    """
+    return max(int(channels * Fraction(str(alpha))), MIN_DEPTH)
+
+
+def check_alpha(alpha: Any) -> float:
+    """α must be a number in (0, 2]."""
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha <= 2:
+        raise SpecError(f"alpha must be a number in (0, 2] (e.g. 1.0, 0.75, 0.5, 0.25), got {alpha!r}")
+    return float(alpha)
+
+
+def check_res(res: Any, minimum: int, why: str) -> int:
+    """The input resolution must be an integer ≥ ``minimum``."""
+    if isinstance(res, bool) or not isinstance(res, int) or res < minimum:
+        raise SpecError(f"res must be an integer ≥ {minimum} ({why}), got {res!r}")
+    return res
+
+
+def check_classes(classes: Any) -> int:
+    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 1:
+        raise SpecError(f"classes must be a positive integer, got {classes!r}")
+    return classes
+
+
+def mobilenet_v1(alpha: float = 1.0, res: int = 224, classes: int = 1000) -> Network:
+    """MobileNet v1 at width α, input ``3×res×res`` and ``classes`` outputs (Table 1)."""
+    alpha = check_alpha(alpha)
+    res = check_res(res, MIN_RES, "five stride-2 layers halve it to at least 1×1")
+    classes = check_classes(classes)
+    channels = depth(STEM_CHANNELS, alpha)
+    layers = [*conv_bn_act("conv1", Conv2d(3, channels, 3, 2))]
+    for index, (out_channels, stride) in enumerate(TABLE_1, start=2):
+        out_channels = depth(out_channels, alpha)
+        layers.append((f"block{index}", DepthwiseSeparable(channels, out_channels, 3, stride)))
+        channels = out_channels
+    layers += [("pool", GlobalAvgPool()), ("flatten", Flatten()), ("fc", Linear(channels, classes))]
+    options = {"alpha": alpha, "res": res, "classes": classes}
+    return Network(f"MobileNet v1 {alpha:g}-{res}", Shape(3, res, res), sequence(*layers), options, ROUNDING)
+
+
+# Million Mult-Adds (incl. FC) / million params of the paper (Tables 4, 6, 7) and TF-slim's
+# model table (mobilenet_v1.md, 1001 classes): (alpha, res) → (MACs, params).
+PAPER = {
+    (1.0, 224): ("569", "4.2"), (0.75, 224): ("325", "2.6"), (0.5, 224): ("149", "1.3"),
+    (0.25, 224): ("41", "0.5"), (1.0, 192): ("418", "4.2"), (1.0, 160): ("290", "4.2"),
+    (1.0, 128): ("186", "4.2"),
+}
+PAPER_SOURCE = {224: "Howard et al. 2017, Tables 4/6", 192: "Howard et al. 2017, Table 7",
+                160: "Howard et al. 2017, Table 7", 128: "Howard et al. 2017, Table 7"}
+TF_SLIM_PARAMS = {1.0: "4.24", 0.75: "2.59", 0.5: "1.34", 0.25: "0.47"}
+TF_SLIM_MACS = {
+    1.0: {224: "569", 192: "418", 160: "291", 128: "186"},
+    0.75: {224: "317", 192: "233", 160: "162", 128: "104"},
+    0.5: {224: "150", 192: "110", 160: "77", 128: "49"},
+    0.25: {224: "41", 192: "34", 160: "21", 128: "14"},
+}
+TF_SLIM = "TF-slim mobilenet_v1.md (1001 classes)"
+TF_SLIM_ODDITY = ("TF-slim's 0.75 rows sit ~2.5 % below this architecture's count and its 0.25-192 "
+                  "entry (34) is far from it; the table is known to be inconsistent there")
+OSMR_PARAMS = {1.0: "4,231,976", 0.75: "2,585,560", 0.5: "1,331,592", 0.25: "470,072"}
+
+
+def published(options: dict[str, Any]) -> list[Published]:
+    """Published numbers for ``options`` (paper, TF-slim, osmr/imgclsmob, TF-slim docstring)."""
+    alpha, res, classes = options["alpha"], options["res"], options["classes"]
+    rows: list[Published] = []
+    if classes == 1000 and (alpha, res) in PAPER:
+        macs, params = PAPER[(alpha, res)]
+        rows.append(Published("macs", macs, PAPER_SOURCE[res]))
+        rows.append(Published("weights", params, PAPER_SOURCE[res],
+                              note="weights only (conv + FC; no BN, no FC bias)"))
+    if classes == 1000 and alpha == 1.0 and res == 224:
+        rows.append(Published("conv_macs", "567,716,352", "TF-slim mobilenet_v1.py docstring", scale=1,
+                              note="body without the classifier"))
+    if classes == 1000 and alpha in OSMR_PARAMS:
+        rows.append(Published("params", OSMR_PARAMS[alpha], "osmr/imgclsmob (PyTorch)", scale=1))
+    if classes == 1001 and alpha in TF_SLIM_MACS and res in TF_SLIM_MACS[alpha]:
+        odd = alpha == 0.75 or (alpha, res) == (0.25, 192)
+        rows.append(Published("macs", TF_SLIM_MACS[alpha][res], TF_SLIM, note=TF_SLIM_ODDITY if odd else ""))
+        rows.append(Published("params", TF_SLIM_PARAMS[alpha], TF_SLIM, note="incl. BN γ, β"))
+    return rows
+
+
+def notes(options: dict[str, Any]) -> list[str]:
+    return [f"channel rounding: {ROUNDING}; last depthwise at stride 1 (paper Table 1 prints s2)"]
+
+
+register(ModelEntry(
+    "mobilenet", ("mobilenet_v1",),
+    "MobileNet v1 (Howard et al. 2017): 3×3 stem + 13 depthwise separable blocks; --alpha --res --classes",
+    mobilenet_v1, ("alpha", "res", "classes"), {"alpha": 1.0, "res": 224, "classes": 1000}, published, notes,
+))
