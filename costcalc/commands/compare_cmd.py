@@ -96,9 +96,10 @@ def build_view(query: LayerQuery, rows: list[CompareRow], unit: str, title: str)
 @click.option("--groups", type=int, help="Groups g for the grouped rows (default 8).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="A YAML layer spec (configs/layers/*.yaml); options given on the command line override it.")
+@click.option("--verify", is_flag=True, help="Also count every row on its PyTorch module with fvcore (needs torch).")
 @unit_option
 @format_option
-def command(config_path: str | None, unit: str, fmt: str, **options: Any) -> None:
+def command(config_path: str | None, verify: bool, unit: str, fmt: str, **options: Any) -> None:
     """Compare a convolution layer with its factorized alternatives.
 
     Rows: standard, depthwise, pointwise, depthwise_separable, grouped, grouped_pointwise,
@@ -121,5 +122,25 @@ def command(config_path: str | None, unit: str, fmt: str, **options: Any) -> Non
     payload = {"layer": {"name": name, **query.as_dict()}, "unit": "macs", "rows": [row_payload(row) for row in rows]}
     title = (f"{name}: {query.in_channels}→{query.out_channels}, {query.kernel_size[0]}×{query.kernel_size[1]} "
              f"kernel, stride {query.stride[0]}, on {query.in_channels}×{query.size[0]}×{query.size[1]}")
-    emit(fmt, payload, [build_view(query, rows, unit, title)])
+    view = build_view(query, rows, unit, title)
+    if verify:
+        _add_measured(rows, payload, view, unit)
+    emit(fmt, payload, [view])
+    if verify and any(row["match"] is False for row in payload["rows"]):
+        click.get_current_context().exit(1)
+
+
+def _add_measured(rows: list[CompareRow], payload: dict[str, Any], view: View, unit: str) -> None:
+    """``--verify``: add ``measured_macs``, ``measured_params`` and ``match`` to each row and column."""
+    from costcalc.options import require_measure
+
+    require_measure()
+    from costcalc.measure.compare_verify import measured_fields
+
+    view.columns += [Column(f"measured {UNIT_LABELS[unit]}", "right"), Column("measured params", "right"),
+                     Column("match")]
+    for fields, data, cells in zip(measured_fields(rows), payload["rows"], view.rows):
+        data.update(fields)
+        cells += [exact(in_unit(fields["measured_macs"], unit)), exact(fields["measured_params"]),
+                  {True: "✓", False: "✗", None: "—"}[fields["match"]]]
 

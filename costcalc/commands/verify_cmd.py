@@ -19,8 +19,10 @@ def _summary_view(items: list[dict], unit: str) -> View:
     for item in items:
         delta = None if item["measured_macs"] is None else item["measured_macs"] - item["analytic_macs"]
         fvcore = item["fvcore"]
-        cause = ("; ".join(item["mismatches"]) if not item["match"]
-                 else "; ".join(fvcore["causes"]) or "—")
+        cause = "; ".join(fvcore["causes"]) or "—"
+        if not item["match"]:
+            first, more = item["mismatches"][0], len(item["mismatches"]) - 1
+            cause = first + (f" (+{more} more, see below)" if more else "")
         view.add(MARK[item["match"]], item["target"], exact(in_unit(item["analytic_macs"], unit)),
                  exact(in_unit(item["measured_macs"], unit)), exact(in_unit(delta, unit)),
                  exact(item["analytic_params"]), exact(item["measured_params"]),
@@ -73,4 +75,4 @@ def command(targets: tuple[str, ...], random_count: int, seed: int, suite_path: 
             views += reconciliation_views(item, unit)
     emit(fmt, {"items": items, "matched": matched, "total": len(items)}, views)
     if matched != len(items):
-        raise SystemExit(1)
+        click.get_current_context().exit(1)

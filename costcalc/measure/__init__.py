@@ -2,4 +2,16 @@
 
 Commands import it lazily (inside the command function) after
 :func:`costcalc.options.require_measure` has checked that the ``measure`` extra is installed.
+The paper networks (``MobileNetV1``, ``ShuffleNetV1``, ``EffNet``, ``ConfigNetwork``) are exported
+lazily from :mod:`costcalc.measure.networks`.
 """
+
+NETWORKS = ("MobileNetV1", "ShuffleNetV1", "EffNet", "ConfigNetwork")
+
+
+def __getattr__(name: str):
+    if name in NETWORKS:
+        from costcalc.measure import networks
+
+        return getattr(networks, name)
+    raise AttributeError(f"module 'costcalc.measure' has no attribute {name!r}")

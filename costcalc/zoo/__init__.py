@@ -19,9 +19,21 @@ from typing import Any
 
 from costcalc.specs import BLOCKS, Branches, Network, Sequential, Spec
 
-QUANTITIES = ("macs", "conv_macs", "params", "weights")
-"""What a published number counts: all MACs (conv + FC), conv-only MACs, PyTorch params, or
-weights only (conv + FC weights; no biases, no batch norm — the MobileNet paper's convention)."""
+QUANTITIES = ("macs", "conv_macs", "params", "weights", "tf_variables")
+"""What a published number counts: all MACs (conv + FC), conv-only MACs, PyTorch params,
+weights only (conv + FC weights; no biases, no batch norm — the MobileNet paper's convention), or
+TF-slim's variables (weights + biases + per batch-norm channel β, moving mean and moving variance:
+slim's batch norm has no γ by default and its checkpoints count the moving statistics)."""
+
+
+def quantities(report) -> dict[str, int]:
+    """Our count of every :data:`QUANTITIES` entry for a :class:`~costcalc.cost.CostReport`."""
+    linear = sum(layer.macs for layer in report.layers if layer.kind == "linear")
+    weights = sum(layer.weights for layer in report.layers)
+    biases = sum(layer.biases for layer in report.layers)
+    norm_channels = sum(layer.norm_params for layer in report.layers) // 2
+    return {"macs": report.macs, "conv_macs": report.macs - linear, "params": report.params,
+            "weights": weights, "tf_variables": weights + biases + 3 * norm_channels}
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,7 @@ class Published:
     source: str
     scale: int = 10**6
     note: str = ""
+    approximate: bool = False
 
     @property
     def exact(self) -> bool:
@@ -54,7 +67,10 @@ class Published:
         quantum = Decimal(1).scaleb(exponent)
         return (Decimal(ours) / self.scale).quantize(quantum, rounding=ROUND_HALF_UP)
 
-    def agrees(self, ours: int) -> bool:
+    def agrees(self, ours: int) -> bool | None:
+        """Exact equality, or equality at the source's rounding; ``None`` for an approximate ("≈") source."""
+        if self.approximate:
+            return None
         if self.exact:
             return ours == int(self.number)
         exponent = self.number.as_tuple().exponent

@@ -73,6 +73,11 @@ def check_classes(classes: Any) -> int:
     return classes
 
 
+def alpha_text(alpha: float) -> str:
+    """α as the papers print it: ``1.0``, ``0.75``, ``0.5``."""
+    return f"{alpha:.1f}" if alpha == round(alpha, 1) else f"{alpha:g}"
+
+
 def mobilenet_v1(alpha: float = 1.0, res: int = 224, classes: int = 1000) -> Network:
     """MobileNet v1 at width α, input ``3×res×res`` and ``classes`` outputs (Table 1)."""
     alpha = check_alpha(alpha)
@@ -86,7 +91,7 @@ def mobilenet_v1(alpha: float = 1.0, res: int = 224, classes: int = 1000) -> Net
         channels = out_channels
     layers += [("pool", GlobalAvgPool()), ("flatten", Flatten()), ("fc", Linear(channels, classes))]
     options = {"alpha": alpha, "res": res, "classes": classes}
-    return Network(f"MobileNet v1 {alpha:g}-{res}", Shape(3, res, res), sequence(*layers), options, ROUNDING)
+    return Network(f"MobileNet v1 {alpha_text(alpha)}-{res}", Shape(3, res, res), sequence(*layers), options, ROUNDING)
 
 
 # Million Mult-Adds (incl. FC) / million params of the paper (Tables 4, 6, 7) and TF-slim's
@@ -108,6 +113,10 @@ TF_SLIM_MACS = {
 TF_SLIM = "TF-slim mobilenet_v1.md (1001 classes)"
 TF_SLIM_ODDITY = ("TF-slim's 0.75 rows sit ~2.5 % below this architecture's count and its 0.25-192 "
                   "entry (34) is far from it; the table is known to be inconsistent there")
+NOTES = {
+    ("paper", 1.0, 160): "the paper truncates here (290.675 → 290) but rounds 568.74 → 569 for 224",
+    ("tf", 0.5, 224): "149.4976 M: TF-slim's 150 looks double-rounded (→ 149.5 → 150)",
+}
 OSMR_PARAMS = {1.0: "4,231,976", 0.75: "2,585,560", 0.5: "1,331,592", 0.25: "470,072"}
 
 
@@ -117,7 +126,7 @@ def published(options: dict[str, Any]) -> list[Published]:
     rows: list[Published] = []
     if classes == 1000 and (alpha, res) in PAPER:
         macs, params = PAPER[(alpha, res)]
-        rows.append(Published("macs", macs, PAPER_SOURCE[res]))
+        rows.append(Published("macs", macs, PAPER_SOURCE[res], note=NOTES.get(("paper", alpha, res), "")))
         rows.append(Published("weights", params, PAPER_SOURCE[res],
                               note="weights only (conv + FC; no BN, no FC bias)"))
     if classes == 1000 and alpha == 1.0 and res == 224:
@@ -127,13 +136,15 @@ def published(options: dict[str, Any]) -> list[Published]:
         rows.append(Published("params", OSMR_PARAMS[alpha], "osmr/imgclsmob (PyTorch)", scale=1))
     if classes == 1001 and alpha in TF_SLIM_MACS and res in TF_SLIM_MACS[alpha]:
         odd = alpha == 0.75 or (alpha, res) == (0.25, 192)
-        rows.append(Published("macs", TF_SLIM_MACS[alpha][res], TF_SLIM, note=TF_SLIM_ODDITY if odd else ""))
-        rows.append(Published("params", TF_SLIM_PARAMS[alpha], TF_SLIM, note="incl. BN γ, β"))
+        note = TF_SLIM_ODDITY if odd else NOTES.get(("tf", alpha, res), "")
+        rows.append(Published("macs", TF_SLIM_MACS[alpha][res], TF_SLIM, note=note))
+        rows.append(Published("tf_variables", TF_SLIM_PARAMS[alpha], TF_SLIM,
+                              note="TF variables: BN β + moving mean/variance (no γ)"))
     return rows
 
 
 def notes(options: dict[str, Any]) -> list[str]:
-    return [f"channel rounding: {ROUNDING}; last depthwise at stride 1 (paper Table 1 prints s2)"]
+    return ["last depthwise at stride 1 (paper Table 1 prints s2; its 7×7 sizes and TF-slim say s1)"]
 
 
 register(ModelEntry(

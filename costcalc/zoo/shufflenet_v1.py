@@ -105,7 +105,7 @@ def shufflenet_v1(groups: int = 3, scale: float = 1.0, res: int = 224, classes: 
             channels = out_channels
     layers += [("pool", GlobalAvgPool()), ("flatten", Flatten()), ("fc", Linear(channels, classes, bias=False))]
     options = {"groups": groups, "scale": scale, "res": res, "classes": classes}
-    return Network(f"ShuffleNet v1 {scale:g}× (g={groups})", Shape(3, res, res), sequence(*layers), options,
+    return Network(f"ShuffleNet v1 {scale:g}× (g={groups}) at {res}", Shape(3, res, res), sequence(*layers), options,
                    ROUNDING)
 
 
@@ -132,15 +132,18 @@ def published(options: dict[str, Any]) -> list[Published]:
     if (g, s) in OFFICIAL:
         macs, params = OFFICIAL[(g, s)]
         source = "megvii ShuffleNet-Series README"
-        rows += [Published("macs", macs, source), Published("params", params, source, note="FC without bias")]
+        note = ("137.46 M rounds to 137 (Table 1's conv-only 137 agrees); the README counter seems to count "
+                "more than conv + FC here" if (g, s) == (3, 1.0) else "")
+        rows += [Published("macs", macs, source, note=note),
+                 Published("params", params, source, note="FC without bias")]
     if s in TABLE_2_APPROX and s != 1.0:
         rows.append(Published("macs", TABLE_2_APPROX[s], "Zhang et al. 2018, Table 2 (≈, one value for all g)",
-                              note="Table 2 gives one approximate complexity per scale for every g"))
+                              note="one approximate complexity per scale for every g", approximate=True))
     return rows
 
 
 def notes(options: dict[str, Any]) -> list[str]:
-    return [f"channels: {ROUNDING}; FC without bias (official implementation)"]
+    return ["FC without bias (official implementation); Conv1 width from the official network.py"]
 
 
 register(ModelEntry(

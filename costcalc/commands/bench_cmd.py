@@ -1,0 +1,416 @@
+"""``costcalc bench``: MACs, memory traffic, a roofline estimate and measured CPU latency side by side.
+
+Three ways to pick what to time:
+
+* ``costcalc bench NAME [--alpha/--res/--groups/--scale/--classes]`` — every top-level block of a
+  zoo network (a stem conv with its BN and activation counts as one item), each factorized block
+  beside the standard convolution it stands for, and the whole network;
+* ``costcalc bench --in M --out N --kernel K --size DF [...]`` — the rows of ``costcalc compare``;
+* ``costcalc bench --suite`` — the compare rows of a few layers from the papers, ending with the
+  Spearman rank correlation of measured latency against MACs and against the roofline estimate.
+
+The analytic side (MACs, bytes, roofline) is pure Python (:mod:`costcalc.memory`,
+:mod:`costcalc.roofline`); timing is :mod:`costcalc.measure.bench`, imported only after
+:func:`costcalc.options.require_measure`. ``costcalc bench --calibrate`` measures this machine's
+peak MAC/s and bandwidth and prints the profile (YAML with ``--save FILE``; nothing is written
+unless ``--save`` is given). Without ``--device`` a run calibrates first.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from costcalc.cost import CostReport, cost
+from costcalc.memory import DTYPES, Memory, layer_memory, memory_payload
+from costcalc.options import PAIR, closest, format_option, usage_error
+from costcalc.render import Column, View, emit, exact, human
+from costcalc.roofline import DeviceProfile, Estimate, estimate_sequence, resolve_profile, spearman
+from costcalc.specs import BLOCKS, Sequential, Shape
+
+MODEL_OPTIONS = ("alpha", "res", "groups", "scale", "classes")
+TIMED_DTYPES = ("float32", "float16")
+
+# The --suite: layers from the papers, each expanded into every applicable compare row.
+# label, in, out, kernel, size, stride, groups
+SUITE: tuple[tuple[str, int, int, int, int, int, int], ...] = (
+    ("mnv1-table3", 512, 512, 3, 14, 1, 8),      # MobileNet Table 3
+    ("mnv1-dw2", 32, 64, 3, 112, 1, 8),          # MobileNet conv_dw_2 / pw 32→64 on 112²
+    ("mnv1-dw4", 128, 128, 3, 56, 1, 8),         # MobileNet conv_dw_4
+    ("mnv1-dw13", 1024, 1024, 3, 7, 1, 8),       # MobileNet conv_dw_14 (7², 1024)
+    ("shufflenet-s3", 240, 240, 3, 28, 1, 3),    # ShuffleNet 1×, g=3, stage 2 width on 28²
+)
+
+
+@dataclass
+class Item:
+    """One thing to time: a spec on an input, its exact cost and what it is compared with."""
+
+    name: str
+    spec: Any
+    shape: Shape
+    report: CostReport
+    reference: str | None = None
+    role: str = "item"  # item | standard | network
+    memory: Memory | None = None
+    roofline: Estimate | None = None
+    timing: Any = None
+    layer: Any = None
+
+    @property
+    def macs(self) -> int:
+        return self.memory.macs if self.memory else self.report.macs
+
+
+@dataclass
+class Plan:
+    title: str
+    items: list[Item] = field(default_factory=list)
+
+
+# --- what to time --------------------------------------------------------------------------------
+
+
+def _item(name: str, spec: Any, shape: Shape, **extra: Any) -> Item:
+    return Item(name, spec, shape, cost(spec, shape), **extra)
+
+
+def model_plan(name: str, options: dict[str, Any], baseline: bool) -> Plan:
+    """Blocks of a zoo network: leaf layers without MACs join the conv/linear before them."""
+    from costcalc import zoo
+
+    entry = zoo.find(name)
+    if entry is None:
+        raise usage_error(f"unknown model {name!r}; valid: {', '.join(zoo.all_names())}"
+                          f"{closest(name, zoo.all_names())}")
+    extra = [key for key in options if key not in entry.options]
+    if extra:
+        raise usage_error(f"--{extra[0]} does not apply to {entry.name}; its options: "
+                          f"{', '.join('--' + key for key in entry.options)}")
+    network = entry.build(**options)
+    groups: list[tuple[str, list[tuple[str, Any]]]] = []
+    for child_name, child in network.body.children:
+        joins = _cheap_probe(child) and groups and not isinstance(groups[-1][1][0][1], BLOCKS)
+        if joins:
+            groups[-1][1].append((child_name, child))
+        else:
+            groups.append((child_name, [(child_name, child)]))
+    plan = Plan(f"{network.name}, {'×'.join(map(str, network.input_shape))} input")
+    shape = network.input_shape
+    for group_name, children in groups:
+        spec = children[0][1] if len(children) == 1 else Sequential(tuple(children))
+        item = _item(group_name, spec, shape)
+        plan.items.append(item)
+        block = children[0][1]
+        if baseline and isinstance(block, BLOCKS) and hasattr(block, "standard"):
+            standard = _item(f"{group_name} standard", block.standard(), shape, role="standard")
+            item.reference = standard.name
+            plan.items.append(standard)
+        shape = item.report.output
+    whole = _item("network", network.body, network.input_shape, role="network")
+    plan.items.append(whole)
+    if baseline:
+        base = zoo.baseline(network)
+        if cost(base.body, base.input_shape).macs != whole.report.macs:
+            plan.items.append(_item("network standard", base.body, base.input_shape, role="network"))
+            whole.reference = "network standard"
+    return plan
+
+
+def _cheap_probe(child: Any) -> bool:
+    """Leaves that never carry MACs (BN, activation, pool, flatten, shuffle) join the previous group."""
+    from costcalc.specs import Activation, BatchNorm2d, ChannelShuffle, Flatten, GlobalAvgPool, Pool2d
+
+    return isinstance(child, (Activation, BatchNorm2d, ChannelShuffle, Flatten, GlobalAvgPool, Pool2d))
+
+
+def compare_plan(query: Any, prefix: str = "") -> Plan:
+    """The applicable rows of ``costcalc compare`` for one layer; each names its reference row."""
+    from costcalc.compare import compare_layer
+
+    plan = Plan(f"{query.in_channels}→{query.out_channels}, {query.kernel_size[0]}×{query.kernel_size[1]} kernel, "
+                f"stride {query.stride[0]}, on {query.in_channels}×{query.size[0]}×{query.size[1]}")
+    names = set()
+    for row in compare_layer(query):
+        if row.report is None:
+            continue
+        names.add(row.name)
+        reference = row.definition.reference
+        plan.items.append(Item(prefix + row.name, row.spec, row.input, row.report,
+                               reference=prefix + reference if reference != row.name else None))
+    for item in plan.items:
+        if item.reference and item.reference[len(prefix):] not in names:
+            item.reference = None
+    return plan
+
+
+def suite_plan() -> Plan:
+    from costcalc.compare import LayerQuery
+
+    plan = Plan("suite: compare rows of " + ", ".join(label for label, *_ in SUITE))
+    for label, m, n, kernel, size, stride, groups in SUITE:
+        query = LayerQuery(m, n, kernel, size, stride=stride, groups=groups)
+        plan.items.extend(compare_plan(query, prefix=f"{label}/").items)
+    return plan
+
+
+# --- analytic side --------------------------------------------------------------------------------
+
+
+def analyse(plan: Plan, dtype: str, batch: int, profile: DeviceProfile) -> None:
+    """Memory traffic (per layer, summed) and the roofline bound (sum of per-layer bounds)."""
+    for item in plan.items:
+        per_layer = [layer_memory(layer, dtype).batched(batch) for layer in item.report.layers]
+        item.memory = sum(per_layer[1:], per_layer[0])
+        item.roofline = estimate_sequence([(memory.macs, memory.bytes) for memory in per_layer], profile)
+        if len(item.report.layers) == 1:
+            item.layer = item.report.layers[0]
+
+
+# --- timing ---------------------------------------------------------------------------------------
+
+
+def run_timings(plan: Plan, settings: Any, bench: Any) -> tuple[int, bool]:
+    """Time every item with a progress bar on stderr; Ctrl-C stops and keeps what was measured.
+
+    Returns ``(measured, interrupted)``.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from costcalc.render import make_console
+
+    console = make_console(stderr=True)
+    measured = 0
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=console, transient=True, disable=not console.is_terminal)
+    try:
+        with progress:
+            task = progress.add_task("timing", total=len(plan.items))
+            for item in plan.items:
+                progress.update(task, description=f"timing {item.name}")
+                item.timing = bench.time_spec(item.spec, item.shape, settings)
+                measured += 1
+                progress.advance(task)
+    except KeyboardInterrupt:
+        return measured, True
+    return measured, False
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+
+def seconds(value: float | None) -> str:
+    """A duration with three significant digits in s, ms or µs."""
+    if value is None:
+        return "—"
+    for factor, suffix in ((1, "s"), (1e-3, "ms"), (1e-6, "µs")):
+        if abs(value) >= factor:
+            return f"{value / factor:.3g} {suffix}"
+    return f"{value / 1e-9:.3g} ns"
+
+
+def speedups(item: Item, by_name: dict[str, Item]) -> tuple[float | None, float | None]:
+    """(predicted by MACs, measured) speed-up of ``item`` over its reference."""
+    reference = by_name.get(item.reference or "")
+    if reference is None:
+        return None, None
+    predicted = reference.macs / item.macs if item.macs else None
+    measured = None
+    if item.timing is not None and reference.timing is not None and item.timing.median > 0:
+        measured = reference.timing.median / item.timing.median
+    return predicted, measured
+
+
+def correlations(plan: Plan) -> dict[str, Any]:
+    """Spearman of measured median latency against MACs and against the roofline, over timed items."""
+    items = [item for item in plan.items if item.role != "network" and item.timing is not None]
+    times = [item.timing.median for item in items]
+    return {"n": len(items), "macs": spearman([item.macs for item in items], times),
+            "roofline": spearman([item.roofline.seconds for item in items], times)}
+
+
+def row_payload(item: Item, by_name: dict[str, Item]) -> dict[str, Any]:
+    predicted, measured = speedups(item, by_name)
+    return {"name": item.name, "role": item.role, "input": list(item.shape), "macs": item.macs,
+            "bytes": item.memory.bytes, "memory": memory_payload(item.memory, item.layer),
+            "roofline_s": item.roofline.seconds, "compute_s": item.roofline.compute_s,
+            "memory_s": item.roofline.memory_s, "bound": item.roofline.bound,
+            "measured_s": None if item.timing is None else item.timing.as_dict(),
+            "reference": item.reference, "predicted_speedup": predicted, "measured_speedup": measured}
+
+
+def speedup_text(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}×"
+
+
+def build_view(plan: Plan, environment: dict[str, Any], stats: dict[str, Any] | None, interrupted: bool) -> View:
+    by_name = {item.name: item for item in plan.items}
+    view = View(f"bench: {plan.title}",
+                [Column("item"), Column("MACs", "right"), Column("bytes", "right"), Column("MAC/B", "right"),
+                 Column("bound"), Column("roofline", "right"), Column("measured", "right", "bold"),
+                 Column("± IQR", "right"), Column("meas/roof", "right"), Column("vs"),
+                 Column("speed-up MACs", "right"), Column("speed-up measured", "right", "green")])
+    for item in plan.items:
+        predicted, measured = speedups(item, by_name)
+        timing = item.timing
+        intensity = item.memory.intensity
+        view.add(item.name, human(item.macs), human(item.memory.bytes),
+                 "—" if intensity is None else f"{float(intensity):.2f}", item.roofline.bound,
+                 seconds(item.roofline.seconds), seconds(timing.median if timing else None),
+                 seconds(timing.iqr if timing else None),
+                 f"{timing.median / item.roofline.seconds:.1f}×" if timing and item.roofline.seconds else "—",
+                 item.reference or "", speedup_text(predicted), speedup_text(measured),
+                 style="dim" if item.role == "standard" else ("bold" if item.role == "network" else ""))
+    device = environment["device"]
+    view.notes.append(
+        f"Environment: torch {environment['torch']}, {environment['threads']} thread(s), {environment['cpu']}, "
+        f"{environment['dtype']}, batch {environment['batch']}. Measured = median per forward pass "
+        f"(eval, inference mode) over {environment['repeats']} blocks after {environment['warmup']} warm-up calls.")
+    view.notes.append(
+        f"Roofline: Σ over layers of max(MACs / {human(device['peak_macs'])}MAC/s, bytes / "
+        f"{human(device['bandwidth'])}B/s) ({device['name']}); bytes = activations read + written + weights "
+        f"read, each layer unfused. MACs = conv + FC multiply-accumulates; speed-up = reference ÷ item.")
+    if stats is not None and stats["n"] >= 2:
+        view.notes.append(f"Spearman rank correlation with measured latency over {stats['n']} items: "
+                          f"MACs {_rho(stats['macs'])}, roofline {_rho(stats['roofline'])}.")
+    if interrupted:
+        measured = sum(item.timing is not None for item in plan.items)
+        view.notes.append(f"Interrupted: {measured} of {len(plan.items)} items measured.")
+    return view
+
+
+def _rho(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.3f}"
+
+
+def profile_view(profile: DeviceProfile) -> View:
+    view = View(f"device profile: {profile.name}", [Column("quantity"), Column("value", "right")])
+    view.add("peak MACs", f"{human(profile.peak_macs)}MAC/s")
+    view.add("bandwidth", f"{human(profile.bandwidth)}B/s")
+    view.add("ridge point", f"{profile.ridge:.2f} MAC/B")
+    view.notes.append(profile.description)
+    if profile.source:
+        view.notes.append(profile.source)
+    return view
+
+
+# --- the command ----------------------------------------------------------------------------------
+
+
+@click.command("bench")
+@click.argument("name", required=False)
+@click.option("--alpha", type=float, help="Model width multiplier α (mobilenet).")
+@click.option("--res", type=int, help="Model input resolution.")
+@click.option("--groups", type=int, help="Groups g (shufflenet; compare rows).")
+@click.option("--scale", type=float, help="ShuffleNet width scale.")
+@click.option("--classes", type=int, help="Classifier outputs.")
+@click.option("--in", "in_channels", type=click.IntRange(min=1), help="Input channels M (compare rows).")
+@click.option("--out", "out_channels", type=click.IntRange(min=1), help="Output channels N (compare rows).")
+@click.option("--kernel", type=PAIR, help="Kernel Dk: 3 or 1x3 (compare rows).")
+@click.option("--size", type=PAIR, help="Input feature map Df: 14 or 112x112 (compare rows).")
+@click.option("--stride", type=PAIR, help="Stride (compare rows, default 1).")
+@click.option("--suite", is_flag=True, help="Time the block suite and report Spearman correlations.")
+@click.option("--calibrate", is_flag=True, help="Measure this machine's peak MAC/s and bandwidth and print the profile.")
+@click.option("--save", "save_path", type=click.Path(dir_okay=False),
+              help="With --calibrate: write the profile as YAML to FILE (nothing is written otherwise).")
+@click.option("--device", help="Device profile for the roofline: a YAML file or a shipped name "
+                               "(configs/devices). Default: calibrate this machine first.")
+@click.option("--dtype", type=click.Choice(tuple(DTYPES)), default="float32", show_default=True,
+              help="Element type for bytes and timing (int8: analytic only — not timed).")
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True, help="torch intra-op threads.")
+@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Batch size.")
+@click.option("--warmup", type=click.IntRange(min=0), default=3, show_default=True, help="Warm-up calls per item.")
+@click.option("--repeats", type=click.IntRange(min=1), default=7, show_default=True, help="Timed blocks per item.")
+@click.option("--min-time", type=click.FloatRange(min=0, min_open=True), default=0.15, show_default=True,
+              help="Seconds of timing per item (split over the blocks).")
+@click.option("--baseline/--no-baseline", default=True, show_default=True,
+              help="bench NAME: also time each block's standard-convolution equivalent.")
+@format_option
+@click.pass_context
+def command(ctx: click.Context, name: str | None, suite: bool, calibrate: bool, save_path: str | None,
+            device: str | None, dtype: str, threads: int, batch: int, warmup: int, repeats: int, min_time: float,
+            baseline: bool, fmt: str, **options: Any) -> None:
+    """MACs, memory traffic, roofline estimate and measured CPU latency, side by side.
+
+    \b
+    Examples:
+      costcalc bench --calibrate --save my-laptop.yaml
+      costcalc bench mobilenet --alpha 0.5 --res 128 --threads 2
+      costcalc bench --in 512 --out 512 --kernel 3 --size 14 --device my-laptop.yaml
+      costcalc bench --suite --threads 1
+    """
+    model_options = {key: options.pop(key) for key in MODEL_OPTIONS if options.get(key) is not None}
+    layer_options = {key: value for key, value in options.items() if value is not None}
+    modes = [mode for mode, chosen in (("NAME", name), ("--in/--out/--kernel/--size", layer_options),
+                                       ("--suite", suite), ("--calibrate", calibrate)) if chosen]
+    if not modes:
+        raise usage_error("give a model NAME, a layer (--in M --out N --kernel K --size DF), --suite or --calibrate")
+    if len(modes) > 1:
+        raise usage_error(f"choose one of {', '.join(modes)}")
+    if save_path and not calibrate:
+        raise usage_error("--save applies to --calibrate only")
+    if calibrate:
+        from costcalc.options import require_measure
+
+        require_measure()
+        from costcalc.measure import bench
+
+        profile = bench.calibrate(threads)
+        if save_path:
+            with open(save_path, "w", encoding="utf-8") as handle:
+                handle.write(profile.to_yaml("Measured by `costcalc bench --calibrate`; read with --device FILE."))
+            click.echo(f"saved device profile to {save_path}", err=True)
+        emit(fmt, {"device": profile.as_dict()}, [profile_view(profile)])
+        return
+    if dtype not in TIMED_DTYPES:
+        raise usage_error(f"--dtype {dtype} is analytic only (compare/model --memory); bench times "
+                          f"{' or '.join(TIMED_DTYPES)}")
+    if suite:
+        plan = suite_plan()
+    elif name:
+        if "groups" in layer_options:
+            model_options["groups"] = layer_options.pop("groups")
+        if layer_options:
+            raise usage_error(f"--{next(iter(layer_options)).replace('_channels', '')} applies to layer benches, "
+                              f"not to a model NAME")
+        plan = model_plan(name, model_options, baseline)
+    else:
+        if model_options:
+            raise usage_error(f"--{next(iter(model_options))} applies to a model NAME, not to a layer bench")
+        from costcalc.compare import LayerQuery
+
+        missing = [f"--{flag}" for key, flag in (("in_channels", "in"), ("out_channels", "out"),
+                                                 ("kernel", "kernel"), ("size", "size")) if key not in layer_options]
+        if missing:
+            raise usage_error(f"missing {', '.join(missing)} for a layer bench")
+        query = LayerQuery(layer_options.pop("in_channels"), layer_options.pop("out_channels"),
+                           layer_options.pop("kernel"), layer_options.pop("size"), **layer_options)
+        plan = compare_plan(query)
+    profile = resolve_profile(device) if device else None
+
+    from costcalc.options import require_measure
+
+    require_measure()
+    from costcalc.measure import bench
+
+    settings = bench.Settings(threads=threads, batch=batch, dtype=dtype, warmup=warmup, repeats=repeats,
+                              min_time=min_time)
+    if profile is None:
+        click.echo(f"calibrating this machine ({threads} thread(s)); pass --device FILE to skip", err=True)
+        profile = bench.calibrate(threads, min_time=0.3)
+    analyse(plan, dtype, batch, profile)
+    _, interrupted = run_timings(plan, settings, bench)
+    environment = {**bench.environment(threads), "dtype": dtype, "batch": batch, "warmup": warmup,
+                   "repeats": repeats, "min_time": min_time, "device": profile.as_dict()}
+    stats = correlations(plan)
+    by_name = {item.name: item for item in plan.items}
+    payload: dict[str, Any] = {"environment": environment, "title": plan.title,
+                               "rows": [row_payload(item, by_name) for item in plan.items],
+                               "spearman": stats, "interrupted": interrupted}
+    emit(fmt, payload, [build_view(plan, environment, stats, interrupted)])
+    if interrupted:
+        click.echo(f"Interrupted: printed the {stats['n']} items measured so far.", err=True)
+        ctx.exit(130)

@@ -1,0 +1,235 @@
+"""``costcalc model``: a whole network — per-layer costs, a breakdown by kind, totals, the
+standard-convolution baseline and the published numbers for the configuration.
+
+The analytic path never imports torch; ``--verify`` loads :mod:`costcalc.measure` lazily and
+reconciles the same spec against fvcore and ``FlopCounterMode`` layer by layer.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import click
+
+from costcalc.cost import CONV_KINDS, CostReport, cost
+from costcalc.options import closest, format_option, unit_option, usage_error
+from costcalc.render import UNIT_LABELS, Column, View, emit, exact, human, in_unit, ratio_text, fewer_text, number
+from costcalc.specs import Network
+
+HIDDEN_KINDS = ("activation", "flatten")
+"""Kinds left out of the per-layer *table* (no MACs, no params); they stay in JSON and other ops."""
+
+
+def percent(part: int, whole: int) -> str:
+    return "—" if not whole else f"{100 * part / whole:.2f} %"
+
+
+def resolve(name: str | None, config_path: str | None, options: dict[str, Any]) -> tuple[str, Network, Any]:
+    """The network asked for: a zoo model with its options, or a YAML network (``--config``)."""
+    from costcalc import zoo
+
+    given = {key: value for key, value in options.items() if value is not None}
+    if config_path:
+        if name:
+            raise usage_error(f"give a model NAME or --config FILE, not both (got {name!r} and {config_path})")
+        if given:
+            flags = ", ".join(f"--{key}" for key in given)
+            raise usage_error(f"{flags} do not apply to --config networks; set the input and widths in the YAML file")
+        from costcalc.netconfig import load_network
+
+        network = load_network(config_path)
+        return network.name, network, None
+    if not name:
+        raise usage_error(f"missing model NAME; valid: {', '.join(zoo.all_names())} (or --config FILE)")
+    entry = zoo.find(name)
+    if entry is None:
+        raise usage_error(f"unknown model {name!r}; valid: {', '.join(zoo.all_names())}{closest(name, zoo.all_names())}")
+    extra = [key for key in given if key not in entry.options]
+    if extra:
+        raise usage_error(f"--{extra[0]} does not apply to {entry.name}; its options: "
+                          f"{', '.join('--' + key for key in entry.options)}")
+    return entry.name, entry.build(**given), entry
+
+
+def by_kind(report: CostReport) -> dict[str, dict[str, Any]]:
+    """MACs, params and weights per layer kind, with their shares of the totals."""
+    table: dict[str, dict[str, Any]] = {}
+    for layer in report.layers:
+        entry = table.setdefault(layer.kind, {"layers": 0, "macs": 0, "params": 0, "weights": 0})
+        entry["layers"] += 1
+        entry["macs"] += layer.macs
+        entry["params"] += layer.params
+        entry["weights"] += layer.weights
+    weights = sum(layer.weights for layer in report.layers)
+    for entry in table.values():
+        entry["macs_share"] = float(Fraction(entry["macs"], report.macs)) if report.macs else None
+        entry["params_share"] = float(Fraction(entry["params"], report.params)) if report.params else None
+        entry["weights_share"] = float(Fraction(entry["weights"], weights)) if weights else None
+    return table
+
+
+def published_payload(entry: Any, network: Network, report: CostReport) -> list[dict[str, Any]]:
+    if entry is None:
+        return []
+    from costcalc.zoo import quantities
+
+    ours = quantities(report)
+    rows = []
+    for item in entry.published(network.options):
+        value = ours[item.quantity]
+        rows.append({"quantity": item.quantity, "published": item.value,
+                     "scale": item.scale, "source": item.source, "ours": value,
+                     "ours_rounded": str(item.rounded(value)) if not item.exact else f"{value:,}",
+                     "agrees": item.agrees(value), "note": item.note or None})
+    return rows
+
+
+def build_payload(name: str, network: Network, entry: Any) -> dict[str, Any]:
+    """The JSON document of DESIGN.md (plus ``published``, ``rounding``, ``other_ops``, ``notes``)."""
+    from costcalc.zoo import baseline
+
+    report = cost(network.body, network.input_shape)
+    standard = baseline(network)
+    base = cost(standard.body, standard.input_shape)
+    factorized = report.macs != base.macs or report.params != base.params
+    description = ("every factorized block replaced by the standard convolution it stands for "
+                   "(separable → full k×k conv, ShuffleNet unit → ResNet bottleneck, EffNet block → "
+                   "k×k stride-2 conv)" if factorized else "no factorized blocks: the network is its own baseline")
+    linear = sum(layer.macs for layer in report.layers if layer.kind == "linear")
+    base_linear = sum(layer.macs for layer in base.layers if layer.kind == "linear")
+    return {
+        "model": name,
+        "title": network.name,
+        "options": network.options,
+        "rounding": network.rounding or None,
+        "input": list(network.input_shape),
+        "output": list(report.output),
+        "unit": "macs",
+        "totals": {"macs": report.macs, "flops": report.flops, "params": report.params,
+                   "conv_macs": report.macs - linear, "linear_macs": linear},
+        "other_ops": report.other_ops,
+        "layers": [{"name": layer.name, "kind": layer.kind, "input": list(layer.input),
+                    "output": list(layer.output), "macs": layer.macs, "params": layer.params}
+                   for layer in report.layers],
+        "by_kind": by_kind(report),
+        "baseline": {"description": description, "macs": base.macs, "params": base.params,
+                     "conv_macs": base.macs - base_linear,
+                     "ratio": number(Fraction(report.macs, base.macs)) if base.macs else None,
+                     "params_ratio": number(Fraction(report.params, base.params)) if base.params else None},
+        "published": published_payload(entry, network, report),
+        "notes": entry.notes(network.options) if entry else [],
+    }
+
+
+def build_views(payload: dict[str, Any], unit: str, per_layer: bool) -> list[View]:
+    label = UNIT_LABELS[unit]
+    totals = payload["totals"]
+    views = []
+    if per_layer:
+        layers = View(f"{payload['title']}: layers on a {'×'.join(map(str, payload['input']))} input",
+                      [Column("layer"), Column("kind"), Column("input → output"), Column(label, "right"),
+                       Column("params", "right"), Column("share", "right")])
+        hidden = 0
+        for layer in payload["layers"]:
+            if layer["kind"] in HIDDEN_KINDS:
+                hidden += 1
+                continue
+            layers.add(layer["name"], layer["kind"],
+                       f"{'×'.join(map(str, layer['input']))} → {'×'.join(map(str, layer['output']))}",
+                       exact(in_unit(layer["macs"], unit)), exact(layer["params"]),
+                       percent(layer["macs"], totals["macs"]))
+        layers.notes.append(f"share = share of total {label}; {hidden} activation/flatten rows "
+                            f"(no {label}, no params) are in --format json only.")
+        views.append(layers)
+    kinds = View("By kind", [Column("kind"), Column("layers", "right"), Column(label, "right"),
+                             Column(f"% {label}", "right"), Column("params", "right"), Column("% params", "right")])
+    for kind, entry in payload["by_kind"].items():
+        if kind in HIDDEN_KINDS:
+            continue
+        kinds.add(kind, str(entry["layers"]), exact(in_unit(entry["macs"], unit)),
+                  percent(entry["macs"], totals["macs"]), exact(entry["params"]),
+                  percent(entry["params"], totals["params"]))
+    views.append(kinds)
+    base = payload["baseline"]
+    summary = View(f"{payload['title']}: totals", [Column(""), Column(label, "right"), Column("≈", "right"),
+                                                   Column("params", "right"), Column("≈ params", "right")])
+    summary.add("total (conv + FC)", exact(in_unit(totals["macs"], unit)), human(in_unit(totals["macs"], unit)),
+                exact(totals["params"]), human(totals["params"]), style="bold")
+    summary.add("  conv layers only", exact(in_unit(totals["conv_macs"], unit)),
+                human(in_unit(totals["conv_macs"], unit)), "", "")
+    summary.add("baseline (standard convs)", exact(in_unit(base["macs"], unit)), human(in_unit(base["macs"], unit)),
+                exact(base["params"]), human(base["params"]))
+    summary.add("  baseline conv layers only", exact(in_unit(base["conv_macs"], unit)),
+                human(in_unit(base["conv_macs"], unit)), "", "")
+    summary.add("ratio to baseline", ratio_text(base["ratio"]), fewer_text(base["ratio"]),
+                ratio_text(base["params_ratio"]), fewer_text(base["params_ratio"]), style="green")
+    other = ", ".join(f"{kind} {count:,}" for kind, count in payload["other_ops"].items())
+    summary.notes.append(f"Counts: {label} of convolutions and fully-connected layers (MACs = the papers' "
+                         f"Mult-Adds; FLOPs = 2 × MACs); params = weights + biases + batch-norm γ, β.")
+    summary.notes.append(f"Other ops (elements, not in {label}): {other or 'none'}.")
+    summary.notes.append(f"Baseline: {base['description']}.")
+    if payload["rounding"]:
+        summary.notes.append(f"Rounding: {payload['rounding']}.")
+    summary.notes += payload["notes"]
+    views.append(summary)
+    if payload["published"]:
+        published = View("Published numbers (MACs = Mult-Adds, the papers' \"FLOPs\")",
+                         [Column("source"), Column("counts"), Column("published", "right"), Column("ours", "right"),
+                          Column("agrees"), Column("note")])
+        for row in payload["published"]:
+            suffix = " M" if row["scale"] == 10**6 else ""
+            published.add(row["source"], row["quantity"], row["published"] + suffix, row["ours_rounded"] + suffix,
+                          {True: "✓", False: "✗", None: "≈"}[row["agrees"]], row["note"] or "")
+        published.notes.append("counts: macs = conv + FC MACs; conv_macs = conv layers only; params = PyTorch "
+                               "params; weights = conv + FC weights only (the MobileNet paper's count); tf_variables "
+                               "= weights + biases + BN β, moving mean, moving variance (TF-slim).")
+        views.append(published)
+    return views
+
+
+def verify(network: Network, name: str, fmt: str, unit: str) -> None:
+    """Reconcile the network against fvcore and FlopCounterMode; exit 1 on any mismatch."""
+    from costcalc.options import require_measure
+
+    require_measure()
+    from costcalc.measure.reconcile import reconcile
+    from costcalc.reconcile_view import reconciliation_views
+
+    result = reconcile(network, network.input_shape, name)
+    emit(fmt, result.payload(), reconciliation_views(result.payload(), unit))
+    if not result.match:
+        raise click.exceptions.Exit(1)
+
+
+@click.command("model")
+@click.argument("name", required=False)
+@click.option("--alpha", type=float, help="MobileNet width multiplier α in (0, 2] (TF-slim rounding).")
+@click.option("--res", type=int, help="Input resolution (square).")
+@click.option("--groups", type=int, help="ShuffleNet groups g: 1, 2, 3, 4 or 8.")
+@click.option("--scale", type=float, help="ShuffleNet scale s (0.25, 0.5, 1.0, 1.5, 2.0, ...).")
+@click.option("--classes", type=int, help="Classifier outputs (MobileNet/ShuffleNet 1000, EffNet 10).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="A YAML network (configs/models/*.yaml) instead of NAME.")
+@click.option("--verify", "do_verify", is_flag=True,
+              help="Build the network in PyTorch and reconcile every layer with fvcore (needs costcalc[measure]).")
+@click.option("--per-layer/--summary", "per_layer", default=True, show_default=True,
+              help="Show every layer, or only the breakdown by kind and the totals.")
+@unit_option
+@format_option
+def command(name: str | None, config_path: str | None, do_verify: bool, per_layer: bool, unit: str, fmt: str,
+            **options: Any) -> None:
+    """Cost a whole network: mobilenet (mobilenet_v1), shufflenet (shufflenet_v1), effnet, or --config FILE.
+
+    Prints every layer's MACs and params, a breakdown by kind, the totals, the same network with
+    standard convolutions in place of its factorized blocks, and the published numbers for the
+    configuration beside ours.
+
+    Example: costcalc model mobilenet --alpha 0.5 --res 160
+    """
+    model, network, entry = resolve(name, config_path, options)
+    if do_verify:
+        verify(network, model, fmt, unit)
+        return
+    payload = build_payload(model, network, entry)
+    emit(fmt, payload, build_views(payload, unit, per_layer), csv_view=None)

@@ -1,0 +1,142 @@
+"""Measured CPU latency of specs, and this machine's roofline profile (``costcalc bench``).
+
+The only module of ``costcalc bench`` that imports torch; the command imports it lazily after
+:func:`costcalc.options.require_measure`. Every timing goes through :func:`time_call`:
+``torch.utils.benchmark.Timer`` with a fixed thread count, a few warm-up calls, a block size
+chosen so one block lasts about ``min_time / repeats`` seconds, then ``repeats`` blocks; the
+result is the median and inter-quartile range of the per-call times of the blocks. Modules run
+in eval mode under ``torch.inference_mode()``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch.utils import benchmark
+
+from costcalc.measure.modules import build_module
+from costcalc.roofline import DeviceProfile
+from costcalc.specs import Shape
+
+TORCH_DTYPES = {"float32": torch.float32, "float16": torch.float16}
+"""Dtypes the CPU timing runs in (int8 needs quantized kernels the spec builder does not make)."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds per call: median and inter-quartile range over ``repeats`` blocks of ``number`` calls."""
+
+    median: float
+    iqr: float
+    repeats: int
+    number: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"median": self.median, "iqr": self.iqr, "repeats": self.repeats, "number": self.number}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to time: threads, batch, dtype, warm-up calls, blocks and the time budget per item."""
+
+    threads: int = 1
+    batch: int = 1
+    dtype: str = "float32"
+    warmup: int = 3
+    repeats: int = 9
+    min_time: float = 0.25
+
+
+def set_threads(threads: int) -> None:
+    """Fix torch's intra-op thread count (inter-op is left alone: single-stream inference)."""
+    torch.set_num_threads(threads)
+
+
+def environment(threads: int) -> dict[str, Any]:
+    """torch version, threads, CPU model name."""
+    return {"torch": torch.__version__, "threads": threads, "cpu": cpu_name()}
+
+
+def cpu_name() -> str:
+    """The CPU model from ``/proc/cpuinfo`` (Linux), else ``platform.processor()``."""
+    import platform
+
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.lower().startswith(("model name", "hardware", "cpu model")):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def time_call(run: Callable[[], Any], settings: Settings) -> Timing:
+    """Time ``run()``: warm up, size a block to ``min_time / repeats``, then time ``repeats`` blocks."""
+    for _ in range(settings.warmup):
+        run()
+    start = time.perf_counter()
+    run()
+    once = max(time.perf_counter() - start, 1e-9)
+    number = max(1, int(settings.min_time / settings.repeats / once))
+    timer = benchmark.Timer(stmt="run()", globals={"run": run}, num_threads=settings.threads)
+    per_call = [timer.timeit(number).median for _ in range(settings.repeats)]
+    if len(per_call) > 1:
+        quartiles = statistics.quantiles(per_call, n=4, method="inclusive")
+        iqr = quartiles[2] - quartiles[0]
+    else:
+        iqr = 0.0
+    return Timing(statistics.median(per_call), iqr, settings.repeats, number)
+
+
+def prepare(spec: Any, shape: Shape, settings: Settings) -> Callable[[], Any]:
+    """A no-argument callable running ``spec``'s module (eval, inference mode) on a random batch."""
+    dtype = TORCH_DTYPES[settings.dtype]
+    module = build_module(spec).eval().to(dtype)
+    generator = torch.Generator().manual_seed(0)
+    inputs = torch.randn(settings.batch, *shape, generator=generator).to(dtype)
+
+    def run() -> Any:
+        with torch.inference_mode():
+            return module(inputs)
+
+    return run
+
+
+def time_spec(spec: Any, shape: Shape, settings: Settings) -> Timing:
+    """Median and IQR of one forward pass of ``spec`` on ``settings.batch`` inputs of ``shape``."""
+    set_threads(settings.threads)
+    return time_call(prepare(spec, shape, settings), settings)
+
+
+def calibrate(threads: int, matmul_size: int = 1024, copy_elements: int = 1 << 25,
+              min_time: float = 0.5, repeats: int = 7) -> DeviceProfile:
+    """Measure this machine's profile: float32 matmul MAC/s and tensor-copy bandwidth.
+
+    * peak MACs: ``n×n @ n×n`` does ``n³`` multiply-accumulates.
+    * bandwidth: ``dst.copy_(src)`` over a tensor much larger than the caches (128 MiB by
+      default) reads and writes ``nbytes`` each: ``2·nbytes`` per call (write-allocate traffic
+      not counted, as STREAM's copy).
+    """
+    set_threads(threads)
+    settings = Settings(threads=threads, warmup=2, repeats=repeats, min_time=min_time)
+    a = torch.randn(matmul_size, matmul_size)
+    b = torch.randn(matmul_size, matmul_size)
+    matmul = time_call(lambda: torch.mm(a, b), settings)
+    del a, b
+    source = torch.ones(copy_elements)
+    target = torch.empty_like(source)
+    copy = time_call(lambda: target.copy_(source), settings)
+    moved = 2 * source.numel() * source.element_size()
+    return DeviceProfile(
+        name="local", peak_macs=matmul_size**3 / matmul.median, bandwidth=moved / copy.median,
+        description=f"{cpu_name()}, {threads} thread{'s' if threads > 1 else ''}, torch {torch.__version__}",
+        source=(f"costcalc bench --calibrate: {matmul_size}² float32 matmul "
+                f"({matmul.median * 1e3:.3f} ms), {moved // 2 >> 20} MiB copy ({copy.median * 1e3:.3f} ms), "
+                f"median of {repeats}"),
+        threads=threads, dtype="float32")

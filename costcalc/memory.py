@@ -1,0 +1,240 @@
+"""Analytic memory traffic: what each layer reads and writes, and the peak of live activations.
+
+Pure Python and exact integers; never imports torch. The model is the *unfused, ideal-cache*
+one of ShuffleNet V2 (Ma et al. 2018, §2, guideline G1): every layer reads each of its input
+activations once, writes each output activation once, and reads each of its parameters once.
+Counts are **elements** for batch 1; :meth:`Memory.bytes` multiplies by the dtype's size.
+
+Per leaf kind (``read`` / ``written`` / ``weights``):
+
+* convolution, linear — input / output / weights + biases. For a 1×1 convolution at stride 1
+  without bias this is ShuffleNet V2's memory access cost ``MAC = hw(c1 + c2) + c1·c2``
+  (``c1·c2/g`` when grouped, guideline G2); :func:`shufflenet_v2_mac` gives the closed form.
+* batch norm — input / output / ``4·C``: γ and β plus the running mean and variance that
+  inference reads (``2·C`` more than the trainable parameters).
+* activation, pool, global pool, channel shuffle — input / output / 0 (pools read each input
+  element once: an ideal cache keeps overlapping windows).
+* flatten — 0 / 0 / 0 (a view).
+* ``add`` merge — ``k`` inputs of the output's size / output / 0 for ``k`` paths;
+  ``concat`` — the output's size / output / 0 (copies each input once).
+
+:func:`peak_activations` gives the peak activation memory of a spec — see its docstring for
+the liveness model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from costcalc.cost import CostReport, LayerCost
+from costcalc.specs import BLOCKS, Branches, Conv2d, Flatten, Network, Sequential, Shape, SpecError
+
+DTYPES: dict[str, int] = {"float32": 4, "float16": 2, "int8": 1}
+"""Bytes per element of each supported ``--dtype``."""
+
+SHUFFLENET_V2_MAC = "hw(c1 + c2) + c1·c2/g"
+
+
+def dtype_size(dtype: str) -> int:
+    """Bytes per element of ``dtype``; raises :class:`SpecError` naming the valid choices."""
+    try:
+        return DTYPES[dtype]
+    except KeyError:
+        raise SpecError(f"unknown dtype {dtype!r}; valid: {', '.join(DTYPES)}") from None
+
+
+@dataclass(frozen=True)
+class Memory:
+    """Memory traffic of a layer (or a sum of layers), in elements, with its MACs and dtype size."""
+
+    read: int
+    written: int
+    weights: int
+    macs: int = 0
+    itemsize: int = 4
+
+    @property
+    def total(self) -> int:
+        """``read + written + weights`` (elements)."""
+        return self.read + self.written + self.weights
+
+    @property
+    def bytes(self) -> int:
+        """``total × itemsize``."""
+        return self.total * self.itemsize
+
+    @property
+    def intensity(self) -> Fraction | None:
+        """Arithmetic intensity: MACs per byte moved (``None`` when nothing moves)."""
+        return Fraction(self.macs, self.bytes) if self.bytes else None
+
+    def __add__(self, other: "Memory") -> "Memory":
+        if self.itemsize != other.itemsize:
+            raise ValueError("cannot add memory traffic of different dtypes")
+        return Memory(self.read + other.read, self.written + other.written, self.weights + other.weights,
+                      self.macs + other.macs, self.itemsize)
+
+    def batched(self, batch: int) -> "Memory":
+        """Traffic for ``batch`` samples: activations and MACs scale, weights are read once."""
+        return Memory(self.read * batch, self.written * batch, self.weights, self.macs * batch, self.itemsize)
+
+
+def _weights_read(layer: LayerCost) -> int:
+    running_statistics = layer.norm_params if layer.kind == "batchnorm" else 0
+    return layer.weights + layer.biases + layer.norm_params + running_statistics
+
+
+def layer_memory(layer: LayerCost, dtype: str = "float32") -> Memory:
+    """The traffic of one leaf layer (see the module docstring for the rule of each kind)."""
+    itemsize = dtype_size(dtype)
+    spec = layer.spec
+    if isinstance(spec, Flatten):
+        read = written = 0
+    elif isinstance(spec, Branches):
+        written = layer.output.numel
+        read = written * len(spec.paths) if spec.merge == "add" else written
+    else:
+        read, written = layer.input.numel, layer.output.numel
+    return Memory(read, written, _weights_read(layer), layer.macs, itemsize)
+
+
+def report_memory(report: CostReport, dtype: str = "float32") -> Memory:
+    """The summed traffic of every leaf layer of ``report`` (each layer run on its own, unfused)."""
+    total = Memory(0, 0, 0, 0, dtype_size(dtype))
+    for layer in report.layers:
+        total = total + layer_memory(layer, dtype)
+    return total
+
+
+def shufflenet_v2_mac(layer: LayerCost) -> int | None:
+    """ShuffleNet V2's memory access cost ``hw(c1 + c2) + c1·c2/g`` of a 1×1 convolution.
+
+    Ma et al. 2018, §2 (G1, and G2 for groups): ``h·w`` the feature map, ``c1`` input and ``c2``
+    output channels. Applies to 1×1 convolutions at stride 1 (input and output maps equal);
+    ``None`` for any other layer. Without bias it equals ``read + written + weights``.
+    """
+    spec = layer.spec
+    if not isinstance(spec, Conv2d) or spec.kernel_size != (1, 1) or layer.input[1:] != layer.output[1:]:
+        return None
+    c1, c2, area = spec.in_channels, spec.out_channels, layer.input.height * layer.input.width
+    return area * (c1 + c2) + c1 * c2 // spec.groups
+
+
+def memory_payload(memory: Memory, layer: LayerCost | None = None) -> dict[str, Any]:
+    """The JSON ``"memory"`` object: ``read``, ``written``, ``weights``, ``total`` (elements),
+    ``bytes`` and ``intensity`` (MACs per byte); plus ``shufflenet_v2_mac`` when ``layer`` is a
+    1×1 convolution it applies to."""
+    intensity = memory.intensity
+    payload: dict[str, Any] = {"read": memory.read, "written": memory.written, "weights": memory.weights,
+                               "total": memory.total, "bytes": memory.bytes,
+                               "intensity": None if intensity is None else round(float(intensity), 6)}
+    mac = shufflenet_v2_mac(layer) if layer is not None else None
+    if mac is not None:
+        payload["shufflenet_v2_mac"] = mac
+    return payload
+
+
+# --- peak activation memory -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Peak:
+    """Peak live activations (elements, batch 1): where it happens and which tensors are live."""
+
+    elements: int
+    layer: str
+    live: tuple[str, ...]
+    itemsize: int = 4
+
+    @property
+    def bytes(self) -> int:
+        return self.elements * self.itemsize
+
+
+@dataclass
+class _Op:
+    name: str
+    inputs: tuple[int, ...]
+    output: int
+
+
+class _Trace:
+    """A dataflow trace: tensors (id → size, producer name) and ops in execution order."""
+
+    def __init__(self, shape: Shape):
+        self.sizes = [shape.numel]
+        self.labels = ["input"]
+        self.ops: list[_Op] = []
+
+    def tensor(self, size: int, label: str) -> int:
+        self.sizes.append(size)
+        self.labels.append(label)
+        return len(self.sizes) - 1
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _walk(trace: _Trace, spec: Any, shape: Shape, tensor: int, name: str) -> tuple[Shape, int]:
+    """Append ``spec``'s ops to ``trace``; names follow :func:`costcalc.cost.cost`."""
+    if isinstance(spec, BLOCKS):
+        return _walk(trace, spec.expand(), shape, tensor, name)
+    if isinstance(spec, Sequential):
+        for child_name, child in spec.children:
+            shape, tensor = _walk(trace, child, shape, tensor, _join(name, child_name))
+        return shape, tensor
+    if isinstance(spec, Branches):
+        outputs: list[tuple[Shape, int]] = []
+        for path_name, path in spec.paths:
+            outputs.append((shape, tensor) if path is None
+                           else _walk(trace, path, shape, tensor, _join(name, path_name)))
+        first = outputs[0][0]
+        merged = (first if spec.merge == "add"
+                  else Shape(sum(out.channels for out, _ in outputs), first.height, first.width))
+        merge_name = _join(name, spec.merge)
+        result = trace.tensor(merged.numel, merge_name)
+        trace.ops.append(_Op(merge_name, tuple(out for _, out in outputs), result))
+        return merged, result
+    layer_name = name or spec.kind
+    output = spec.output_shape(shape)
+    if isinstance(spec, Flatten):
+        return output, tensor  # a view of the same memory
+    result = trace.tensor(output.numel, layer_name)
+    trace.ops.append(_Op(layer_name, (tensor,), result))
+    return output, result
+
+
+def peak_activations(spec: Any, shape: Shape | None = None, dtype: str = "float32") -> Peak:
+    """Peak activation memory of running ``spec`` (or a :class:`Network`) on one sample.
+
+    The model: ops run one at a time in definition order; no op works in place. While an op
+    runs, the live tensors are its inputs, its output, and every tensor produced earlier that a
+    later op still reads — the shortcut a residual block holds across its main path, the finished
+    paths of a concatenation waiting for the others — plus the network input until its last use.
+    The network's final output stays live to the end. Peak = the maximum over ops of the summed
+    sizes of live tensors. Weights are not included (they are read, not held as activations).
+    """
+    if isinstance(spec, Network):
+        shape, spec = spec.input_shape, spec.body
+    if shape is None:
+        raise SpecError("peak_activations needs an input shape")
+    trace = _Trace(shape)
+    _, final = _walk(trace, spec, shape, 0, "")
+    last_use = {0: -1}
+    for index, op in enumerate(trace.ops):
+        for tensor in op.inputs:
+            last_use[tensor] = index
+    last_use[final] = len(trace.ops)
+    produced = {op.output: index for index, op in enumerate(trace.ops)}
+    produced[0] = -1
+    best = Peak(shape.numel, "input", ("input",), dtype_size(dtype))
+    for index, op in enumerate(trace.ops):
+        live = [tensor for tensor, born in produced.items()
+                if born <= index and last_use.get(tensor, born) >= index]
+        elements = sum(trace.sizes[tensor] for tensor in live)
+        if elements > best.elements:
+            best = Peak(elements, op.name, tuple(trace.labels[tensor] for tensor in sorted(live)), best.itemsize)
+    return best

@@ -1,0 +1,184 @@
+"""User-defined networks in YAML (``costcalc model --config FILE``).
+
+A network file names its input and lists layers and blocks with the vocabulary of
+:data:`costcalc.registry.KINDS`; every ``in_channels`` (and a linear layer's ``in_features``) is
+inferred from the running shape, so a file only says what each layer *produces*::
+
+    name: tiny-mobilenet
+    input: 3x96x96             # C×H×W, or a list [3, 96, 96]
+    layers:
+      - {kind: conv, out: 16, stride: 2, bn: true, act: relu}
+      - {kind: separable, out: 32}
+      - {kind: separable, out: 64, stride: 2, repeat: 2}   # first repeat at stride 2, the rest 1
+      - {kind: global_avgpool}
+      - {kind: flatten}
+      - {kind: linear, out: 10}
+
+``repeat: n`` stacks ``n`` copies named ``NAME_1 … NAME_n`` whose first has the given ``stride``
+and the others stride 1 (the "n, s" convention of the MobileNet v2 / ShuffleNet tables).
+Convolution kinds take ``bn: true`` and ``act: relu|relu6|leaky_relu`` to append batch norm and
+an activation. Files are read with ``yaml.safe_load`` (:class:`costcalc.configs.ConfigFile`);
+unknown keys or kinds and bad values fail with ``file:line`` and what was expected.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from costcalc import specs as S
+from costcalc.configs import ConfigFile
+from costcalc.cost import cost
+from costcalc.options import parse_pair
+from costcalc.registry import KINDS_BY_NAME
+
+TOP_KEYS = ("name", "description", "input", "layers")
+COMMON_KEYS = ("kind", "name", "repeat")
+CONV_EXTRAS = ("bn", "act")
+
+# YAML key → spec argument, per registry kind. ``in_channels``/``channels``/``num_features``/
+# ``in_features`` are never written: they come from the running shape (INFERRED).
+FIELDS: dict[str, dict[str, str]] = {
+    "conv": {"out": "out_channels", "kernel": "kernel_size", "stride": "stride", "padding": "padding",
+             "dilation": "dilation", "groups": "groups", "bias": "bias"},
+    "grouped": {"out": "out_channels", "kernel": "kernel_size", "stride": "stride", "padding": "padding",
+                "dilation": "dilation", "groups": "groups", "bias": "bias"},
+    "depthwise": {"kernel": "kernel_size", "stride": "stride", "multiplier": "multiplier", "padding": "padding",
+                  "dilation": "dilation", "bias": "bias"},
+    "pointwise": {"out": "out_channels", "stride": "stride", "bias": "bias"},
+    "grouped_pointwise": {"out": "out_channels", "groups": "groups", "stride": "stride", "bias": "bias"},
+    "shuffle": {"groups": "groups"},
+    "maxpool": {"kernel": "kernel_size", "stride": "stride", "padding": "padding"},
+    "avgpool": {"kernel": "kernel_size", "stride": "stride", "padding": "padding"},
+    "global_avgpool": {},
+    "batchnorm": {},
+    "activation": {"function": "function"},
+    "flatten": {},
+    "linear": {"out": "out_features", "bias": "bias"},
+    "separable": {"out": "out_channels", "kernel": "kernel_size", "stride": "stride", "activation": "activation"},
+    "shuffle_unit": {"out": "out_channels", "groups": "groups", "stride": "stride", "bottleneck": "bottleneck",
+                     "grouped_first": "grouped_first"},
+    "effnet_block": {"out": "out_channels", "mid": "mid_channels", "kernel": "kernel"},
+    "bottleneck": {"out": "out_channels", "bottleneck": "bottleneck", "groups": "groups", "stride": "stride",
+                   "shortcut": "shortcut"},
+}
+INFERRED: dict[str, str] = {
+    "conv": "in_channels", "grouped": "in_channels", "depthwise": "channels", "pointwise": "in_channels",
+    "grouped_pointwise": "in_channels", "batchnorm": "num_features", "linear": "in_features",
+    "separable": "in_channels", "shuffle_unit": "in_channels", "effnet_block": "in_channels",
+    "bottleneck": "in_channels",
+}
+UNSUPPORTED = {"add": "merges are formed inside blocks (shuffle_unit, bottleneck)",
+               "concat": "merges are formed inside blocks (shuffle_unit, bottleneck)"}
+CONV_LIKE = ("conv", "grouped", "depthwise", "pointwise", "grouped_pointwise")
+PAIR_FIELDS = ("kernel_size", "stride", "dilation")
+STRIDED = ("conv", "grouped", "depthwise", "pointwise", "grouped_pointwise", "separable", "shuffle_unit",
+           "bottleneck")
+
+
+def parse_input(config: ConfigFile, value: Any) -> S.Shape:
+    """``3x96x96`` / ``[3, 96, 96]`` → Shape; a single int ``res`` means ``3×res×res``."""
+    where = ("input",)
+    if isinstance(value, int) and not isinstance(value, bool):
+        parts = [3, value, value]
+    elif isinstance(value, list):
+        parts = value
+    elif isinstance(value, str):
+        parts = [part.strip() for part in value.lower().replace("×", "x").split("x")]
+        parts = [int(part) if part.isdigit() else part for part in parts]
+    else:
+        parts = []
+    if len(parts) != 3 or not all(isinstance(part, int) and not isinstance(part, bool) and part > 0
+                                  for part in parts):
+        raise config.error(where, f"input must be C×H×W (e.g. 3x224x224 or [3, 224, 224]) with positive "
+                                  f"integers, got {value!r}")
+    return S.Shape(*parts)
+
+
+def _argument(config: ConfigFile, where: tuple, key: str, target: str, value: Any) -> Any:
+    if target in PAIR_FIELDS or (target == "padding" and not (isinstance(value, list) and len(value) == 4)):
+        try:
+            return parse_pair(value, key)
+        except ValueError as error:
+            raise config.error(where + (key,), str(error)) from None
+    return value
+
+
+def _build(config: ConfigFile, where: tuple, kind: str, entry: dict[str, Any], shape: S.Shape,
+           stride_override: Any = None) -> S.Spec:
+    fields = FIELDS[kind]
+    arguments = {fields[key]: _argument(config, where, key, fields[key], value)
+                 for key, value in entry.items() if key in fields}
+    if stride_override is not None:
+        arguments["stride"] = stride_override
+    if kind in INFERRED:
+        arguments[INFERRED[kind]] = shape.channels
+    if kind in ("shuffle_unit", "bottleneck") and isinstance(arguments.get("stride"), tuple):
+        arguments["stride"] = arguments["stride"][0]
+    if kind == "linear" and "out_features" not in arguments:
+        raise config.error(where, "linear needs out: the number of outputs")
+    if kind in ("conv", "grouped", "pointwise", "grouped_pointwise", "separable", "shuffle_unit",
+                "effnet_block", "bottleneck") and "out_channels" not in arguments:
+        raise config.error(where, f"{kind} needs out: its output channels")
+    try:
+        return KINDS_BY_NAME[kind].build(**arguments)
+    except TypeError as error:
+        raise config.error(where, f"{kind}: {error}") from None
+
+
+def load_network(path: str) -> S.Network:
+    """Parse a YAML network file into a :class:`~costcalc.specs.Network` (``in_channels`` inferred)."""
+    config = ConfigFile(path)
+    data = config.mapping((), config.data, TOP_KEYS, "a network file")
+    for required in ("input", "layers"):
+        if required not in data:
+            raise config.error((), f"a network file needs {required!r} (keys: {', '.join(TOP_KEYS)})")
+    name = data.get("name", config.path.stem)
+    if not isinstance(name, str) or not name:
+        raise config.error(("name",), f"name must be a non-empty string, got {name!r}")
+    input_shape = parse_input(config, data["input"])
+    entries = data["layers"]
+    if not isinstance(entries, list) or not entries:
+        raise config.error(("layers",), "layers must be a non-empty list of {kind: ..., ...} mappings")
+    shape, children, counts = input_shape, [], {}
+    for index, entry in enumerate(entries):
+        where = ("layers", index)
+        if not isinstance(entry, dict) or "kind" not in entry:
+            raise config.error(where, f"each layer must be a mapping with a kind, got {entry!r}")
+        kind = entry["kind"]
+        if kind in UNSUPPORTED:
+            raise config.error(where + ("kind",), f"kind {kind!r} cannot be a layer of its own: {UNSUPPORTED[kind]}")
+        if kind not in FIELDS:
+            from costcalc.options import closest
+
+            raise config.error(where + ("kind",), f"unknown kind {kind!r}; expected one of "
+                                                  f"{', '.join(FIELDS)}{closest(str(kind), FIELDS)}")
+        allowed = COMMON_KEYS + tuple(FIELDS[kind]) + (CONV_EXTRAS if kind in CONV_LIKE else ())
+        config.mapping(where, entry, allowed, f"a {kind} layer")
+        repeat = entry.get("repeat", 1)
+        if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
+            raise config.error(where + ("repeat",), f"repeat must be a positive integer, got {repeat!r}")
+        counts[kind] = counts.get(kind, 0) + 1
+        base = entry.get("name", f"{kind}{counts[kind]}")
+        if not isinstance(base, str) or not base or "." in base:
+            raise config.error(where + ("name",), f"name must be a non-empty string without '.', got {base!r}")
+        for copy in range(repeat):
+            layer_name = base if repeat == 1 else f"{base}_{copy + 1}"
+            override = 1 if copy and kind in STRIDED else None
+            try:
+                spec = _build(config, where, kind, entry, shape, override)
+                layers = [(layer_name, spec)]
+                if kind in CONV_LIKE and (entry.get("bn") or entry.get("act")):
+                    if entry.get("bn") not in (None, True, False):
+                        raise S.SpecError(f"bn must be true or false, got {entry['bn']!r}")
+                    layers = S.conv_bn_act(layer_name, spec, entry.get("act")) if entry.get("bn") else [
+                        (layer_name, spec), (f"{layer_name}_act", S.Activation(entry["act"]))]
+                for child_name, child in layers:
+                    shape = cost(child, shape).output
+                children.extend(layers)
+            except S.SpecError as error:
+                raise config.error(where, f"{layer_name} ({kind}) on a {shape} input: {error}") from None
+    try:
+        body = S.Sequential(tuple(children))
+    except S.SpecError as error:
+        raise config.error(("layers",), str(error)) from None
+    return S.Network(name, input_shape, body, {"config": str(config.path)}, "as written in the file")

@@ -1,0 +1,62 @@
+"""MACs against parameters for a sweep, one series per network, Pareto front marked.
+
+The picture of the MobileNet paper's Figs. 4–5 (accuracy against Mult-Adds and against
+parameters, α × resolution grid) without the accuracy axis: where each configuration sits in
+cost and size. Needs matplotlib (``pip install 'costcalc[plot]'``); this module is imported only
+when ``--plot`` is given, and uses the non-interactive Agg backend.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from costcalc.render import UNIT_LABELS, in_unit
+from costcalc.sweep import Row, pareto
+
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+
+
+def figure(rows: list[Row], unit: str, title: str, varying: dict[str, tuple[str, ...]]) -> Any:
+    """The matplotlib figure: log–log scatter per network (gid ``series-NAME``), labels, Pareto front."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    valid = [row for row in rows if row.valid]
+    fig = Figure(figsize=(8, 5.5), layout="constrained")
+    axes = fig.add_subplot()
+    models = list(dict.fromkeys(row.config.model for row in valid))
+    for index, model in enumerate(models):
+        series = [row for row in valid if row.config.model == model]
+        xs = [in_unit(row.macs, unit) for row in series]
+        ys = [row.params for row in series]
+        (line,) = axes.plot(xs, ys, MARKERS[index % len(MARKERS)], label=model, markersize=6, alpha=0.85)
+        line.set_gid(f"series-{model}")
+        for row, x, y in zip(series, xs, ys):
+            axes.annotate(row.config.label(varying.get(model, ()), short=True), (x, y), xytext=(4, 3),
+                          textcoords="offset points", fontsize=7, color=line.get_color())
+    front = sorted((row for row, flag in zip(valid, pareto([(r.macs, r.params) for r in valid])) if flag),
+                   key=lambda row: row.macs)
+    if front:
+        (line,) = axes.plot([in_unit(row.macs, unit) for row in front], [row.params for row in front],
+                            linestyle="--", color="black", linewidth=1, marker="o", markerfacecolor="none",
+                            markersize=11, label="Pareto front", drawstyle="steps-post")
+        line.set_gid("pareto-front")
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel(f"{UNIT_LABELS[unit]} (log)")
+    axes.set_ylabel("parameters (log)")
+    axes.set_title(title, fontsize=10)
+    axes.grid(True, which="both", linewidth=0.3, alpha=0.5)
+    axes.legend(fontsize=8)
+    return fig
+
+
+def plot_sweep(rows: list[Row], path: str, unit: str, title: str, varying: dict[str, tuple[str, ...]]) -> None:
+    """Save the figure to ``path`` (PNG or SVG by its extension; SVG keeps text as text)."""
+    import matplotlib
+
+    matplotlib.rcParams["svg.fonttype"] = "none"
+    matplotlib.rcParams["svg.hashsalt"] = "costcalc"
+    figure(rows, unit, title, varying).savefig(path, dpi=150, metadata={"Date": None} if path.endswith(".svg") else {})

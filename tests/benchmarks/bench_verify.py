@@ -1,0 +1,65 @@
+"""Analytic cost vs fvcore on the same specs, side by side, and the default verify suite's wall time.
+
+Run: python tests/benchmarks/bench_verify.py [--repeats N]   (not collected by pytest)
+
+For every target of configs/verify.yaml it times, best of N with time.perf_counter, the analytic
+``cost(spec, shape)`` and fvcore's ``FlopCountAnalysis(module, x).total()`` on the module built
+from the same spec (module build excluded), reports the ratio, then the wall time of
+``costcalc verify`` (default suite, in process, including the torch import).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+
+
+def best(function, repeats: int) -> float:
+    """Best-of-``repeats`` wall time of one call, in seconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    repeats = parser.parse_args().repeats
+
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "costcalc", "verify", "--format", "json"],
+                            capture_output=True, text=True)
+    suite_wall = time.perf_counter() - start
+
+    import torch
+    from fvcore.nn import FlopCountAnalysis
+
+    from costcalc.cost import cost
+    from costcalc.measure.modules import build_module
+    from costcalc.measure.suite import load_suite
+    from costcalc.specs import Linear, Network
+
+    torch.set_num_threads(1)
+    analytic_total = fvcore_total = 0.0
+    print(f"{'target':45} {'analytic µs':>12} {'fvcore µs':>12} {'ratio':>8}")
+    for target in load_suite():
+        spec = target.spec.body if isinstance(target.spec, Network) else target.spec
+        module = build_module(target.spec).eval()
+        inputs = torch.zeros(1, target.input.channels) if isinstance(spec, Linear) else torch.zeros(1, *target.input)
+        analytic = best(lambda: cost(spec, target.input), repeats)
+        counted = best(lambda: FlopCountAnalysis(module, inputs).unsupported_ops_warnings(False)
+                       .uncalled_modules_warnings(False).total(), repeats)
+        analytic_total, fvcore_total = analytic_total + analytic, fvcore_total + counted
+        print(f"{target.name:45} {analytic * 1e6:12.1f} {counted * 1e6:12.1f} {counted / analytic:8.0f}×")
+    print(f"{'all targets':45} {analytic_total * 1e6:12.1f} {fvcore_total * 1e6:12.1f} "
+          f"{fvcore_total / analytic_total:8.0f}×  (fvcore / analytic, best of {repeats})")
+    print(f"costcalc verify (default suite, new process): {suite_wall:.2f} s, exit {result.returncode}")
+
+
+if __name__ == "__main__":
+    main()

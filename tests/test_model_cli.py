@@ -1,0 +1,112 @@
+"""``costcalc model``: JSON contract, golden tables, bad options, --verify and the no-torch guarantee."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_json_contract_mobilenet(run):
+    data = run.json("model", "mobilenet")
+    assert set(data) >= {"model", "options", "input", "totals", "layers", "by_kind", "baseline"}
+    assert data["model"] == "mobilenet" and data["input"] == [3, 224, 224]
+    assert data["options"] == {"alpha": 1.0, "res": 224, "classes": 1000}
+    assert data["totals"] == {"macs": 568_740_352, "flops": 1_137_480_704, "params": 4_231_976,
+                              "conv_macs": 567_716_352, "linear_macs": 1_024_000}
+    assert all(set(layer) == {"name", "kind", "input", "output", "macs", "params"} for layer in data["layers"])
+    mac_kinds = ("conv", "depthwise", "pointwise", "grouped_pointwise", "grouped", "linear")
+    assert sum(layer["macs"] for layer in data["layers"] if layer["kind"] in mac_kinds) == data["totals"]["macs"]
+    assert sum(layer["params"] for layer in data["layers"]) == data["totals"]["params"]
+    assert data["by_kind"]["pointwise"]["macs"] == 539_492_352
+    assert data["baseline"]["conv_macs"] == 4_866_269_184 and data["baseline"]["params"] == 29_294_088
+    assert data["baseline"]["ratio"] == pytest.approx(568_740_352 / 4_867_293_184)
+    assert {"description", "macs", "params", "ratio"} <= set(data["baseline"])
+    assert all(row["agrees"] for row in data["published"])
+    assert data["rounding"].startswith("max(int(d·α), 8)")
+
+
+def test_alias_and_options(run):
+    data = run.json("model", "mobilenet_v1", "--alpha", "0.5", "--res", "160")
+    assert data["model"] == "mobilenet" and data["input"] == [3, 160, 160]
+    assert data["totals"]["params"] == 1_331_592
+
+
+def test_json_shufflenet(run):
+    data = run.json("model", "shufflenet_v1", "--groups", "8", "--scale", "2.0")
+    assert data["totals"]["macs"] == 521_942_016 and data["options"]["groups"] == 8
+    kinds = {layer["kind"] for layer in data["layers"]}
+    assert {"grouped_pointwise", "shuffle", "concat", "add", "depthwise", "pointwise"} <= kinds
+    assert {row["source"] for row in data["published"]} >= {"megvii ShuffleNet-Series README"}
+
+
+def test_json_effnet(run):
+    data = run.json("model", "effnet", "--res", "64", "--classes", "100")
+    assert data["input"] == [3, 64, 64] and data["output"] == [100, 1, 1]
+    assert any("saves" in note for note in data["notes"])
+
+
+def test_unit_flops_table(run):
+    text = run("model", "effnet", "--summary", "--unit", "flops").stdout
+    assert "FLOPs (2×MACs)" in text and "11,280,384" in text
+
+
+def test_golden_mobilenet_summary(run, golden):
+    golden("model_mobilenet_summary.txt", run("model", "mobilenet", "--summary").stdout)
+
+
+def test_golden_effnet_table(run, golden):
+    golden("model_effnet.txt", run("model", "effnet").stdout)
+
+
+def test_golden_shufflenet_markdown(run, golden):
+    golden("model_shufflenet_g3_summary.md", run("model", "shufflenet", "--summary", "--format", "markdown").stdout)
+
+
+def test_csv_is_the_layer_table(run):
+    lines = run("model", "effnet", "--format", "csv").stdout.splitlines()
+    assert lines[0] == "layer,kind,input → output,MACs,params,share"
+    assert lines[1].startswith("block1.pw,pointwise,3×32×32 → 32×32×32,")
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("model", "mobilnet"), "unknown model 'mobilnet'"),
+    (("model", "mobilnet"), "did you mean 'mobilenet'?"),
+    (("model", "mobilenet", "--alpha", "0"), "alpha must be a number in (0, 2]"),
+    (("model", "mobilenet", "--alpha", "2.5"), "got 2.5"),
+    (("model", "mobilenet", "--res", "16"), "res must be an integer ≥ 32"),
+    (("model", "mobilenet", "--groups", "3"), "--groups does not apply to mobilenet"),
+    (("model", "effnet", "--alpha", "0.5"), "--alpha does not apply to effnet"),
+    (("model", "shufflenet", "--groups", "5"), "groups must be one of 1, 2, 3, 4, 8"),
+    (("model", "shufflenet", "--groups", "4", "--scale", "0.5"), "not a positive multiple of g=4"),
+    (("model", "effnet", "--res", "4"), "res must be an integer ≥ 8"),
+    (("model",), "missing model NAME"),
+    (("model", "mobilenet", "--config", "x.yaml"), "not both"),
+])
+def test_bad_options(run, args, fragment):
+    assert fragment in run.error(*args)
+
+
+def test_model_never_imports_torch():
+    code = ("import sys; from costcalc.cli import cli\n"
+            "for args in (['model', 'mobilenet'], ['model', 'shufflenet', '--groups', '8'], ['model', 'effnet'],\n"
+            "             ['model', '--config', 'configs/models/tiny_shufflenet.yaml', '--format', 'json']):\n"
+            "    cli.main(args, standalone_mode=False)\n"
+            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'fvcore'))\n"
+            "assert not bad, bad\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("args", [("model", "effnet"), ("model", "mobilenet", "--alpha", "0.25", "--res", "64"),
+                                  ("model", "--config", str(ROOT / "configs/models/tiny_mobilenet.yaml"))])
+def test_verify_matches(run, args):
+    pytest.importorskip("fvcore")
+    data = json.loads(run(*args, "--verify", "--format", "json").stdout)
+    assert data["match"] and data["analytic_macs"] == data["measured_macs"]
+    assert data["analytic_params"] == data["measured_params"]

@@ -1,0 +1,106 @@
+"""``costcalc verify`` and ``costcalc compare --verify`` end to end."""
+
+import importlib.util
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("fvcore")
+
+cost_module = importlib.import_module("costcalc.cost")  # the module, not costcalc.cost the function
+from costcalc import specs as S  # noqa: E402
+
+
+def test_default_suite_matches(run):
+    data = run.json("verify")
+    assert set(data) == {"items", "matched", "total"}
+    assert data["matched"] == data["total"] >= 60
+    item = data["items"][0]
+    assert {"target", "analytic_macs", "measured_macs", "analytic_params", "measured_params", "match"} <= set(item)
+    assert all(isinstance(item[key], int) for key in ("analytic_macs", "measured_macs", "analytic_params"))
+
+
+def test_targets_are_selected_by_name_and_compare_group(run):
+    data = run.json("verify", "conv-3x3", "compare-512-14")
+    names = [item["target"] for item in data["items"]]
+    assert names[0] == "conv-3x3" and "compare-512-14/shufflenet_unit" in names
+    conv = data["items"][0]
+    assert conv["analytic_macs"] == conv["measured_macs"] == 32 * 32 * 16 * 3 * 9
+    assert conv["flop_counter"]["measured"] == 2 * conv["analytic_macs"]
+
+
+def test_unknown_target_suggests_the_closest(run):
+    assert "did you mean 'conv-3x3'" in run.error("verify", "conv-3x4")
+
+
+def test_random_is_reproducible_and_matches(run):
+    first = run.json("verify", "relu", "--random", "5", "--seed", "7")
+    second = run.json("verify", "relu", "--random", "5", "--seed", "7")
+    assert first["total"] == 6 and first["matched"] == 6
+    assert [item["target"] for item in first["items"]] == [item["target"] for item in second["items"]]
+    assert first["items"][1]["target"].startswith("random-7-0-")
+
+
+def test_a_wrong_formula_fails_with_exit_1_and_a_cross(run, monkeypatch):
+    rule = cost_module.COST_RULES[S.Conv2d]
+
+    def wrong(spec, shape, output):
+        values = rule(spec, shape, output)
+        return {**values, "macs": values["macs"] + (spec.groups > 1)}  # off by one on grouped convs
+
+    monkeypatch.setitem(cost_module.COST_RULES, S.Conv2d, wrong)
+    table = run("verify", "conv-3x3", "depthwise-3x3", exit_code=1).stdout
+    marks = {line.split("│")[2].strip(): line.split("│")[1].strip() for line in table.splitlines()
+             if line.count("│") > 3}
+    assert marks["depthwise-3x3"] == "✗" and marks["conv-3x3"] == "✓"
+    assert "depthwise: MACs analytic 56,449 ≠ measured 56,448" in table
+    data = run.json("verify", "depthwise-3x3", exit_code=1)
+    assert data["matched"] == 0 and data["items"][0]["match"] is False
+    rows = run.json("compare", "--in", "16", "--out", "16", "--kernel", "3", "--size", "8", "--verify",
+                    exit_code=1)["rows"]
+    assert {row["name"]: row["match"] for row in rows}["depthwise"] is False
+
+
+def test_compare_verify_adds_measured_fields(run):
+    rows = run.json("compare", "--in", "16", "--out", "32", "--kernel", "3", "--size", "8", "--stride", "2",
+                    "--verify")["rows"]
+    applicable = [row for row in rows if row["macs"] is not None]
+    assert applicable and all(row["match"] is True and row["measured_macs"] == row["macs"]
+                              and row["measured_params"] == row["params"] for row in applicable)
+    assert all(row["match"] is None for row in rows if row["macs"] is None)
+    assert "measured MACs" in run("compare", "--in", "16", "--out", "32", "--kernel", "3", "--size", "8",
+                                  "--verify").stdout
+
+
+def test_missing_torch_names_the_extra(run, monkeypatch):
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "fvcore" else find_spec(name, *a))
+    assert "pip install 'costcalc[measure]'" in run.error("verify")
+
+
+def test_model_entries_resolve_through_the_zoo(run, tmp_path, monkeypatch):
+    from costcalc import zoo
+
+    def tiny(width=4):
+        body = S.sequence(("conv", S.Conv2d(3, width, 3, 2)), ("bn", S.BatchNorm2d(width)),
+                          ("pool", S.GlobalAvgPool()), ("flatten", S.Flatten()), ("fc", S.Linear(width, 2)))
+        return S.Network("tiny", S.Shape(3, 8, 8), body)
+
+    monkeypatch.setitem(zoo.MODELS, "tiny", zoo.ModelEntry("tiny", ("tiny_net",), "a tiny test net", tiny))
+    suite = tmp_path / "suite.yaml"
+    suite.write_text("items:\n  - {name: tiny-8, model: tiny_net, options: {width: 8}}\n")
+    item = run.json("verify", "--suite", str(suite))["items"][0]
+    assert item["match"] and item["analytic_macs"] == 4 * 4 * 8 * 27 + 16
+    assert item["fvcore"]["causes"] == {
+        "batch norm: fvcore counts 2 per element (eval mode)": 2 * 8 * 16,
+        "pooling: fvcore counts adaptive avg pool, 1 per input element": 8 * 16}
+
+
+def test_bad_suite_entries_name_file_and_line(run, tmp_path):
+    suite = tmp_path / "suite.yaml"
+    suite.write_text("items:\n  - {name: a, kind: conv, args: {in_channels: 3, out_channels: 4}, input: [3, 8, 8]}\n"
+                     "  - {name: b, kind: cnov, input: [3, 8, 8]}\n")
+    error = run.error("verify", "--suite", str(suite))
+    assert f"{suite}:3" in error and "did you mean 'conv'" in error
+    suite.write_text("items:\n  - {name: m, model: mobilenett}\n")
+    assert "unknown model 'mobilenett'" in run.error("verify", "--suite", str(suite))
