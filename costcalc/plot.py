@@ -16,8 +16,9 @@ from costcalc.sweep import Row, pareto
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 
-def figure(rows: list[Row], unit: str, title: str, varying: dict[str, tuple[str, ...]]) -> Any:
-    """The matplotlib figure: log–log scatter per network (gid ``series-NAME``), labels, Pareto front."""
+def figure(rows: list[Row], unit: str, title: str, varying: dict[str, tuple[str, ...]], near: int | None = None) -> Any:
+    """The matplotlib figure: log–log scatter per network (gid ``series-NAME``), labels, Pareto front,
+    and ``near`` (a count in ``unit``) as a dotted vertical line."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -43,6 +44,8 @@ def figure(rows: list[Row], unit: str, title: str, varying: dict[str, tuple[str,
                             linestyle="--", color="black", linewidth=1, marker="o", markerfacecolor="none",
                             markersize=11, label="Pareto front", drawstyle="steps-post")
         line.set_gid("pareto-front")
+    if near is not None:
+        axes.axvline(near, color="grey", linestyle=":", linewidth=1, label=f"{near / 1e6:g} M", gid="near")
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.set_xlabel(f"{UNIT_LABELS[unit]} (log)")
@@ -53,10 +56,11 @@ def figure(rows: list[Row], unit: str, title: str, varying: dict[str, tuple[str,
     return fig
 
 
-def plot_sweep(rows: list[Row], path: str, unit: str, title: str, varying: dict[str, tuple[str, ...]]) -> None:
+def plot_sweep(rows: list[Row], path: str, unit: str, title: str, varying: dict[str, tuple[str, ...]],
+               near: int | None = None) -> None:
     """Save the figure to ``path`` (PNG or SVG by its extension; SVG keeps text as text)."""
     import matplotlib
 
     matplotlib.rcParams["svg.fonttype"] = "none"
     matplotlib.rcParams["svg.hashsalt"] = "costcalc"
-    figure(rows, unit, title, varying).savefig(path, dpi=150, metadata={"Date": None} if path.endswith(".svg") else {})
+    figure(rows, unit, title, varying, near).savefig(path, dpi=150, metadata={"Date": None} if path.endswith(".svg") else {})

@@ -104,4 +104,4 @@ def test_cli_config_errors(run, tmp_path):
 
 def test_golden_tiny_shufflenet(run, golden):
     golden("model_tiny_shufflenet.txt",
-           run("model", "--config", "configs/models/tiny_shufflenet.yaml", "--summary").stdout)
+           run("model", "--config", str(ROOT / "configs/models/tiny_shufflenet.yaml"), "--summary").stdout)

@@ -371,13 +371,10 @@ def command(ctx: click.Context, name: str | None, suite: bool, calibrate: bool, 
     if suite:
         plan = suite_plan()
     elif name:
-        if "groups" in layer_options:
-            model_options["groups"] = layer_options.pop("groups")
-        if layer_options:
-            raise usage_error(f"--{next(iter(layer_options)).replace('_channels', '')} applies to layer benches, "
-                              f"not to a model NAME")
         plan = model_plan(name, model_options, baseline)
     else:
+        if "groups" in model_options:
+            layer_options["groups"] = model_options.pop("groups")
         if model_options:
             raise usage_error(f"--{next(iter(model_options))} applies to a model NAME, not to a layer bench")
         from costcalc.compare import LayerQuery

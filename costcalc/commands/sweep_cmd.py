@@ -355,7 +355,7 @@ def command(names: tuple[str, ...], config_path: str | None, reference: str | No
     if plot_path:
         from costcalc.plot import plot_sweep
 
-        plot_sweep(rows, plot_path, unit, title, varying)
+        plot_sweep(rows, plot_path, unit, title, varying, target)
         click.echo(f"wrote {plot_path}", err=True)
     emit(fmt, payload, views, csv_view=table)
     if verify and not all(row.extra.get("verified", True) for row in rows):

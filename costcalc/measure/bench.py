@@ -21,6 +21,7 @@ from torch.utils import benchmark
 
 from costcalc.measure.modules import build_module
 from costcalc.roofline import DeviceProfile
+from costcalc import specs as S
 from costcalc.specs import Shape
 
 TORCH_DTYPES = {"float32": torch.float32, "float16": torch.float16}
@@ -100,12 +101,20 @@ def prepare(spec: Any, shape: Shape, settings: Settings) -> Callable[[], Any]:
     module = build_module(spec).eval().to(dtype)
     generator = torch.Generator().manual_seed(0)
     inputs = torch.randn(settings.batch, *shape, generator=generator).to(dtype)
+    if isinstance(_first_leaf(spec), S.Linear):
+        inputs = inputs.flatten(1)  # a classifier timed on its own takes the flattened features
 
     def run() -> Any:
         with torch.inference_mode():
             return module(inputs)
 
     return run
+
+
+def _first_leaf(spec: Any) -> Any:
+    while isinstance(spec, S.Sequential) and spec.children:
+        spec = spec.children[0][1]
+    return spec
 
 
 def time_spec(spec: Any, shape: Shape, settings: Settings) -> Timing:

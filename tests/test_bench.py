@@ -1,0 +1,163 @@
+"""``costcalc bench`` end to end on tiny configurations, with timings faked where values matter.
+
+No assertion here depends on how fast anything runs: real timings only have to exist and be
+positive; Spearman and Ctrl-C are checked with a fake timer.
+"""
+
+import json
+
+import pytest
+
+pytest.importorskip("torch")
+
+from costcalc.measure import bench  # noqa: E402
+from costcalc.roofline import DeviceProfile, load_profile  # noqa: E402
+
+FAST = ("--repeats", "1", "--warmup", "0", "--min-time", "0.001")
+
+
+@pytest.fixture
+def device(tmp_path):
+    path = tmp_path / "toy.yaml"
+    path.write_text("name: toy\npeak_macs: 1.0e+9\nbandwidth: 1.0e+9\n", encoding="utf-8")
+    return str(path)
+
+
+def fake_timer(times=None, interrupt_at=None):
+    """A stand-in for ``bench.time_spec``: median = 1 ms per million MACs + 1 µs, or raises Ctrl-C."""
+    calls = []
+
+    def time_spec(spec, shape, settings):
+        calls.append(spec)
+        if interrupt_at is not None and len(calls) == interrupt_at:
+            raise KeyboardInterrupt
+        from costcalc.cost import cost
+
+        median = cost(spec, shape).macs * 1e-9 + 1e-6 if times is None else times[len(calls) - 1]
+        return bench.Timing(median, median / 10, settings.repeats, 1)
+
+    return time_spec, calls
+
+
+def test_layer_bench_end_to_end(run, device):
+    data = run.json("bench", "--in", "8", "--out", "16", "--kernel", "3", "--size", "8", "--groups", "4",
+                    "--device", device, "--threads", "1", *FAST)
+    environment = data["environment"]
+    assert {"torch", "threads", "cpu", "dtype", "batch"} <= set(environment)
+    assert (environment["threads"], environment["dtype"], environment["batch"]) == (1, "float32", 1)
+    rows = {row["name"]: row for row in data["rows"]}
+    assert {"standard", "depthwise", "pointwise", "depthwise_separable"} <= set(rows)
+    standard = rows["standard"]
+    # 3×3 conv 8→16 on 8×8: 8²·16·8·9 = 73,728 MACs; reads 512, writes 1,024, weights 1,152:
+    # 2,688 elements = 10,752 bytes; roofline max(73,728 / 1e9, 10,752 / 1e9) s.
+    assert (standard["macs"], standard["bytes"]) == (73_728, 10_752)
+    assert standard["memory"]["total"] == 2_688
+    assert standard["roofline_s"] == pytest.approx(73_728e-9)
+    assert standard["bound"] == "compute"
+    assert standard["measured_s"]["median"] > 0 and standard["measured_s"]["iqr"] >= 0
+    separable = rows["depthwise_separable"]
+    assert separable["reference"] == "standard"
+    assert separable["predicted_speedup"] == pytest.approx(73_728 / (8 * 8 * 8 * 9 + 8 * 8 * 8 * 16))
+    assert separable["measured_speedup"] > 0
+    assert rows["grouped"]["macs"] == 73_728 // 4  # --groups 4 reaches the compare rows
+    assert data["interrupted"] is False
+
+
+def test_model_bench_times_blocks_and_their_standard_convs(run, device):
+    data = run.json("bench", "mobilenet", "--alpha", "0.25", "--res", "32", "--classes", "10", "--device", device,
+                    "--batch", "2", *FAST)
+    names = [row["name"] for row in data["rows"]]
+    assert names[:3] == ["conv1", "block2", "block2 standard"]
+    assert names[-4:] == ["pool", "fc", "network", "network standard"]
+    rows = {row["name"]: row for row in data["rows"]}
+    assert rows["block2"]["reference"] == "block2 standard"
+    # batch 2: MACs double. Network of MobileNet 0.25-32: the per-sample count of `costcalc model`.
+    from costcalc.cost import cost
+    from costcalc.zoo import MODELS
+
+    network = MODELS["mobilenet"].build(alpha=0.25, res=32, classes=10)
+    assert rows["network"]["macs"] == 2 * cost(network.body, network.input_shape).macs
+    assert data["environment"]["batch"] == 2
+    assert all(row["measured_s"]["median"] > 0 for row in data["rows"])
+
+
+def test_model_bench_without_baseline(run, device):
+    data = run.json("bench", "effnet", "--device", device, "--no-baseline", *FAST)
+    assert not any(row["name"].endswith("standard") for row in data["rows"])
+    assert data["rows"][-1]["name"] == "network"
+
+
+def test_suite_reports_spearman(run, device, monkeypatch):
+    from costcalc.commands import bench_cmd
+
+    monkeypatch.setattr(bench_cmd, "SUITE", (("tiny", 8, 8, 3, 8, 1, 2),))
+    time_spec, calls = fake_timer()
+    monkeypatch.setattr(bench, "time_spec", time_spec)
+    data = run.json("bench", "--suite", "--device", device)
+    # fake latency is increasing in MACs, so MACs rank it perfectly.
+    assert data["spearman"]["n"] == len(calls) == len(data["rows"])
+    assert data["spearman"]["macs"] == pytest.approx(1.0)
+    assert -1 <= data["spearman"]["roofline"] <= 1
+    assert all(row["name"].startswith("tiny/") for row in data["rows"])
+    table = run("bench", "--suite", "--device", device).stdout
+    assert "Spearman rank correlation with measured latency" in table
+
+
+def test_ctrl_c_prints_what_was_measured(run, device, monkeypatch):
+    time_spec, calls = fake_timer(interrupt_at=3)
+    monkeypatch.setattr(bench, "time_spec", time_spec)
+    result = run("bench", "--in", "8", "--out", "8", "--kernel", "3", "--size", "8", "--device", device,
+                 "--format", "json", exit_code=130)
+    data = json.loads(result.stdout)
+    measured = [row for row in data["rows"] if row["measured_s"] is not None]
+    assert data["interrupted"] is True and len(measured) == 2 and len(calls) == 3
+    assert [row["name"] for row in measured] == ["standard", "depthwise"]
+    assert "Interrupted" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_calibrate_save_round_trips(run, tmp_path, monkeypatch):
+    profile = DeviceProfile("local", 2.5e10, 1.25e10, "fake CPU", "test", threads=1, dtype="float32")
+    monkeypatch.setattr(bench, "calibrate", lambda threads: profile)
+    path = tmp_path / "me.yaml"
+    data = run.json("bench", "--calibrate", "--save", str(path))
+    assert data["device"]["peak_macs"] == 2.5e10
+    assert load_profile(path) == profile
+    assert "saved device profile" in run("bench", "--calibrate", "--save", str(path)).stderr
+
+
+def test_real_calibration_runs_on_tiny_sizes():
+    profile = bench.calibrate(1, matmul_size=32, copy_elements=1 << 10, min_time=0.001, repeats=1)
+    assert profile.peak_macs > 0 and profile.bandwidth > 0 and profile.threads == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--in", "8", "--out", "8", "--kernel", "3", "--size", "8", "--dtype", "float64"), "'--dtype'"),
+    ((), "give a model NAME"),
+    (("mobilenet", "--suite"), "choose one of NAME, --suite"),
+    (("mobilnet",), "unknown model 'mobilnet'"),
+    (("effnet", "--alpha", "0.5"), "--alpha does not apply to effnet"),
+    (("mobilenet", "--in", "8"), "choose one of NAME, --in/--out/--kernel/--size"),
+    (("--in", "8", "--out", "8", "--kernel", "3", "--size", "8", "--res", "32"), "--res applies to a model NAME"),
+    (("--in", "8", "--out", "8"), "missing --kernel, --size"),
+    (("--in", "8", "--out", "8", "--kernel", "3", "--size", "2x"), "size must be N or HxW"),
+    (("--in", "0", "--out", "8", "--kernel", "3", "--size", "8"), "'--in'"),
+    (("--suite", "--threads", "0"), "'--threads'"),
+    (("--suite", "--batch", "-1"), "'--batch'"),
+    (("--suite", "--min-time", "0"), "'--min-time'"),
+    (("--suite", "--dtype", "int8"), "int8 is analytic only"),
+    (("--suite", "--dtype", "bfloat8"), "'--dtype'"),
+    (("--suite", "--device", "nowhere.yaml"), "unknown device file 'nowhere.yaml'"),
+    (("--suite", "--device", "laptop"), "unknown device 'laptop'"),
+    (("--suite", "--save", "x.yaml"), "--save applies to --calibrate only"),
+    (("mobilenet", "--alpha", "-1", "--device", "laptop-i5-8250u"), "alpha must be a number"),
+    (("--in", "8", "--out", "8", "--kernel", "9", "--size", "3", "--padding", "0"), "No such option"),
+])
+def test_bad_input_is_one_error_line(run, args, message):
+    assert message in run.error("bench", *args)
+
+
+def test_bad_device_file_is_located(run, tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("peak_macs: 1e9\nbandwidth: zero\n", encoding="utf-8")
+    line = run.error("bench", "--suite", "--device", str(path))
+    assert f"{path}:2: bandwidth must be a positive number" in line

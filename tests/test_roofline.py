@@ -1,0 +1,109 @@
+"""Roofline arithmetic, device profiles and Spearman's rank correlation (hand-computed values)."""
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from costcalc.configs import ConfigError
+from costcalc.roofline import (
+    DeviceProfile, estimate, estimate_sequence, load_profile, ranks, resolve_profile, shipped_profiles, spearman,
+)
+
+DEVICE = DeviceProfile("toy", peak_macs=1000.0, bandwidth=100.0)  # ridge point: 10 MACs per byte
+
+
+def test_compute_and_memory_bound():
+    # 5,000 MACs / 1,000 MAC/s = 5 s; 200 B / 100 B/s = 2 s → 5 s, compute-bound (intensity 25 > 10).
+    bound = estimate(5_000, 200, DEVICE)
+    assert (bound.compute_s, bound.memory_s, bound.seconds, bound.bound) == (5.0, 2.0, 5.0, "compute")
+    # 1,000 MACs → 1 s; 800 B → 8 s: memory-bound (intensity 1.25 < 10).
+    bound = estimate(1_000, 800, DEVICE)
+    assert (bound.seconds, bound.bound) == (8.0, "memory")
+    # a layer without MACs (batch norm) is always memory-bound.
+    assert estimate(0, 300, DEVICE).bound == "memory"
+    assert DEVICE.ridge == 10.0
+
+
+def test_sequence_sums_each_layers_bound():
+    # [5 s compute, 8 s memory] → 13 s, not max(6 s, 10 s) = 10 s of the summed terms.
+    total = estimate_sequence([(5_000, 200), (1_000, 800)], DEVICE)
+    assert (total.compute_s, total.memory_s, total.seconds) == (6.0, 10.0, 13.0)
+    assert total.bound == "memory"
+    assert estimate_sequence([], DEVICE).seconds == 0.0
+
+
+def test_profile_rejects_nonpositive_numbers():
+    with pytest.raises(ValueError, match="peak_macs must be a positive number"):
+        DeviceProfile("x", 0.0, 1.0)
+
+
+def test_shipped_profiles_load_and_round_trip(tmp_path):
+    names = shipped_profiles()
+    assert {"laptop-i5-8250u", "phone-snapdragon-855", "raspberry-pi-4"} <= set(names)
+    laptop = resolve_profile("laptop-i5-8250u")
+    # 4 cores × 16 FMA/cycle × 3.4 GHz; 2 channels × 8 B × 2400 MT/s.
+    assert (laptop.peak_macs, laptop.bandwidth) == (217.6e9, 38.4e9)
+    path = tmp_path / "copy.yaml"
+    path.write_text(laptop.to_yaml("a comment"), encoding="utf-8")
+    assert load_profile(path) == laptop
+    assert resolve_profile(str(path)) == laptop
+
+
+def test_profile_accepts_yaml11_exponents_as_text(tmp_path):
+    # YAML 1.1 reads "2e9" as a string; the loader accepts it as a number.
+    path = tmp_path / "p.yaml"
+    path.write_text("peak_macs: 2e9\nbandwidth: 1_000_000\n", encoding="utf-8")
+    profile = load_profile(path)
+    assert (profile.name, profile.peak_macs, profile.bandwidth) == ("p", 2e9, 1e6)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("peak_macs: 1e9\nbandwidth: -5\n", "p.yaml:2: bandwidth must be a positive number"),
+    ("peak_macs: fast\nbandwidth: 1e9\n", "p.yaml:1: peak_macs must be a positive number"),
+    ("peak_macs: 1e9\n", "missing 'bandwidth'"),
+    ("peak_macs: 1e9\nbandwidth: 1e9\nflops: 3\n", "p.yaml:3: unknown key 'flops'"),
+    ("peak_macs: 1e9\nbandwidth: 1e9\nthreads: 0\n", "p.yaml:3: threads must be a positive integer"),
+    ("- 1\n- 2\n", "a device profile must be a mapping"),
+])
+def test_bad_profiles_name_file_and_line(tmp_path, text, message):
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_profile(path)
+
+
+def test_unknown_device_names_the_shipped_ones(tmp_path):
+    with pytest.raises(ConfigError, match="unknown device 'laptop'; give a YAML file or one of: laptop-i5-8250u"):
+        resolve_profile("laptop")
+    with pytest.raises(ConfigError, match="unknown device file"):
+        resolve_profile(str(tmp_path / "missing.yaml"))
+
+
+def test_ranks_average_ties():
+    assert ranks([10, 20, 20, 30]) == [1.0, 2.5, 2.5, 4.0]
+    assert ranks([3, 1, 2]) == [3.0, 1.0, 2.0]
+    assert ranks([5, 5, 5]) == [2.0, 2.0, 2.0]
+
+
+def test_spearman_hand_computed():
+    # No ties: d = (−1, 1, −1, 1, 0), Σd² = 4 → ρ = 1 − 6·4 / (5·(25 − 1)) = 0.8.
+    assert spearman([1, 2, 3, 4, 5], [2, 1, 4, 3, 5]) == pytest.approx(0.8)
+    # Ties: y ranks (1, 2, 3.5, 5, 3.5); centred x (−2, −1, 0, 1, 2), y (−2, −1, 0.5, 2, 0.5):
+    # cov = 4 + 1 + 0 + 2 + 1 = 8, Σx² = 10, Σy² = 9.5 → ρ = 8 / √95 = 0.82078…
+    assert spearman([1, 2, 3, 4, 5], [5, 6, 7, 8, 7]) == pytest.approx(8 / math.sqrt(95))
+    assert spearman([1, 2, 3], [30, 20, 10]) == pytest.approx(-1.0)
+    assert spearman([1, 2, 3], [1.5, 100, 1e9]) == pytest.approx(1.0)  # only order matters
+    assert spearman([1, 2, 3], [7, 7, 7]) is None
+    assert spearman([1], [2]) is None
+    with pytest.raises(ValueError):
+        spearman([1, 2], [1])
+
+
+def test_memory_and_roofline_never_import_torch():
+    code = ("import sys, json; import costcalc.memory, costcalc.roofline, costcalc.commands.bench_cmd; "
+            "print(json.dumps([m for m in ('torch', 'fvcore', 'numpy') if m in sys.modules]))")
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(output) == []
