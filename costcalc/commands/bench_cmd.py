@@ -312,6 +312,8 @@ def profile_view(profile: DeviceProfile) -> View:
 @click.option("--kernel", type=PAIR, help="Kernel Dk: 3 or 1x3 (compare rows).")
 @click.option("--size", type=PAIR, help="Input feature map Df: 14 or 112x112 (compare rows).")
 @click.option("--stride", type=PAIR, help="Stride (compare rows, default 1).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="A YAML layer spec (configs/layers/*.yaml) for a layer bench; options override it.")
 @click.option("--suite", is_flag=True, help="Time the block suite and report Spearman correlations.")
 @click.option("--calibrate", is_flag=True, help="Measure this machine's peak MAC/s and bandwidth and print the profile.")
 @click.option("--save", "save_path", type=click.Path(dir_okay=False),
@@ -340,11 +342,19 @@ def command(ctx: click.Context, name: str | None, suite: bool, calibrate: bool, 
       costcalc bench --calibrate --save my-laptop.yaml
       costcalc bench mobilenet --alpha 0.5 --res 128 --threads 2
       costcalc bench --in 512 --out 512 --kernel 3 --size 14 --device my-laptop.yaml
+      costcalc bench --config configs/layers/mobilenet_table3.yaml --device laptop-i5-8250u
       costcalc bench --suite --threads 1
     """
     model_options = {key: options.pop(key) for key in MODEL_OPTIONS if options.get(key) is not None}
+    config_path = options.pop("config_path")
     layer_options = {key: value for key, value in options.items() if value is not None}
-    modes = [mode for mode, chosen in (("NAME", name), ("--in/--out/--kernel/--size", layer_options),
+    if config_path:
+        from costcalc.commands.compare_cmd import load_layer_file
+
+        from_file = load_layer_file(config_path)
+        from_file.pop("name", None)
+        layer_options = {**from_file, **layer_options}
+    modes = [mode for mode, chosen in (("NAME", name), ("--in/--out/--kernel/--size" + (" or --config" if config_path else ""), layer_options),
                                        ("--suite", suite), ("--calibrate", calibrate)) if chosen]
     if not modes:
         raise usage_error("give a model NAME, a layer (--in M --out N --kernel K --size DF), --suite or --calibrate")
