@@ -212,16 +212,17 @@ def seconds(value: float | None) -> str:
     return f"{value / 1e-9:.3g} ns"
 
 
-def speedups(item: Item, by_name: dict[str, Item]) -> tuple[float | None, float | None]:
-    """(predicted by MACs, measured) speed-up of ``item`` over its reference."""
+def speedups(item: Item, by_name: dict[str, Item]) -> tuple[float | None, float | None, float | None]:
+    """Speed-up of ``item`` over its reference: predicted by MACs, by the roofline, and measured."""
     reference = by_name.get(item.reference or "")
     if reference is None:
-        return None, None
-    predicted = reference.macs / item.macs if item.macs else None
+        return None, None, None
+    by_macs = reference.macs / item.macs if item.macs else None
+    by_roofline = reference.roofline.seconds / item.roofline.seconds if item.roofline.seconds else None
     measured = None
     if item.timing is not None and reference.timing is not None and item.timing.median > 0:
         measured = reference.timing.median / item.timing.median
-    return predicted, measured
+    return by_macs, by_roofline, measured
 
 
 def correlations(plan: Plan) -> dict[str, Any]:
@@ -233,13 +234,14 @@ def correlations(plan: Plan) -> dict[str, Any]:
 
 
 def row_payload(item: Item, by_name: dict[str, Item]) -> dict[str, Any]:
-    predicted, measured = speedups(item, by_name)
+    predicted, by_roofline, measured = speedups(item, by_name)
     return {"name": item.name, "role": item.role, "input": list(item.shape), "macs": item.macs,
             "bytes": item.memory.bytes, "memory": memory_payload(item.memory, item.layer),
             "roofline_s": item.roofline.seconds, "compute_s": item.roofline.compute_s,
             "memory_s": item.roofline.memory_s, "bound": item.roofline.bound,
             "measured_s": None if item.timing is None else item.timing.as_dict(),
-            "reference": item.reference, "predicted_speedup": predicted, "measured_speedup": measured}
+            "reference": item.reference, "predicted_speedup": predicted, "roofline_speedup": by_roofline,
+            "measured_speedup": measured}
 
 
 def speedup_text(value: float | None) -> str:
@@ -252,9 +254,9 @@ def build_view(plan: Plan, environment: dict[str, Any], stats: dict[str, Any] | 
                 [Column("item"), Column("MACs", "right"), Column("bytes", "right"), Column("MAC/B", "right"),
                  Column("bound"), Column("roofline", "right"), Column("measured", "right", "bold"),
                  Column("± IQR", "right"), Column("meas/roof", "right"), Column("vs"),
-                 Column("speed-up MACs", "right"), Column("speed-up measured", "right", "green")])
+                 Column("speed-up MACs", "right"), Column("roofline", "right"), Column("measured", "right", "green")])
     for item in plan.items:
-        predicted, measured = speedups(item, by_name)
+        predicted, by_roofline, measured = speedups(item, by_name)
         timing = item.timing
         intensity = item.memory.intensity
         view.add(item.name, human(item.macs), human(item.memory.bytes),
@@ -262,7 +264,7 @@ def build_view(plan: Plan, environment: dict[str, Any], stats: dict[str, Any] | 
                  seconds(item.roofline.seconds), seconds(timing.median if timing else None),
                  seconds(timing.iqr if timing else None),
                  f"{timing.median / item.roofline.seconds:.1f}×" if timing and item.roofline.seconds else "—",
-                 item.reference or "", speedup_text(predicted), speedup_text(measured),
+                 item.reference or "", speedup_text(predicted), speedup_text(by_roofline), speedup_text(measured),
                  style="dim" if item.role == "standard" else ("bold" if item.role == "network" else ""))
     device = environment["device"]
     view.notes.append(

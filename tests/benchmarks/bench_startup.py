@@ -3,11 +3,16 @@
 Run: ``python tests/benchmarks/bench_startup.py [--repeats 15]``. Both are timed side by side in
 one run, interleaved so machine load hits both alike; the report gives medians and the ratio
 (target: at most 1.5×).
+
+The package is byte-compiled first (``compileall``), as ``pip install`` does: click and rich come
+pre-compiled from their wheels, and with ``PYTHONDONTWRITEBYTECODE`` set (as on this machine) an
+editable checkout would otherwise be re-compiled from source on every start.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import statistics
 import subprocess
 import sys
@@ -33,6 +38,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     arguments = parser.parse_args()
+    import costcalc
+
+    compileall.compile_dir(costcalc.__path__[0], quiet=1)
     wall_time(BASELINE)  # warm the file cache
     print(f"{'command':28} {'median s':>9} {'baseline s':>10} {'ratio':>6}")
     for label, args in COMMANDS.items():
