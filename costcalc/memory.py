@@ -238,3 +238,17 @@ def peak_activations(spec: Any, shape: Shape | None = None, dtype: str = "float3
         if elements > best.elements:
             best = Peak(elements, op.name, tuple(trace.labels[tensor] for tensor in sorted(live)), best.itemsize)
     return best
+
+
+def report_payload(report: CostReport, dtype: str = "float32") -> dict[str, Any]:
+    """:func:`memory_payload` of a whole report (a compare row or a network's totals).
+
+    A one-layer report also carries that layer's ``shufflenet_v2_mac`` where it applies.
+    """
+    layer = report.layers[0] if len(report.layers) == 1 else None
+    return memory_payload(report_memory(report, dtype), layer)
+
+
+def peak_payload(peak: Peak) -> dict[str, Any]:
+    """The JSON ``"peak_activations"`` object: elements, bytes, the op where it happens, live tensors."""
+    return {"elements": peak.elements, "bytes": peak.bytes, "layer": peak.layer, "live": list(peak.live)}

@@ -375,8 +375,26 @@ def conv_bn_act(name: str, conv: Conv2d, activation: str | None = "relu",
     return layers + ([act, norm] if act_first else [norm, act])
 
 
+class Block:
+    """Base of the paper blocks: :meth:`expand` gives the block's layers as containers.
+
+    The expansion is built once, in ``__post_init__`` (which also validates the block as a whole),
+    and kept, so costing a network of blocks many times (sweeps) does not rebuild it.
+    """
+
+    def _build(self) -> Sequential:
+        raise NotImplementedError
+
+    def _expand_once(self) -> None:
+        object.__setattr__(self, "_expansion", self._build())
+
+    def expand(self) -> Sequential:
+        """The block as a :class:`Sequential` of layers and :class:`Branches`."""
+        return self._expansion
+
+
 @dataclass(frozen=True)
-class DepthwiseSeparable:
+class DepthwiseSeparable(Block):
     """MobileNet's depthwise separable convolution (Howard et al. 2017, Fig. 3).
 
     ``Dk×Dk`` depthwise (stride ``stride``) → BN → ReLU → 1×1 pointwise → BN → ReLU.
@@ -393,9 +411,9 @@ class DepthwiseSeparable:
     def __post_init__(self) -> None:
         object.__setattr__(self, "kernel_size", as_pair(self.kernel_size, "kernel_size"))
         object.__setattr__(self, "stride", as_pair(self.stride, "stride"))
-        self.expand()
+        self._expand_once()
 
-    def expand(self) -> Sequential:
+    def _build(self) -> Sequential:
         dw = depthwise(self.in_channels, self.kernel_size, self.stride)
         pw = pointwise(self.in_channels, self.out_channels)
         return sequence(*conv_bn_act("dw", dw, self.activation), *conv_bn_act("pw", pw, self.activation))
@@ -407,7 +425,7 @@ class DepthwiseSeparable:
 
 
 @dataclass(frozen=True)
-class ShuffleUnit:
+class ShuffleUnit(Block):
     """ShuffleNet unit (Zhang et al. 2018, Fig. 2b/2c).
 
     Main path: 1×1 group conv (``groups``, or ungrouped when ``grouped_first`` is false) to the
@@ -443,14 +461,14 @@ class ShuffleUnit:
         if self.bottleneck is None:
             object.__setattr__(self, "bottleneck", self.out_channels // 4)
         check_int(self.bottleneck, "bottleneck")
-        self.expand()
+        self._expand_once()
 
     @property
     def main_out_channels(self) -> int:
         """Channels of the main path: ``out`` (stride 1) or ``out − in`` (stride 2, concatenated)."""
         return self.out_channels - (self.in_channels if self.stride == 2 else 0)
 
-    def expand(self) -> Sequential:
+    def _build(self) -> Sequential:
         first_groups = self.groups if self.grouped_first else 1
         compress = pointwise(self.in_channels, self.bottleneck, groups=first_groups)
         dw = depthwise(self.bottleneck, 3, self.stride)
@@ -476,7 +494,7 @@ SHORTCUTS = ("identity", "projection", "avgpool")
 
 
 @dataclass(frozen=True)
-class Bottleneck:
+class Bottleneck(Block):
     """ResNet bottleneck (He et al. 2016), or a ResNeXt unit when ``groups > 1`` (Xie et al. 2017).
 
     1×1 conv → BN → ReLU → 3×3 conv (``groups``, stride) → BN → ReLU → 1×1 conv → BN, merged
@@ -503,9 +521,9 @@ class Bottleneck:
             )
         if self.shortcut == "avgpool" and (self.stride != 2 or self.out_channels <= self.in_channels):
             raise SpecError("an avgpool shortcut needs stride 2 and out_channels > in_channels")
-        self.expand()
+        self._expand_once()
 
-    def expand(self) -> Sequential:
+    def _build(self) -> Sequential:
         concat = self.shortcut == "avgpool"
         main_out = self.out_channels - (self.in_channels if concat else 0)
         main = sequence(
@@ -525,7 +543,7 @@ class Bottleneck:
 
 
 @dataclass(frozen=True)
-class EffNetBlock:
+class EffNetBlock(Block):
     """EffNet block (Freeman et al. 2018; reference implementation arthurdouillard/keras-effnet).
 
     1×1 conv ``in_channels → mid_channels`` ; 1×3 depthwise ; 2×1 max pool, stride (2, 1)
@@ -546,9 +564,9 @@ class EffNetBlock:
         if self.mid_channels is None:
             object.__setattr__(self, "mid_channels", self.in_channels)
         check_int(self.kernel, "kernel")
-        self.expand()
+        self._expand_once()
 
-    def expand(self) -> Sequential:
+    def _build(self) -> Sequential:
         mid, k = self.mid_channels, self.kernel
         return sequence(
             *conv_bn_act("pw", pointwise(self.in_channels, mid), "leaky_relu", act_first=True),

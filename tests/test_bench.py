@@ -59,6 +59,8 @@ def test_layer_bench_end_to_end(run, device):
     assert separable["reference"] == "standard"
     assert separable["predicted_speedup"] == pytest.approx(73_728 / (8 * 8 * 8 * 9 + 8 * 8 * 8 * 16))
     assert separable["measured_speedup"] > 0
+    # roofline speed-up: both rows compute-bound on this 1 GMAC/s, 1 GB/s device → the MACs ratio.
+    assert separable["roofline_speedup"] == pytest.approx(separable["predicted_speedup"])
     assert rows["grouped"]["macs"] == 73_728 // 4  # --groups 4 reaches the compare rows
     assert data["interrupted"] is False
 
@@ -78,6 +80,9 @@ def test_model_bench_times_blocks_and_their_standard_convs(run, device):
     network = MODELS["mobilenet"].build(alpha=0.25, res=32, classes=10)
     assert rows["network"]["macs"] == 2 * cost(network.body, network.input_shape).macs
     assert data["environment"]["batch"] == 2
+    # peak of MobileNet 0.25-32 (8 channels at 16², 16 at 16²): block2.pw_bn holds 16·16² + 16·16² = 8,192
+    # elements per sample; batch 2 → 16,384 elements, 65,536 bytes.
+    assert data["peak_activations"]["elements"] == 16_384 and data["peak_activations"]["bytes"] == 65_536
     assert all(row["measured_s"]["median"] > 0 for row in data["rows"])
 
 
@@ -150,7 +155,8 @@ def test_real_calibration_runs_on_tiny_sizes():
     (("--suite", "--device", "laptop"), "unknown device 'laptop'"),
     (("--suite", "--save", "x.yaml"), "--save applies to --calibrate only"),
     (("mobilenet", "--alpha", "-1", "--device", "laptop-i5-8250u"), "alpha must be a number"),
-    (("--in", "8", "--out", "8", "--kernel", "9", "--size", "3", "--padding", "0"), "No such option"),
+    (("--in", "8", "--out", "8", "--kernel", "9", "--size", "3", "--padding", "0"), "height"),
+    (("--in", "8", "--out", "8", "--kernel", "3", "--size", "8", "--padding", "-1"), "'--padding'"),
 ])
 def test_bad_input_is_one_error_line(run, args, message):
     assert message in run.error("bench", *args)

@@ -154,3 +154,17 @@ def test_peak_of_mobilenet():
 
     peak = peak_activations(MODELS["mobilenet"].build())
     assert (peak.elements, peak.layer, peak.bytes) == (1_605_632, "block2.pw_bn", 6_422_528)
+
+
+def test_payload_helpers_for_compare_and_model():
+    from costcalc.memory import peak_payload, report_payload
+
+    # one-layer report: carries ShuffleNet V2's MAC; a two-layer row does not.
+    single = report_payload(cost(S.pointwise(32, 64), Shape(32, 112, 112)), "int8")
+    assert (single["total"], single["bytes"], single["shufflenet_v2_mac"]) == (1_206_272, 1_206_272, 1_206_272)
+    row = report_payload(cost(S.sequence(("dw", S.depthwise(32)), ("pw", S.pointwise(32, 64))),
+                              Shape(32, 112, 112)))
+    assert (row["total"], "shufflenet_v2_mac" in row) == (2_009_376, False)
+    peak = peak_payload(peak_activations(S.pointwise(4, 8), Shape(4, 2, 2)))
+    # input 16 + output 32 = 48 elements, 192 bytes.
+    assert peak == {"elements": 48, "bytes": 192, "layer": "pointwise", "live": ["input", "pointwise"]}

@@ -69,7 +69,7 @@ def _summary_view(payload: dict[str, Any], unit: str, resolutions: list[dict[str
     totals = payload["totals"]
     view = View(f"{payload['target']}: totals on a {'×'.join(map(str, payload['input']))} input",
                 [Column("input"), Column(f"{label}", "right"), Column("", "right"), Column("params", "right"),
-                 Column("vs input", "right")])
+                 Column(f"vs {'×'.join(map(str, payload['input'][2:]))}", "right")])
     base = totals["macs"]
     view.add("×".join(map(str, payload["input"])), exact(in_unit(base, unit)), human(in_unit(base, unit)),
              exact(totals["params"]), "1", style="bold")

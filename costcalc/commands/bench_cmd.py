@@ -69,6 +69,7 @@ class Item:
 class Plan:
     title: str
     items: list[Item] = field(default_factory=list)
+    network: Any = None
 
 
 # --- what to time --------------------------------------------------------------------------------
@@ -98,7 +99,7 @@ def model_plan(name: str, options: dict[str, Any], baseline: bool) -> Plan:
             groups[-1][1].append((child_name, child))
         else:
             groups.append((child_name, [(child_name, child)]))
-    plan = Plan(f"{network.name}, {'×'.join(map(str, network.input_shape))} input")
+    plan = Plan(f"{network.name}, {'×'.join(map(str, network.input_shape))} input", network=network)
     shape = network.input_shape
     for group_name, children in groups:
         spec = children[0][1] if len(children) == 1 else Sequential(tuple(children))
@@ -314,6 +315,7 @@ def profile_view(profile: DeviceProfile) -> View:
 @click.option("--kernel", type=PAIR, help="Kernel Dk: 3 or 1x3 (compare rows).")
 @click.option("--size", type=PAIR, help="Input feature map Df: 14 or 112x112 (compare rows).")
 @click.option("--stride", type=PAIR, help="Stride (compare rows, default 1).")
+@click.option("--padding", type=PAIR, help="Padding per side (compare rows, default kernel // 2).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="A YAML layer spec (configs/layers/*.yaml) for a layer bench; options override it.")
 @click.option("--suite", is_flag=True, help="Time the block suite and report Spearman correlations.")
@@ -419,7 +421,16 @@ def command(ctx: click.Context, name: str | None, suite: bool, calibrate: bool, 
     payload: dict[str, Any] = {"environment": environment, "title": plan.title,
                                "rows": [row_payload(item, by_name) for item in plan.items],
                                "spearman": stats, "interrupted": interrupted}
-    emit(fmt, payload, [build_view(plan, environment, stats, interrupted)])
+    view = build_view(plan, environment, stats, interrupted)
+    if plan.network is not None:
+        from costcalc.memory import peak_activations, peak_payload
+
+        peak = peak_payload(peak_activations(plan.network, dtype=dtype))
+        peak.update(elements=peak["elements"] * batch, bytes=peak["bytes"] * batch)
+        payload["peak_activations"] = peak
+        view.notes.append(f"Peak activations (batch {batch}): {human(peak['bytes'])}B at {peak['layer']} "
+                          f"(live: {', '.join(peak['live'])}).")
+    emit(fmt, payload, [view])
     if interrupted:
         click.echo(f"Interrupted: printed the {stats['n']} items measured so far.", err=True)
         ctx.exit(130)

@@ -195,7 +195,7 @@ def run_trace(model: nn.Module, shape: tuple[int, ...]) -> Trace:
     """One forward pass on zeros of ``shape`` (eval mode, no grad), hooks removed afterwards."""
     result = Trace()
     stack = [""]
-    names = {module: name for name, module in model.named_modules(remove_duplicate=False)}
+    names = {module: name for name, module in model.named_modules()}  # first name, as named_modules() maps
 
     def before(module, args):
         stack.append(names[module])
@@ -382,7 +382,12 @@ def _leaves_and_mapping(model: nn.Module, trace: Trace):
             unmapped.append((name, module, f"{type(module).__name__} on a "
                              f"{'×'.join(map(str, calls[0][0]))} input: costcalc's spec is per batch-1 image"))
         elif not children:
-            reason = "never called in forward" if not calls else f"no formula for {type(module).__name__}"
+            if not calls:
+                reason = "never called in forward"
+            elif not trace.operators.get(name):
+                reason = f"{type(module).__name__} ran no operators (identity)"
+            else:
+                reason = f"no formula for {type(module).__name__}"
             unmapped.append((name, module, reason))
         else:
             unmapped.append((name, module, f"{'forward code of ' + type(module).__name__} "
