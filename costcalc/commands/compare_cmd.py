@@ -97,9 +97,13 @@ def build_view(query: LayerQuery, rows: list[CompareRow], unit: str, title: str)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="A YAML layer spec (configs/layers/*.yaml); options given on the command line override it.")
 @click.option("--verify", is_flag=True, help="Also count every row on its PyTorch module with fvcore (needs torch).")
+@click.option("--memory", is_flag=True, help="Add memory traffic: read, written, weights, bytes, MACs per byte.")
+@click.option("--dtype", type=click.Choice(("float32", "float16", "int8")), default="float32", show_default=True,
+              help="Element type of the --memory bytes.")
 @unit_option
 @format_option
-def command(config_path: str | None, verify: bool, unit: str, fmt: str, **options: Any) -> None:
+def command(config_path: str | None, verify: bool, memory: bool, dtype: str, unit: str, fmt: str,
+            **options: Any) -> None:
     """Compare a convolution layer with its factorized alternatives.
 
     Rows: standard, depthwise, pointwise, depthwise_separable, grouped, grouped_pointwise,
@@ -123,11 +127,31 @@ def command(config_path: str | None, verify: bool, unit: str, fmt: str, **option
     title = (f"{name}: {query.in_channels}→{query.out_channels}, {query.kernel_size[0]}×{query.kernel_size[1]} "
              f"kernel, stride {query.stride[0]}, on {query.in_channels}×{query.size[0]}×{query.size[1]}")
     view = build_view(query, rows, unit, title)
+    if memory:
+        _add_memory(rows, payload, view, unit, dtype)
     if verify:
         _add_measured(rows, payload, view, unit)
     emit(fmt, payload, [view])
     if verify and any(row["match"] is False for row in payload["rows"]):
         click.get_current_context().exit(1)
+
+
+def _add_memory(rows: list[CompareRow], payload: dict[str, Any], view: View, unit: str, dtype: str) -> None:
+    """``--memory``: add ``memory`` (elements, bytes, intensity) to each row and three columns."""
+    from costcalc.memory import report_payload
+
+    view.columns += [Column("traffic (elements)", "right"), Column(f"bytes ({dtype})", "right"),
+                     Column(f"{UNIT_LABELS[unit]}/byte", "right")]
+    for row, data, cells in zip(rows, payload["rows"], view.rows):
+        memory = data["memory"] = None if row.report is None else report_payload(row.report, dtype)
+        if memory is None:
+            cells += ["—", "—", "—"]
+            continue
+        intensity = memory["intensity"]
+        cells += [exact(memory["total"]), exact(memory["bytes"]),
+                  "—" if intensity is None else f"{intensity * (2 if unit == 'flops' else 1):.2f}"]
+    view.notes.append("Traffic = activations read + written + weights read, each layer unfused, batch 1; "
+                      "for a 1×1 conv it is ShuffleNet V2's MAC hw(c1 + c2) + c1·c2.")
 
 
 def _add_measured(rows: list[CompareRow], payload: dict[str, Any], view: View, unit: str) -> None:

@@ -215,10 +215,13 @@ def verify(network: Network, name: str, fmt: str, unit: str) -> None:
               help="Build the network in PyTorch and reconcile every layer with fvcore (needs costcalc[measure]).")
 @click.option("--per-layer/--summary", "per_layer", default=True, show_default=True,
               help="Show every layer, or only the breakdown by kind and the totals.")
+@click.option("--memory", is_flag=True, help="Add memory traffic per layer and the peak activation memory.")
+@click.option("--dtype", type=click.Choice(("float32", "float16", "int8")), default="float32", show_default=True,
+              help="Element type of the --memory bytes.")
 @unit_option
 @format_option
-def command(name: str | None, config_path: str | None, do_verify: bool, per_layer: bool, unit: str, fmt: str,
-            **options: Any) -> None:
+def command(name: str | None, config_path: str | None, do_verify: bool, per_layer: bool, memory: bool, dtype: str,
+            unit: str, fmt: str, **options: Any) -> None:
     """Cost a whole network: mobilenet (mobilenet_v1), shufflenet (shufflenet_v1), effnet, or --config FILE.
 
     Prints every layer's MACs and params, a breakdown by kind, the totals, the same network with
@@ -232,4 +235,40 @@ def command(name: str | None, config_path: str | None, do_verify: bool, per_laye
         verify(network, model, fmt, unit)
         return
     payload = build_payload(model, network, entry)
-    emit(fmt, payload, build_views(payload, unit, per_layer), csv_view=None)
+    views = build_views(payload, unit, per_layer)
+    if memory:
+        views.append(add_memory(payload, network, dtype, unit, per_layer))
+    emit(fmt, payload, views, csv_view=None)
+
+
+def add_memory(payload: dict[str, Any], network: Network, dtype: str, unit: str, per_layer: bool) -> View:
+    """``--memory``: each layer's traffic, the totals, the peak activation memory — and their table
+    (the total row only with ``--summary``)."""
+    from costcalc.memory import layer_memory, memory_payload, peak_activations, peak_payload, report_payload
+
+    report = cost(network.body, network.input_shape)
+    for row, layer in zip(payload["layers"], report.layers):
+        row["memory"] = memory_payload(layer_memory(layer, dtype), layer)
+    total = payload["totals"]["memory"] = report_payload(report, dtype)
+    peak = payload["totals"]["peak_activations"] = peak_payload(peak_activations(network, dtype=dtype))
+    payload["dtype"] = dtype
+    view = View(f"{payload['title']}: memory traffic ({dtype})",
+                [Column("layer"), Column("kind"), Column("read", "right"), Column("written", "right"),
+                 Column("weights", "right"), Column("bytes", "right"), Column(f"{UNIT_LABELS[unit]}/byte", "right")])
+    factor = 2 if unit == "flops" else 1
+
+    def intensity(memory: dict[str, Any]) -> str:
+        return "—" if memory["intensity"] is None else f"{memory['intensity'] * factor:.2f}"
+
+    for row in payload["layers"] if per_layer else []:
+        memory = row["memory"]
+        if row["kind"] not in HIDDEN_KINDS:
+            view.add(row["name"], row["kind"], exact(memory["read"]), exact(memory["written"]),
+                     exact(memory["weights"]), exact(memory["bytes"]), intensity(memory))
+    view.add("total", "", exact(total["read"]), exact(total["written"]), exact(total["weights"]),
+             exact(total["bytes"]), intensity(total), style="bold")
+    view.notes.append(f"Peak activations: {exact(peak['elements'])} elements = {human(peak['bytes'])}B at "
+                      f"{peak['layer']} (live: {', '.join(peak['live'])}); ops run one at a time, none in place, "
+                      f"a tensor lives from its producer to its last reader (residual shortcuts included).")
+    view.notes.append("Traffic = activations read + written + weights read, each layer unfused, batch 1.")
+    return view
