@@ -298,3 +298,30 @@ def test_missing_torch_names_the_extra(run, monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "fvcore" else real(name, *a))
     assert "pip install 'costcalc[measure]'" in run.error("analyze", VGG, *CIFAR)
+
+
+SHARED = """
+from torch import nn
+
+class Shared(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1, bias=False)
+        self.alias = self.conv          # the same module under a second name
+        self.act = nn.ReLU()
+
+    def forward(self, x):
+        return self.act(self.alias(self.act(self.conv(x))))
+"""
+
+
+def test_reused_module_is_costed_per_call(run, tmp_path):
+    path = tmp_path / "shared.py"
+    path.write_text(textwrap.dedent(SHARED))
+    payload = run.json("analyze", f"{path}:Shared", "--input", "1,4,8,8")
+    conv = layer(payload, "conv")
+    # called twice: 2 · (8·8 · 4 · 4 · 9) = 18,432 MACs; its 144 weights once
+    assert (conv["calls"], conv["analytic_macs"], conv["measured_macs"], conv["analytic_params"]) == (2, 18_432, 18_432, 144)
+    assert layer(payload, "act")["calls"] == 2
+    assert payload["totals"]["macs"] == 18_432 and payload["totals"]["params"] == 144
+    assert_reconciled(payload)
