@@ -28,7 +28,6 @@ from costcalc.render import number
 from costcalc.specs import Conv2d, Shape, SpecError
 
 DEFAULT_GROUPS = (2, 3, 4, 8)
-REPLACEMENTS = ("depthwise_separable", "depthwise_grouped_pointwise", "spatial_separable")
 
 
 @dataclass(frozen=True)

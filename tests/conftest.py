@@ -5,6 +5,7 @@ Run ``pytest --update-golden`` to rewrite the golden files from the current outp
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -62,3 +63,21 @@ def golden(request: pytest.FixtureRequest):
         assert text == path.read_text(encoding="utf-8"), f"output differs from {path}; review, then --update-golden"
 
     return check
+
+
+@pytest.fixture
+def wrong_grouped_conv_macs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inject a deliberately wrong formula: one MAC too many on every grouped or depthwise conv.
+
+    ``--verify`` must then fail against the real counters (proving the check can fail).
+    """
+    from costcalc.specs import Conv2d
+
+    cost_module = importlib.import_module("costcalc.cost")  # the module; costcalc.cost is the function
+    rule = cost_module.COST_RULES[Conv2d]
+
+    def wrong(spec, shape, output):
+        values = rule(spec, shape, output)
+        return {**values, "macs": values["macs"] + (spec.groups > 1)}
+
+    monkeypatch.setitem(cost_module.COST_RULES, Conv2d, wrong)

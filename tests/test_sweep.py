@@ -286,21 +286,8 @@ def test_verify_matches_fvcore(run):
     assert [row["verified"] for row in data["rows"]] == [True, True]
 
 
-def test_verify_mismatch_exits_1(run, monkeypatch):
+def test_verify_mismatch_exits_1(run, wrong_grouped_conv_macs):
     pytest.importorskip("fvcore")
-    import costcalc.measure.reconcile as reconcile_module
-
-    real = reconcile_module.reconcile
-
-    class Broken:
-        def __init__(self, result):
-            self.result = result
-            self.match = False
-            self.macs, self.params = result.macs, result.params
-
-        def mismatches(self):
-            return ["total: MACs analytic 1 ≠ measured 2"]
-
-    monkeypatch.setattr(reconcile_module, "reconcile", lambda *args: Broken(real(*args)))
     result = run("sweep", "mobilenet", "--alpha", "0.25", "--res", "64", "--verify", "--format", "json", exit_code=1)
-    assert json.loads(result.stdout)["rows"][0]["mismatches"] == ["total: MACs analytic 1 ≠ measured 2"]
+    row = json.loads(result.stdout)["rows"][0]
+    assert row["verified"] is False and any("MACs analytic" in line for line in row["mismatches"])

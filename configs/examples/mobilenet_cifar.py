@@ -1,7 +1,7 @@
 """A small MobileNet-style network for 32×32 CIFAR images (depthwise-separable blocks), in plain PyTorch.
 
-It also has a LayerNorm-free custom op and an Upsample-free head; its only unmapped module is the
-``Hardswish`` activation, which costcalc has no formula for (listed as uncounted).
+Its one module costcalc has no formula for is the ``Hardswish`` in the head: ``analyze`` lists it as
+uncounted, with what fvcore and FlopCounterMode measured for it.
 
 Analyze it with:  costcalc analyze configs/examples/mobilenet_cifar.py:MobileNetCifar --input 1,3,32,32
 """

@@ -39,7 +39,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from costcalc import conventions, specs
 from costcalc.cost import MAC_KINDS, LayerCost, cost
-from costcalc.measure.count import MAC_OPERATORS, Measurement, measure
+from costcalc.measure.count import Measurement, measure
 from costcalc.measure.reconcile import Check, _check
 from costcalc.specs import Shape, SpecError
 
