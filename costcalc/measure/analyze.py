@@ -40,7 +40,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from costcalc import conventions, specs
 from costcalc.cost import MAC_KINDS, LayerCost, cost
 from costcalc.measure.count import Measurement, measure
-from costcalc.measure.reconcile import Check, _check
+from costcalc.measure.reconcile import Check, check_convention
 from costcalc.specs import Shape, SpecError
 
 
@@ -332,8 +332,8 @@ def _row(name: str, module: nn.Module, layers: list[LayerCost], measured: Measur
     first = layers[0]
     macs = Check(sum(layer.macs for layer in layers), measured.fvcore_macs(name))
     params = Check(first.params, measured.params.get(name))
-    fvcore = _check(conventions.FVCORE, layers, measured.fvcore_total(name))
-    flop_counter = _check(conventions.FLOP_COUNTER, layers, measured.flop_counter.get(name))
+    fvcore = check_convention(conventions.FVCORE, layers, measured.fvcore_total(name))
+    flop_counter = check_convention(conventions.FLOP_COUNTER, layers, measured.flop_counter.get(name))
     skipped = _counter_sum([Counter(conventions.skipped(conventions.FVCORE, layer)) for layer in layers])
     match = all(check.match for check in (macs, params, fvcore, flop_counter))
     return {"name": name, "kind": first.kind, "module": type(module).__name__, "calls": len(layers),
@@ -428,8 +428,8 @@ def _totals(layers: list[LayerCost], rows: list[dict], uncounted: list[dict], me
     analytic_params = sum(row["analytic_params"] for row in rows)
     uncounted_sums = {key: sum(entry[key] for entry in uncounted)
                       for key in ("fvcore_macs", "fvcore", "flop_counter", "params")}
-    fvcore = _check(conventions.FVCORE, layers, measured.fvcore_total(""))
-    flop_counter = _check(conventions.FLOP_COUNTER, layers, measured.flop_counter.get("", 0))
+    fvcore = check_convention(conventions.FVCORE, layers, measured.fvcore_total(""))
+    flop_counter = check_convention(conventions.FLOP_COUNTER, layers, measured.flop_counter.get("", 0))
     mapped_macs = sum(layer.macs for layer in layers)
     accounted = {
         "macs": mapped_macs + uncounted_sums["fvcore_macs"] == measured.fvcore_macs(""),

@@ -43,7 +43,7 @@ class Check:
         return {"analytic": self.analytic, "measured": self.measured, "match": self.match, "causes": self.causes}
 
 
-def _check(convention: dict, layers: list[LayerCost], measured: int | None) -> Check:
+def check_convention(convention: dict, layers: list[LayerCost], measured: int | None) -> Check:
     """Expected count of ``layers`` under ``convention``, with ``count − macs`` summed per named cause."""
     causes: dict[str, int] = {}
     for layer in layers:
@@ -150,8 +150,8 @@ def _row(layer: LayerCost, module: str | None, measured: Measurement) -> LayerRo
                   measured.flop_counter.get(module), tuple(sorted(measured.unsupported.get(module, {}))))
     macs, params, fvcore_total, flop_total, unsupported = values
     return LayerRow(layer, module, Check(layer.macs, macs), Check(layer.params, params),
-                    _check(conventions.FVCORE, [layer], fvcore_total),
-                    _check(conventions.FLOP_COUNTER, [layer], flop_total),
+                    check_convention(conventions.FVCORE, [layer], fvcore_total),
+                    check_convention(conventions.FLOP_COUNTER, [layer], flop_total),
                     conventions.skipped(conventions.FVCORE, layer), unsupported)
 
 
@@ -170,5 +170,5 @@ def reconcile(spec: Any, input_shape: Shape, target: str) -> Reconciliation:
     return Reconciliation(
         target, input_shape, report.output, measured.output,
         Check(report.macs, measured.fvcore_macs("")), Check(report.params, measured.params[""]),
-        _check(conventions.FVCORE, layers, measured.fvcore_total("")),
-        _check(conventions.FLOP_COUNTER, layers, measured.flop_counter[""]), rows)
+        check_convention(conventions.FVCORE, layers, measured.fvcore_total("")),
+        check_convention(conventions.FLOP_COUNTER, layers, measured.flop_counter[""]), rows)
