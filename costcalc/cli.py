@@ -48,7 +48,7 @@ class CostcalcGroup(click.Group):
     def resolve_command(self, ctx, args):
         name = args[0] if args else ""
         if name and not name.startswith("-") and self.get_command(ctx, name) is None:
-            from costcalc.options import closest
+            from costcalc.spelling import closest
 
             raise click.UsageError(f"no such command {name!r}; valid: {', '.join(self.list_commands(ctx))}"
                                    f"{closest(name, self.list_commands(ctx))}")

@@ -16,9 +16,15 @@ from typing import Any
 from costcalc import formulas as F
 from costcalc.cost import CostReport, cost
 from costcalc.specs import (
-    Bottleneck, Conv2d, Pair, Pool2d, Shape, ShuffleUnit, SpecError, as_pair, check_int, depthwise,
+    Bottleneck, Conv2d, Pair, Pool2d, Shape, ShuffleUnit, SpecError, as_pair, check_int, depthwise, parse_pair,
     pointwise, sequence,
 )
+
+LAYER_KEYS = {"in": "in_channels", "out": "out_channels", "kernel": "kernel_size", "size": "size",
+              "stride": "stride", "padding": "padding", "groups": "groups"}
+"""How a layer is written on the command line (``--in``) and in YAML (``in:``) → LayerQuery fields."""
+PAIR_KEYS = ("kernel", "size", "stride", "padding")
+REQUIRED_KEYS = ("in", "out", "kernel", "size")
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,25 @@ class LayerQuery:
         object.__setattr__(self, "padding", as_pair(padding, "padding", minimum=0))
         check_int(self.groups, "groups")
         self.standard().output_shape(self.input)
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> LayerQuery:
+        """A query from ``{"in": 512, "out": 512, "kernel": "3", "size": "14x14", …}`` (CLI / YAML keys)."""
+        missing = [f"--{key}" for key in REQUIRED_KEYS if values.get(key) is None]
+        if missing:
+            raise SpecError(f"missing {', '.join(missing)} (give them as options or in --config FILE)")
+        unknown = sorted(set(values) - set(LAYER_KEYS))
+        if unknown:
+            raise SpecError(f"unknown layer key {unknown[0]!r}; valid: {', '.join(LAYER_KEYS)}")
+        fields = {}
+        for key, value in values.items():
+            if value is None:
+                continue
+            try:
+                fields[LAYER_KEYS[key]] = parse_pair(value, key) if key in PAIR_KEYS else value
+            except ValueError as error:
+                raise SpecError(str(error)) from None
+        return cls(**fields)
 
     @property
     def input(self) -> Shape:

@@ -62,8 +62,6 @@ class ConfigFile:
 
     def error(self, path: tuple[Any, ...], message: str) -> ConfigError:
         """A :class:`ConfigError` for the value at ``path``, located as ``file:line``."""
-        import yaml
-
         line = _find(self._composed(), path)[1] if path else None
         where = f"{self.path}:{line}" if line else str(self.path)
         return ConfigError(f"{where}: {message}")

@@ -148,7 +148,7 @@ def load_network(path: str) -> S.Network:
         if kind in UNSUPPORTED:
             raise config.error(where + ("kind",), f"kind {kind!r} cannot be a layer of its own: {UNSUPPORTED[kind]}")
         if kind not in FIELDS:
-            from costcalc.options import closest
+            from costcalc.spelling import closest
 
             raise config.error(where + ("kind",), f"unknown kind {kind!r}; expected one of "
                                                   f"{', '.join(FIELDS)}{closest(str(kind), FIELDS)}")

@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 from costcalc.render import FORMATS, UNITS
-
-PAIR_PATTERN = re.compile(r"^\s*(\d+)\s*(?:[x×]\s*(\d+))?\s*$")
-
-
-def parse_pair(value: Any, name: str) -> tuple[int, int]:
-    """``3`` → (3, 3); ``"1x3"`` → (1, 3); ``[112, 96]`` → (112, 96). Raises ``ValueError``."""
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be N or HxW with positive integers, got {value!r}")
-    if isinstance(value, int):
-        pair = (value, value)
-    elif isinstance(value, (list, tuple)) and len(value) == 2 and all(
-            isinstance(side, int) and not isinstance(side, bool) for side in value):
-        pair = (value[0], value[1])
-    else:
-        match = PAIR_PATTERN.match(str(value))
-        if not match:
-            raise ValueError(f"{name} must be N or HxW with positive integers (e.g. 3 or 1x3), got {value!r}")
-        pair = (int(match.group(1)), int(match.group(2) or match.group(1)))
-    return pair
-
+from costcalc.specs import parse_pair
 
 class PairType(click.ParamType):
     """``N`` or ``HxW`` (``3``, ``1x3``, ``112x112``)."""
@@ -57,17 +37,48 @@ def unit_option(command: Callable) -> Callable:
                         help="Show multiply-accumulates, or FLOPs = 2 × MACs.")(command)
 
 
+def _stack(*decorators: Callable) -> Callable[[Callable], Callable]:
+    """Apply several click decorators as one (first listed = first in ``--help``)."""
+
+    def apply(command: Callable) -> Callable:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return apply
+
+
+model_options = _stack(
+    click.option("--alpha", type=float, help="MobileNet width multiplier α in (0, 2] (TF-slim rounding)."),
+    click.option("--res", type=int, help="Input resolution (square)."),
+    click.option("--groups", type=int, help="ShuffleNet groups g: 1, 2, 3, 4 or 8 (compare rows: any g)."),
+    click.option("--scale", type=float, help="ShuffleNet scale s (0.25, 0.5, 1.0, 1.5, 2.0, ...)."),
+    click.option("--classes", type=int, help="Classifier outputs (MobileNet/ShuffleNet 1000, EffNet 10)."),
+)
+"""The zoo's network options; each network takes some of them (``costcalc list``)."""
+
+layer_options = _stack(
+    click.option("--in", "in_channels", type=int, help="Input channels M."),
+    click.option("--out", "out_channels", type=int, help="Output channels N."),
+    click.option("--kernel", type=PAIR, help="Kernel Dk: 3 or 1x3."),
+    click.option("--size", type=PAIR, help="Input feature map Df: 14 or 112x112."),
+    click.option("--stride", type=PAIR, help="Stride (default 1)."),
+    click.option("--padding", type=PAIR, help="Padding per side (default kernel // 2)."),
+)
+"""One convolution layer, as ``costcalc compare`` takes it (``--groups`` comes separately)."""
+
+
+def dtype_option(help_text: str) -> Callable[[Callable], Callable]:
+    """``--dtype float32|float16|int8`` (bytes per element from :data:`costcalc.memory.DTYPES`)."""
+    from costcalc.memory import DTYPES
+
+    return click.option("--dtype", type=click.Choice(tuple(DTYPES)), default="float32", show_default=True,
+                        help=help_text)
+
+
 def usage_error(message: str) -> click.UsageError:
     """A user error: printed as one ``Error:`` line, exit code 2."""
     return click.UsageError(message)
-
-
-def closest(name: str, choices: Iterable[str]) -> str:
-    """``, did you mean 'x'?`` for the closest choice, or ``''``."""
-    import difflib
-
-    match = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
-    return f"; did you mean {match[0]!r}?" if match else ""
 
 
 def require_measure(extra: str = "measure") -> None:

@@ -45,8 +45,8 @@ def reconciliation_views(payload: dict[str, Any], unit: str) -> list[View]:
                _pair({"analytic": payload["analytic_params"], "measured": payload["measured_params"],
                       "match": payload["analytic_params"] == payload["measured_params"]}),
                _pair(fvcore), _pair(counter), _causes(fvcore, counter), style="bold")
-    layers.notes = [f"MACs = conv + linear multiply-accumulates (FLOPs = 2 × MACs); fvcore counts 1 per MAC, "
-                    f"FlopCounterMode 2 per MAC; '≠' shows analytic ≠ measured."] + payload.get("mismatches", [])
+    layers.notes = ["MACs = conv + linear multiply-accumulates (FLOPs = 2 × MACs); fvcore counts 1 per MAC, "
+                    "FlopCounterMode 2 per MAC; '≠' shows analytic ≠ measured."] + payload.get("mismatches", [])
     skipped = View(f"{payload['target']}: operations the counters skip (analytic estimate, element ops)",
                    [Column("layer"), Column("kind"), Column("category"), Column("estimate", "right"),
                     Column("fvcore unsupported ops")])

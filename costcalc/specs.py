@@ -16,8 +16,9 @@ expand into those containers with :meth:`expand`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import ClassVar, NamedTuple, Union
+from typing import Any, ClassVar, NamedTuple, Union
 
 
 class SpecError(ValueError):
@@ -60,6 +61,27 @@ def as_pair(value: object, name: str, minimum: int = 1) -> Pair:
         return (check_int(value[0], name, minimum), check_int(value[1], name, minimum))
     number = check_int(value, name, minimum)
     return (number, number)
+
+
+PAIR_PATTERN = re.compile(r"^\s*(\d+)\s*(?:[x×]\s*(\d+))?\s*$")
+
+
+def parse_pair(value: Any, name: str) -> tuple[int, int]:
+    """``3`` → (3, 3); ``"1x3"`` → (1, 3); ``[112, 96]`` → (112, 96), as users write sizes on the
+    command line and in YAML. Raises ``ValueError`` (validation of the range is the spec's job)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be N or HxW with positive integers, got {value!r}")
+    if isinstance(value, int):
+        pair = (value, value)
+    elif isinstance(value, (list, tuple)) and len(value) == 2 and all(
+            isinstance(side, int) and not isinstance(side, bool) for side in value):
+        pair = (value[0], value[1])
+    else:
+        match = PAIR_PATTERN.match(str(value))
+        if not match:
+            raise ValueError(f"{name} must be N or HxW with positive integers (e.g. 3 or 1x3), got {value!r}")
+        pair = (int(match.group(1)), int(match.group(2) or match.group(1)))
+    return pair
 
 
 def as_padding(value: object, kernel_size: Pair, dilation: Pair) -> tuple[int, int, int, int]:

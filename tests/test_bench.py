@@ -145,7 +145,7 @@ def test_real_calibration_runs_on_tiny_sizes():
     (("--in", "8", "--out", "8", "--kernel", "3", "--size", "8", "--res", "32"), "--res applies to a model NAME"),
     (("--in", "8", "--out", "8"), "missing --kernel, --size"),
     (("--in", "8", "--out", "8", "--kernel", "3", "--size", "2x"), "size must be N or HxW"),
-    (("--in", "0", "--out", "8", "--kernel", "3", "--size", "8"), "'--in'"),
+    (("--in", "0", "--out", "8", "--kernel", "3", "--size", "8"), "in_channels must be an integer ≥ 1, got 0"),
     (("--suite", "--threads", "0"), "'--threads'"),
     (("--suite", "--batch", "-1"), "'--batch'"),
     (("--suite", "--min-time", "0"), "'--min-time'"),

@@ -86,7 +86,7 @@ def test_model_entries_resolve_through_the_zoo(run, tmp_path, monkeypatch):
                           ("pool", S.GlobalAvgPool()), ("flatten", S.Flatten()), ("fc", S.Linear(width, 2)))
         return S.Network("tiny", S.Shape(3, 8, 8), body)
 
-    monkeypatch.setitem(zoo.MODELS, "tiny", zoo.ModelEntry("tiny", ("tiny_net",), "a tiny test net", tiny))
+    monkeypatch.setitem(zoo.MODELS, "tiny", zoo.ModelEntry("tiny", ("tiny_net",), "a tiny test net", tiny, ("width",)))
     suite = tmp_path / "suite.yaml"
     suite.write_text("items:\n  - {name: tiny-8, model: tiny_net, options: {width: 8}}\n")
     item = run.json("verify", "--suite", str(suite))["items"][0]

@@ -18,16 +18,15 @@ unless ``--save`` is given). Without ``--device`` a run calibrates first.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import click
 
 from costcalc.cost import CostReport, cost
-from costcalc.memory import DTYPES, Memory, layer_memory, memory_payload
-from costcalc.options import PAIR, closest, format_option, usage_error
-from costcalc.render import Column, View, emit, exact, human
+from costcalc.memory import Memory, layer_memory, memory_payload
+from costcalc.options import dtype_option, format_option, layer_options, model_options, usage_error
+from costcalc.render import Column, View, emit, human
 from costcalc.roofline import DeviceProfile, Estimate, estimate_sequence, resolve_profile, spearman
 from costcalc.specs import BLOCKS, Sequential, Shape
 
@@ -83,15 +82,7 @@ def model_plan(name: str, options: dict[str, Any], baseline: bool) -> Plan:
     """Blocks of a zoo network: leaf layers without MACs join the conv/linear before them."""
     from costcalc import zoo
 
-    entry = zoo.find(name)
-    if entry is None:
-        raise usage_error(f"unknown model {name!r}; valid: {', '.join(zoo.all_names())}"
-                          f"{closest(name, zoo.all_names())}")
-    extra = [key for key in options if key not in entry.options]
-    if extra:
-        raise usage_error(f"--{extra[0]} does not apply to {entry.name}; its options: "
-                          f"{', '.join('--' + key for key in entry.options)}")
-    network = entry.build(**options)
+    network = zoo.lookup(name, options).build(**options)
     groups: list[tuple[str, list[tuple[str, Any]]]] = []
     for child_name, child in network.body.children:
         joins = _cheap_probe(child) and groups and not isinstance(groups[-1][1][0][1], BLOCKS)
@@ -305,17 +296,8 @@ def profile_view(profile: DeviceProfile) -> View:
 
 @click.command("bench")
 @click.argument("name", required=False)
-@click.option("--alpha", type=float, help="Model width multiplier α (mobilenet).")
-@click.option("--res", type=int, help="Model input resolution.")
-@click.option("--groups", type=int, help="Groups g (shufflenet; compare rows).")
-@click.option("--scale", type=float, help="ShuffleNet width scale.")
-@click.option("--classes", type=int, help="Classifier outputs.")
-@click.option("--in", "in_channels", type=click.IntRange(min=1), help="Input channels M (compare rows).")
-@click.option("--out", "out_channels", type=click.IntRange(min=1), help="Output channels N (compare rows).")
-@click.option("--kernel", type=PAIR, help="Kernel Dk: 3 or 1x3 (compare rows).")
-@click.option("--size", type=PAIR, help="Input feature map Df: 14 or 112x112 (compare rows).")
-@click.option("--stride", type=PAIR, help="Stride (compare rows, default 1).")
-@click.option("--padding", type=PAIR, help="Padding per side (compare rows, default kernel // 2).")
+@model_options
+@layer_options
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="A YAML layer spec (configs/layers/*.yaml) for a layer bench; options override it.")
 @click.option("--suite", is_flag=True, help="Time the block suite and report Spearman correlations.")
@@ -324,8 +306,7 @@ def profile_view(profile: DeviceProfile) -> View:
               help="With --calibrate: write the profile as YAML to FILE (nothing is written otherwise).")
 @click.option("--device", help="Device profile for the roofline: a YAML file or a shipped name "
                                "(configs/devices). Default: calibrate this machine first.")
-@click.option("--dtype", type=click.Choice(tuple(DTYPES)), default="float32", show_default=True,
-              help="Element type for bytes and timing (int8: analytic only — not timed).")
+@dtype_option("Element type for bytes and timing (int8: analytic only — not timed).")
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True, help="torch intra-op threads.")
 @click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Batch size.")
 @click.option("--warmup", type=click.IntRange(min=0), default=3, show_default=True, help="Warm-up calls per item.")
@@ -352,13 +333,8 @@ def command(ctx: click.Context, name: str | None, suite: bool, calibrate: bool, 
     model_options = {key: options.pop(key) for key in MODEL_OPTIONS if options.get(key) is not None}
     config_path = options.pop("config_path")
     layer_options = {key: value for key, value in options.items() if value is not None}
-    if config_path:
-        from costcalc.commands.compare_cmd import load_layer_file
-
-        from_file = load_layer_file(config_path)
-        from_file.pop("name", None)
-        layer_options = {**from_file, **layer_options}
-    modes = [mode for mode, chosen in (("NAME", name), ("--in/--out/--kernel/--size" + (" or --config" if config_path else ""), layer_options),
+    modes = [mode for mode, chosen in (("NAME", name), ("--in/--out/--kernel/--size" + (" or --config" if config_path else ""),
+                                                                    layer_options or config_path),
                                        ("--suite", suite), ("--calibrate", calibrate)) if chosen]
     if not modes:
         raise usage_error("give a model NAME, a layer (--in M --out N --kernel K --size DF), --suite or --calibrate")
@@ -391,15 +367,9 @@ def command(ctx: click.Context, name: str | None, suite: bool, calibrate: bool, 
             layer_options["groups"] = model_options.pop("groups")
         if model_options:
             raise usage_error(f"--{next(iter(model_options))} applies to a model NAME, not to a layer bench")
-        from costcalc.compare import LayerQuery
+        from costcalc.commands.compare_cmd import layer_query
 
-        missing = [f"--{flag}" for key, flag in (("in_channels", "in"), ("out_channels", "out"),
-                                                 ("kernel", "kernel"), ("size", "size")) if key not in layer_options]
-        if missing:
-            raise usage_error(f"missing {', '.join(missing)} for a layer bench")
-        query = LayerQuery(layer_options.pop("in_channels"), layer_options.pop("out_channels"),
-                           layer_options.pop("kernel"), layer_options.pop("size"), **layer_options)
-        plan = compare_plan(query)
+        plan = compare_plan(layer_query(config_path, layer_options)[1])
     profile = resolve_profile(device) if device else None
 
     from costcalc.options import require_measure

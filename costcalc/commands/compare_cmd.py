@@ -6,35 +6,45 @@ from typing import Any
 
 import click
 
-from costcalc.compare import CompareRow, LayerQuery, compare_layer
-from costcalc.options import PAIR, format_option, parse_pair, unit_option
+from costcalc.compare import LAYER_KEYS, PAIR_KEYS, CompareRow, LayerQuery, compare_layer
+from costcalc.options import dtype_option, format_option, layer_options, unit_option
+from costcalc.specs import parse_pair
 from costcalc.render import Column, View, emit, exact, fewer_text, in_unit, number, ratio_text, UNIT_LABELS
 
-LAYER_KEYS = ("name", "description", "in", "out", "kernel", "size", "stride", "padding", "groups")
-OPTION_TO_KEY = {"in_channels": "in", "out_channels": "out", "kernel": "kernel", "size": "size",
-                 "stride": "stride", "padding": "padding", "groups": "groups"}
+FILE_KEYS = ("name", "description", *LAYER_KEYS)
+LAYER_OPTION_KEYS = {"in_channels": "in", "out_channels": "out", "kernel": "kernel", "size": "size",
+                     "stride": "stride", "padding": "padding", "groups": "groups"}
+"""click parameter names of the layer options → layer keys."""
 
 
 def load_layer_file(path: str) -> dict[str, Any]:
-    """Read a layer spec (``configs/layers/*.yaml``) into compare's option names."""
+    """Read a layer spec (``configs/layers/*.yaml``): its name and its layer keys, checked in place."""
     from costcalc.configs import ConfigFile
 
     config = ConfigFile(path)
-    data = config.mapping((), config.data, LAYER_KEYS, "a layer spec")
-    values: dict[str, Any] = {"name": data.get("name", config.path.stem)}
-    for option, key in OPTION_TO_KEY.items():
+    data = config.mapping((), config.data, FILE_KEYS, "a layer spec")
+    values: dict[str, Any] = {"name": str(data.get("name", config.path.stem))}
+    for key in LAYER_KEYS:
         if key not in data:
             continue
         value = data[key]
         try:
-            if key in ("kernel", "size", "stride", "padding"):
+            if key in PAIR_KEYS:
                 value = parse_pair(config.source_text((key,), value), key)
             elif isinstance(value, bool) or not isinstance(value, int):
                 raise ValueError(f"{key} must be a positive integer, got {value!r}")
         except ValueError as error:
             raise config.error((key,), str(error)) from None
-        values[option] = value
+        values[key] = value
     return values
+
+
+def layer_query(config_path: str | None, options: dict[str, Any]) -> tuple[str, LayerQuery]:
+    """The layer asked for: ``--config FILE`` overridden by the options given (``--in`` …)."""
+    values = load_layer_file(config_path) if config_path else {"name": "layer"}
+    values.update({LAYER_OPTION_KEYS[key]: value for key, value in options.items() if value is not None})
+    name = values.pop("name")
+    return name, LayerQuery.from_mapping(values)
 
 
 def row_payload(row: CompareRow) -> dict[str, Any]:
@@ -87,19 +97,13 @@ def build_view(query: LayerQuery, rows: list[CompareRow], unit: str, title: str)
 
 
 @click.command("compare")
-@click.option("--in", "in_channels", type=int, help="Input channels M.")
-@click.option("--out", "out_channels", type=int, help="Output channels N.")
-@click.option("--kernel", type=PAIR, help="Kernel Dk: 3 or 1x3.")
-@click.option("--size", type=PAIR, help="Input feature map Df: 14 or 112x112.")
-@click.option("--stride", type=PAIR, help="Stride (default 1).")
-@click.option("--padding", type=PAIR, help="Padding per side (default kernel // 2).")
+@layer_options
 @click.option("--groups", type=int, help="Groups g for the grouped rows (default 8).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="A YAML layer spec (configs/layers/*.yaml); options given on the command line override it.")
 @click.option("--verify", is_flag=True, help="Also count every row on its PyTorch module with fvcore (needs torch).")
 @click.option("--memory", is_flag=True, help="Add memory traffic: read, written, weights, bytes, MACs per byte.")
-@click.option("--dtype", type=click.Choice(("float32", "float16", "int8")), default="float32", show_default=True,
-              help="Element type of the --memory bytes.")
+@dtype_option("Element type of the --memory bytes.")
 @unit_option
 @format_option
 def command(config_path: str | None, verify: bool, memory: bool, dtype: str, unit: str, fmt: str,
@@ -113,15 +117,7 @@ def command(config_path: str | None, verify: bool, memory: bool, dtype: str, uni
 
     Example: costcalc compare --in 512 --out 512 --kernel 3 --size 14
     """
-    values = load_layer_file(config_path) if config_path else {"name": "layer"}
-    values.update({key: value for key, value in options.items() if value is not None})
-    missing = [f"--{OPTION_TO_KEY[key]}" for key in ("in_channels", "out_channels", "kernel", "size")
-               if key not in values]
-    if missing:
-        raise click.UsageError(f"missing {', '.join(missing)} (give them as options or in --config FILE)")
-    name = values.pop("name")
-    query = LayerQuery(values.pop("in_channels"), values.pop("out_channels"), values.pop("kernel"),
-                       values.pop("size"), **values)
+    name, query = layer_query(config_path, options)
     rows = compare_layer(query)
     payload = {"layer": {"name": name, **query.as_dict()}, "unit": "macs", "rows": [row_payload(row) for row in rows]}
     title = (f"{name}: {query.in_channels}→{query.out_channels}, {query.kernel_size[0]}×{query.kernel_size[1]} "

@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-from costcalc.cost import CONV_KINDS, CostReport, cost
-from costcalc.options import closest, format_option, unit_option, usage_error
+from costcalc.cost import CostReport, cost
+from costcalc.options import dtype_option, format_option, model_options, unit_option, usage_error
 from costcalc.render import UNIT_LABELS, Column, View, emit, exact, human, in_unit, ratio_text, fewer_text, number
 from costcalc.specs import Network
 
@@ -42,13 +42,7 @@ def resolve(name: str | None, config_path: str | None, options: dict[str, Any]) 
         return network.name, network, None
     if not name:
         raise usage_error(f"missing model NAME; valid: {', '.join(zoo.all_names())} (or --config FILE)")
-    entry = zoo.find(name)
-    if entry is None:
-        raise usage_error(f"unknown model {name!r}; valid: {', '.join(zoo.all_names())}{closest(name, zoo.all_names())}")
-    extra = [key for key in given if key not in entry.options]
-    if extra:
-        raise usage_error(f"--{extra[0]} does not apply to {entry.name}; its options: "
-                          f"{', '.join('--' + key for key in entry.options)}")
+    entry = zoo.lookup(name, given)
     return entry.name, entry.build(**given), entry
 
 
@@ -204,11 +198,7 @@ def verify(network: Network, name: str, fmt: str, unit: str) -> None:
 
 @click.command("model")
 @click.argument("name", required=False)
-@click.option("--alpha", type=float, help="MobileNet width multiplier α in (0, 2] (TF-slim rounding).")
-@click.option("--res", type=int, help="Input resolution (square).")
-@click.option("--groups", type=int, help="ShuffleNet groups g: 1, 2, 3, 4 or 8.")
-@click.option("--scale", type=float, help="ShuffleNet scale s (0.25, 0.5, 1.0, 1.5, 2.0, ...).")
-@click.option("--classes", type=int, help="Classifier outputs (MobileNet/ShuffleNet 1000, EffNet 10).")
+@model_options
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="A YAML network (configs/models/*.yaml) instead of NAME.")
 @click.option("--verify", "do_verify", is_flag=True,
@@ -216,8 +206,7 @@ def verify(network: Network, name: str, fmt: str, unit: str) -> None:
 @click.option("--per-layer/--summary", "per_layer", default=True, show_default=True,
               help="Show every layer, or only the breakdown by kind and the totals.")
 @click.option("--memory", is_flag=True, help="Add memory traffic per layer and the peak activation memory.")
-@click.option("--dtype", type=click.Choice(("float32", "float16", "int8")), default="float32", show_default=True,
-              help="Element type of the --memory bytes.")
+@dtype_option("Element type of the --memory bytes.")
 @unit_option
 @format_option
 def command(name: str | None, config_path: str | None, do_verify: bool, per_layer: bool, memory: bool, dtype: str,

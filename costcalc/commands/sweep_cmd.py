@@ -14,9 +14,9 @@ from typing import Any
 import click
 
 from costcalc import sweep
-from costcalc.options import closest, format_option, unit_option, usage_error
+from costcalc.options import format_option, unit_option, usage_error
 from costcalc.render import UNIT_LABELS, Column, View, emit, exact, fewer_text, human, in_unit, number, ratio_text
-from costcalc.sweep import Config, Plan, Row, SweepError
+from costcalc.sweep import Plan, Row, SweepError
 
 SWEEP_FILE_KEYS = ("title", "description", "reference", "near", "networks")
 COUNTS_NOTE = ("Counts: {label} of convolutions and fully-connected layers (the papers' Mult-Adds; FLOPs = 2 × MACs); "
@@ -27,10 +27,7 @@ COUNTS_NOTE = ("Counts: {label} of convolutions and fully-connected layers (the 
 def entry_for(name: str) -> Any:
     from costcalc import zoo
 
-    entry = zoo.find(name)
-    if entry is None:
-        raise usage_error(f"unknown model {name!r}; valid: {', '.join(zoo.all_names())}{closest(name, zoo.all_names())}")
-    return entry
+    return zoo.lookup(name)
 
 
 def plans_from_cli(names: tuple[str, ...], lists: dict[str, str | None]) -> tuple[list[Plan], dict[str, list[str]]]:

@@ -115,7 +115,7 @@ def load_target(target: str) -> Any:
     if not hasattr(module, name):
         public = sorted(key for key, value in vars(module).items() if not key.startswith("_")
                         and (inspect.isclass(value) and issubclass(value, nn.Module) or inspect.isfunction(value)))
-        from costcalc.options import closest
+        from costcalc.spelling import closest
 
         raise TargetError(f"{location} has no {name!r}; modules and functions there: "
                           f"{', '.join(public) or 'none'}{closest(name, public)}")

@@ -134,10 +134,8 @@ def calibrate(threads: int, matmul_size: int = 1024, copy_elements: int = 1 << 2
     """
     set_threads(threads)
     settings = Settings(threads=threads, warmup=2, repeats=repeats, min_time=min_time)
-    a = torch.randn(matmul_size, matmul_size)
-    b = torch.randn(matmul_size, matmul_size)
-    matmul = time_call(lambda: torch.mm(a, b), settings)
-    del a, b
+    left, right = torch.randn(matmul_size, matmul_size), torch.randn(matmul_size, matmul_size)
+    matmul = time_call(lambda: torch.mm(left, right), settings)
     source = torch.ones(copy_elements)
     target = torch.empty_like(source)
     copy = time_call(lambda: target.copy_(source), settings)

@@ -19,13 +19,10 @@ import click
 from costcalc import specs as S
 from costcalc.configs import ConfigError, ConfigFile
 from costcalc.cost import cost
-from costcalc.options import closest, parse_pair
+from costcalc.spelling import closest
 
 DEFAULT_SUITE = Path(__file__).resolve().parents[2] / "configs" / "verify.yaml"
 ENTRY_KEYS = ("name", "kind", "args", "input", "compare", "model", "options")
-COMPARE_KEYS = {"in": "in_channels", "out": "out_channels", "kernel": "kernel_size", "size": "size",
-                "stride": "stride", "padding": "padding", "groups": "groups"}
-PAIR_KEYS = ("kernel", "size", "stride", "padding")
 
 
 @dataclass(frozen=True)
@@ -62,25 +59,19 @@ def _compare_targets(name: str, entry: dict[str, Any]) -> list[Target]:
     from costcalc.compare import LayerQuery, compare_layer
 
     layer = entry["compare"]
-    if not isinstance(layer, dict) or set(layer) - set(COMPARE_KEYS):
-        raise S.SpecError(f"compare must be a mapping with keys {', '.join(COMPARE_KEYS)}, got {layer!r}")
-    values = {COMPARE_KEYS[key]: parse_pair(value, key) if key in PAIR_KEYS else value for key, value in layer.items()}
-    query = LayerQuery(**values)
+    if not isinstance(layer, dict):
+        raise S.SpecError(f"compare must be a mapping of layer keys, got {layer!r}")
+    query = LayerQuery.from_mapping(layer)
     return [Target(f"{name}/{row.name}", row.spec, row.input) for row in compare_layer(query) if row.report]
 
 
 def _model_targets(name: str, entry: dict[str, Any]) -> list[Target]:
-    from costcalc.zoo import MODELS
+    from costcalc import zoo
 
-    model = entry["model"]
-    entries = {alias: candidate for candidate in MODELS.values() for alias in (candidate.name, *candidate.aliases)}
-    if model not in entries:
-        raise S.SpecError(f"unknown model {model!r}; valid: {', '.join(MODELS) or 'none registered'}"
-                          f"{closest(str(model), entries)}")
     options = entry.get("options") or {}
     if not isinstance(options, dict):
         raise S.SpecError(f"options must be a mapping, got {options!r}")
-    network = entries[model].build(**options)
+    network = zoo.lookup(entry["model"], options).build(**options)
     return [Target(name, network, network.input_shape)]
 
 

@@ -12,12 +12,13 @@ configuration (:class:`Published`), so ``costcalc model`` can print them beside 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from costcalc.specs import BLOCKS, Branches, Network, Sequential, Spec
+from costcalc.specs import BLOCKS, Branches, Network, Sequential, Spec, SpecError
+from costcalc.spelling import closest
 
 QUANTITIES = ("macs", "conv_macs", "params", "weights", "tf_variables")
 """What a published number counts: all MACs (conv + FC), conv-only MACs, PyTorch params,
@@ -124,6 +125,22 @@ def find(name: str) -> ModelEntry | None:
 def all_names() -> list[str]:
     """Every model name and alias."""
     return [alias for entry in MODELS.values() for alias in (entry.name, *entry.aliases)]
+
+
+def lookup(name: object, options: Mapping[str, Any] = {}) -> ModelEntry:
+    """The entry for ``name`` (or an alias) that takes every option in ``options``.
+
+    Raises :class:`SpecError` naming the valid models (and the closest one), or the option that
+    does not apply and the model's own options.
+    """
+    entry = find(name) if isinstance(name, str) else None
+    if entry is None:
+        raise SpecError(f"unknown model {name!r}; valid: {', '.join(all_names())}{closest(name, all_names())}")
+    extra = [key for key in options if key not in entry.options]
+    if extra:
+        raise SpecError(f"--{extra[0]} does not apply to {entry.name}; its options: "
+                        f"{', '.join('--' + key for key in entry.options)}")
+    return entry
 
 
 def standard_equivalent(spec: Spec) -> Spec:
