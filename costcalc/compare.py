@@ -189,7 +189,6 @@ ROWS: tuple[RowDefinition, ...] = (
                   F.SHUFFLENET_UNIT, reference="resnet_bottleneck", ratio=F.RATIO_SHUFFLE_VS_RESNET,
                   symbols=unit_symbols),
 )
-ROW_NAMES = tuple(row.name for row in ROWS)
 
 
 @dataclass(frozen=True)

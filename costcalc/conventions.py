@@ -60,7 +60,6 @@ FLOP_COUNTER: dict[type, Rule] = {
     Conv2d: Rule(_twice_macs, "×2 convention: FlopCounterMode counts 2 FLOPs per MAC"),
     Linear: Rule(_twice_macs, "×2 convention: FlopCounterMode counts 2 FLOPs per MAC"),
 }
-CONVENTIONS = {"fvcore": FVCORE, "flop_counter": FLOP_COUNTER}
 
 
 def count(convention: dict[type, Rule], layer: LayerCost) -> int:

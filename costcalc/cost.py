@@ -69,8 +69,23 @@ class CostReport:
         return sum(layer.macs for layer in self.layers)
 
     @property
+    def conv_macs(self) -> int:
+        """MACs of the convolutions alone (the papers' "conv layers only")."""
+        return sum(layer.macs for layer in self.layers if layer.kind in CONV_KINDS)
+
+    @property
+    def linear_macs(self) -> int:
+        """MACs of the fully-connected layers."""
+        return sum(layer.macs for layer in self.layers if layer.kind == "linear")
+
+    @property
     def params(self) -> int:
         return sum(layer.params for layer in self.layers)
+
+    @property
+    def weights(self) -> int:
+        """Conv and FC weights alone (no biases, no batch norm): the MobileNet paper's parameter count."""
+        return sum(layer.weights for layer in self.layers)
 
     @property
     def flops(self) -> int:
@@ -87,13 +102,14 @@ class CostReport:
         return totals
 
     def by_kind(self) -> dict[str, dict[str, int]]:
-        """MACs, params and layer count per kind, in first-seen order."""
+        """Layer count, MACs, params and weights per kind, in first-seen order (MobileNet Table 2)."""
         table: dict[str, dict[str, int]] = {}
         for layer in self.layers:
-            entry = table.setdefault(layer.kind, {"layers": 0, "macs": 0, "params": 0})
+            entry = table.setdefault(layer.kind, {"layers": 0, "macs": 0, "params": 0, "weights": 0})
             entry["layers"] += 1
             entry["macs"] += layer.macs
             entry["params"] += layer.params
+            entry["weights"] += layer.weights
         return table
 
 
@@ -162,11 +178,6 @@ def _shuffle(spec: ChannelShuffle, shape: Shape, output: Shape) -> dict[str, Any
 @cost_rule(Flatten)
 def _flatten(spec: Flatten, shape: Shape, output: Shape) -> dict[str, Any]:
     return {}
-
-
-def output_shape(spec: Any, shape: Shape) -> Shape:
-    """The output shape of any spec, leaf or composite."""
-    return cost(spec, shape).output
 
 
 def cost(spec: Any, shape: Shape, name: str = "") -> CostReport:

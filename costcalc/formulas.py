@@ -99,6 +99,3 @@ RATIO_SHUFFLE_VS_RESNET = Formula(
 RATIO_RESNEXT_VS_RESNET = Formula(
     "ratio_resnext_resnet", "(2c + 9m/g)/(2c + 9m)", "ShuffleNet §3.2",
     lambda s: Fraction(2 * s.m * s.g + 9 * s.n, s.g * (2 * s.m + 9 * s.n)))
-
-FORMULAS = (STANDARD, DEPTHWISE, POINTWISE, SEPARABLE, GROUPED, GROUPED_POINTWISE, DEPTHWISE_GROUPED_POINTWISE,
-            SPATIAL_SEPARABLE, EFFNET_DEPTHWISE, RESNET_UNIT, RESNEXT_UNIT, SHUFFLENET_UNIT)

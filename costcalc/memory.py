@@ -34,8 +34,6 @@ from costcalc.specs import BLOCKS, Branches, Conv2d, Flatten, Network, Sequentia
 DTYPES: dict[str, int] = {"float32": 4, "float16": 2, "int8": 1}
 """Bytes per element of each supported ``--dtype``."""
 
-SHUFFLENET_V2_MAC = "hw(c1 + c2) + c1·c2/g"
-
 
 def dtype_size(dtype: str) -> int:
     """Bytes per element of ``dtype``; raises :class:`SpecError` naming the valid choices."""

@@ -20,11 +20,26 @@ UNIT_LABELS = {"macs": "MACs", "flops": "FLOPs (2×MACs)"}
 PLAIN_WIDTH = 400  # piped output: tables keep their natural width, notes are not wrapped
 
 
-def in_unit(macs: int | None, unit: str) -> int | None:
-    """Express a MAC count in ``unit``: MACs as they are, FLOPs = 2 × MACs."""
+def in_unit(macs: int | Fraction | float | None, unit: str) -> int | Fraction | float | None:
+    """Express a MAC count (or a per-byte MAC rate) in ``unit``: MACs as they are, FLOPs = 2 × MACs."""
     if macs is None:
         return None
     return macs * 2 if unit == "flops" else macs
+
+
+def percent(part: int, whole: int) -> str:
+    """``part`` as a share of ``whole``: ``94.86 %`` (``—`` when ``whole`` is 0)."""
+    return "—" if not whole else f"{100 * part / whole:.2f} %"
+
+
+def seconds(value: float | None) -> str:
+    """A duration with three significant digits in s, ms, µs or ns."""
+    if value is None:
+        return "—"
+    for factor, suffix in ((1, "s"), (1e-3, "ms"), (1e-6, "µs")):
+        if abs(value) >= factor:
+            return f"{value / factor:.3g} {suffix}"
+    return f"{value / 1e-9:.3g} ns"
 
 
 def exact(count: int | None) -> str:

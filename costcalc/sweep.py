@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -319,15 +320,15 @@ def log_distance(value: int, target: int) -> float:
     return abs(math.log(value / target))
 
 
-def closest_per_model(rows: list[Row], target: int, unit_factor: int = 1) -> dict[str, Row]:
-    """For each model, its valid row whose count (MACs × ``unit_factor``) is nearest ``target``."""
+def closest_per_model(rows: list[Row], target: int,
+                      count: Callable[[int], int | float] = lambda macs: macs) -> dict[str, Row]:
+    """For each model, its valid row whose ``count(MACs)`` (the count in the display unit) is nearest ``target``."""
     best: dict[str, Row] = {}
     for row in rows:
         if not row.valid:
             continue
         current = best.get(row.config.model)
-        if current is None or log_distance(row.macs * unit_factor, target) < log_distance(current.macs * unit_factor,
-                                                                                          target):
+        if current is None or log_distance(count(row.macs), target) < log_distance(count(current.macs), target):
             best[row.config.model] = row
     return best
 

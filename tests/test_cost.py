@@ -47,7 +47,7 @@ def test_depthwise_separable_block():
     assert report.params == 2_528
     assert [layer.name for layer in report.layers] == [
         "conv_dw_1.dw", "conv_dw_1.dw_bn", "conv_dw_1.dw_act", "conv_dw_1.pw", "conv_dw_1.pw_bn", "conv_dw_1.pw_act"]
-    assert report.by_kind()["pointwise"] == {"layers": 1, "macs": 25_690_112, "params": 2048}
+    assert report.by_kind()["pointwise"] == {"layers": 1, "macs": 25_690_112, "params": 2048, "weights": 2048}
 
 
 def test_shufflenet_unit_stride_2_concatenates_the_pooled_shortcut():

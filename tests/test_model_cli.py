@@ -108,15 +108,16 @@ def test_model_never_imports_torch():
 def test_verify_matches(run, args):
     pytest.importorskip("fvcore")
     data = json.loads(run(*args, "--verify", "--format", "json").stdout)
-    assert data["match"] and data["analytic_macs"] == data["measured_macs"]
-    assert data["analytic_params"] == data["measured_params"]
+    verified = data["verify"]
+    assert verified["match"] and verified["analytic_macs"] == verified["measured_macs"] == data["totals"]["macs"]
+    assert verified["analytic_params"] == verified["measured_params"] == data["totals"]["params"]
 
 
 def test_verify_mismatch_exits_1(run, wrong_grouped_conv_macs):
     pytest.importorskip("fvcore")
     result = run("model", "effnet", "--verify", "--format", "json", exit_code=1)
-    data = json.loads(result.stdout)
-    assert data["match"] is False and data["analytic_macs"] == data["measured_macs"] + 6  # six depthwise convs
+    verified = json.loads(result.stdout)["verify"]
+    assert verified["match"] is False and verified["analytic_macs"] == verified["measured_macs"] + 6  # 6 depthwise
 
 
 def test_summary_omits_layer_table(run):

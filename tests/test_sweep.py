@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
+import os
 import subprocess
 import sys
 from fractions import Fraction
@@ -144,6 +146,7 @@ def test_shufflenet_grid_invalid_combinations_are_rows_with_notes(run):
 def test_table5_pairs_fall_out_of_the_sweep_file(run):
     data = run.json("sweep", "--config", "configs/sweeps/shufflenet_table5.yaml")
     assert data["models"] == ["mobilenet", "shufflenet"]
+    assert data["model"] == "mobilenet+shufflenet"  # DESIGN: "model" is always a string
     macs = [row["macs"] for row in data["rows"]]
     assert macs == sorted(macs)
     pairs = {row["options"]["alpha"]: row["nearest_other"]["options"]["scale"]
@@ -161,6 +164,23 @@ def test_across_networks_options_go_where_accepted(run):
     assert data["near"]["closest"]["mobilenet"]["alpha"] == 0.5
     text = run("sweep", "mobilenet", "shufflenet", "--alpha", "0.5,1.0", "--scale", "1.0,2.0").stdout
     assert "--alpha → mobilenet; --scale → shufflenet" in text
+
+
+def test_model_is_one_string(run):
+    data = run.json("sweep", "mobilenet", "--alpha", "0.5,1.0")
+    assert (data["model"], data["models"]) == ("mobilenet", ["mobilenet"])
+    data = run.json("sweep", "shufflenet", "mobilenet", "--alpha", "0.5", "--scale", "1.0")
+    assert (data["model"], data["models"]) == ("shufflenet+mobilenet", ["shufflenet", "mobilenet"])
+
+
+def test_near_is_read_in_the_display_unit(run):
+    by_macs = run.json("sweep", "mobilenet", "shufflenet", "--alpha", "0.5,1.0", "--scale", "1.0,2.0", "--near", "140M")
+    by_flops = run.json("sweep", "mobilenet", "shufflenet", "--alpha", "0.5,1.0", "--scale", "1.0,2.0", "--near",
+                        "280M", "--unit", "flops")
+    assert by_flops["near"]["closest"] == by_macs["near"]["closest"]
+    assert by_flops["near"]["unit"] == "flops" and by_flops["near"]["target"] == 280_000_000
+    deltas = {row["label"]: row["near_delta"] for row in by_flops["rows"]}
+    assert deltas == pytest.approx({row["label"]: row["near_delta"] for row in by_macs["rows"]})
 
 
 def test_unit_flops_and_csv(run):
@@ -277,6 +297,63 @@ def test_plot_without_matplotlib_names_the_extra(run, monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
     assert "pip install 'costcalc[plot]'" in run.error("sweep", "mobilenet", "--alpha", "1.0", "--plot", "x.png")
+
+
+def test_plot_into_missing_directory_is_one_line_before_any_work(run, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    monkeypatch.setattr(sweep, "run", lambda *a, **k: pytest.fail("costed before checking --plot"))
+    path = tmp_path / "nowhere" / "grid.png"
+    line = run.error("sweep", "mobilenet", "--alpha", "0.5,1.0", "--plot", str(path))
+    assert "--plot" in line and "does not exist" in line
+    assert not path.parent.exists()
+    assert "is a directory" in run.error("sweep", "mobilenet", "--alpha", "1.0", "--plot", str(tmp_path / "d.png")
+                                         if (tmp_path / "d.png").mkdir() is None else "")
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root can write anywhere")
+def test_plot_into_unwritable_directory_is_one_line(run, tmp_path):
+    pytest.importorskip("matplotlib")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        assert "is not writable" in run.error("sweep", "mobilenet", "--alpha", "1.0", "--plot", str(locked / "x.png"))
+    finally:
+        locked.chmod(0o700)
+    assert list(locked.iterdir()) == []
+
+
+@pytest.mark.parametrize("suffix", ["png", "svg"])
+def test_plot_failing_mid_save_leaves_no_file(run, tmp_path, monkeypatch, suffix):
+    """savefig writes some bytes, then fails (disk full): no half-written plot, no temporary left behind,
+    and a plot already at the target is kept as it was."""
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    def failing_savefig(self, fname, **kwargs):
+        with open(fname, "wb") as handle:
+            handle.write(b"\x89PNG\r\n\x1a\n half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", failing_savefig)
+    path = tmp_path / f"grid.{suffix}"
+    line = run.error("sweep", "mobilenet", "--alpha", "0.5,1.0", "--plot", str(path))
+    assert "No space left on device" in line and "--plot" in line
+    assert list(tmp_path.iterdir()) == []
+    path.write_bytes(b"previous plot")
+    run.error("sweep", "mobilenet", "--alpha", "0.5,1.0", "--plot", str(path))
+    assert path.read_bytes() == b"previous plot" and list(tmp_path.iterdir()) == [path]
+
+
+def test_plot_replaces_an_existing_file_with_normal_permissions(run, tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "grid.png"
+    path.write_bytes(b"old")
+    run("sweep", "mobilenet", "--alpha", "0.5,1.0", "--plot", str(path))
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and list(tmp_path.iterdir()) == [path]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_verify_matches_fvcore(run):

@@ -82,7 +82,7 @@ def build_view(query: LayerQuery, rows: list[CompareRow], unit: str, title: str)
             view.add(row.name + marker, "—", "n/a", "—", row.definition.reference, "—", "—",
                      row.definition.formula.text, "—", "—", style="dim")
             continue
-        formula_value = number(row.formula_macs) * (2 if unit == "flops" else 1)
+        formula_value = in_unit(number(row.formula_macs), unit)
         view.add(row.name + marker, "×".join(map(str, row.report.output)), exact(in_unit(row.macs, unit)),
                  exact(row.params), row.definition.reference, ratio_text(row.ratio), fewer_text(row.ratio),
                  row.definition.formula.text,
@@ -90,9 +90,9 @@ def build_view(query: LayerQuery, rows: list[CompareRow], unit: str, title: str)
                  f"{row.definition.ratio.text if row.definition.ratio else '1'} = {ratio_text(row.formula_ratio)}")
     view.notes.extend(f"[{index}] {note}" for note, index in note_numbers.items())
     view.notes.append(f"Counts: {label} of convolutions only (bias, batch norm and activations excluded); "
-                      f"params = weights (+ bias). Df = {query.size[0]}×{query.size[1]} input, "
-                      f"Dk = {query.kernel_size[0]}×{query.kernel_size[1]}, M = {query.in_channels}, "
-                      f"N = {query.out_channels}, g = {query.groups}.")
+                      "params = conv weights, plus batch-norm γ, β in the residual-unit rows (as PyTorch counts them). "
+                      f"Df = {query.size[0]}×{query.size[1]} input, Dk = {query.kernel_size[0]}×{query.kernel_size[1]}, "
+                      f"M = {query.in_channels}, N = {query.out_channels}, g = {query.groups}.")
     return view
 
 
@@ -145,7 +145,7 @@ def _add_memory(rows: list[CompareRow], payload: dict[str, Any], view: View, uni
             continue
         intensity = memory["intensity"]
         cells += [exact(memory["total"]), exact(memory["bytes"]),
-                  "—" if intensity is None else f"{intensity * (2 if unit == 'flops' else 1):.2f}"]
+                  "—" if intensity is None else f"{in_unit(intensity, unit):.2f}"]
     view.notes.append("Traffic = activations read + written + weights read, each layer unfused, batch 1; "
                       "for a 1×1 conv it is ShuffleNet V2's MAC hw(c1 + c2) + c1·c2.")
 

@@ -14,15 +14,13 @@ import click
 
 from costcalc.cost import CostReport, cost
 from costcalc.options import dtype_option, format_option, model_options, unit_option, usage_error
-from costcalc.render import UNIT_LABELS, Column, View, emit, exact, human, in_unit, ratio_text, fewer_text, number
+from costcalc.render import (
+    UNIT_LABELS, Column, View, emit, exact, fewer_text, human, in_unit, number, percent, ratio_text,
+)
 from costcalc.specs import Network
 
 HIDDEN_KINDS = ("activation", "flatten")
 """Kinds left out of the per-layer *table* (no MACs, no params); they stay in JSON and other ops."""
-
-
-def percent(part: int, whole: int) -> str:
-    return "—" if not whole else f"{100 * part / whole:.2f} %"
 
 
 def resolve(name: str | None, config_path: str | None, options: dict[str, Any]) -> tuple[str, Network, Any]:
@@ -47,19 +45,11 @@ def resolve(name: str | None, config_path: str | None, options: dict[str, Any]) 
 
 
 def by_kind(report: CostReport) -> dict[str, dict[str, Any]]:
-    """MACs, params and weights per layer kind, with their shares of the totals."""
-    table: dict[str, dict[str, Any]] = {}
-    for layer in report.layers:
-        entry = table.setdefault(layer.kind, {"layers": 0, "macs": 0, "params": 0, "weights": 0})
-        entry["layers"] += 1
-        entry["macs"] += layer.macs
-        entry["params"] += layer.params
-        entry["weights"] += layer.weights
-    weights = sum(layer.weights for layer in report.layers)
+    """:meth:`CostReport.by_kind` with each kind's share of the MACs, params and weights."""
+    table: dict[str, dict[str, Any]] = report.by_kind()
     for entry in table.values():
-        entry["macs_share"] = float(Fraction(entry["macs"], report.macs)) if report.macs else None
-        entry["params_share"] = float(Fraction(entry["params"], report.params)) if report.params else None
-        entry["weights_share"] = float(Fraction(entry["weights"], weights)) if weights else None
+        for quantity, whole in (("macs", report.macs), ("params", report.params), ("weights", report.weights)):
+            entry[f"{quantity}_share"] = float(Fraction(entry[quantity], whole)) if whole else None
     return table
 
 
@@ -79,19 +69,16 @@ def published_payload(entry: Any, network: Network, report: CostReport) -> list[
     return rows
 
 
-def build_payload(name: str, network: Network, entry: Any) -> dict[str, Any]:
+def build_payload(name: str, network: Network, entry: Any, report: CostReport) -> dict[str, Any]:
     """The JSON document of DESIGN.md (plus ``published``, ``rounding``, ``other_ops``, ``notes``)."""
     from costcalc.zoo import baseline
 
-    report = cost(network.body, network.input_shape)
     standard = baseline(network)
     base = cost(standard.body, standard.input_shape)
     factorized = report.macs != base.macs or report.params != base.params
     description = ("every factorized block replaced by the standard convolution it stands for "
                    "(separable → full k×k conv, ShuffleNet unit → ResNet bottleneck, EffNet block → "
                    "k×k stride-2 conv)" if factorized else "no factorized blocks: the network is its own baseline")
-    linear = sum(layer.macs for layer in report.layers if layer.kind == "linear")
-    base_linear = sum(layer.macs for layer in base.layers if layer.kind == "linear")
     return {
         "model": name,
         "title": network.name,
@@ -101,14 +88,14 @@ def build_payload(name: str, network: Network, entry: Any) -> dict[str, Any]:
         "output": list(report.output),
         "unit": "macs",
         "totals": {"macs": report.macs, "flops": report.flops, "params": report.params,
-                   "conv_macs": report.macs - linear, "linear_macs": linear},
+                   "conv_macs": report.conv_macs, "linear_macs": report.linear_macs},
         "other_ops": report.other_ops,
         "layers": [{"name": layer.name, "kind": layer.kind, "input": list(layer.input),
                     "output": list(layer.output), "macs": layer.macs, "params": layer.params}
                    for layer in report.layers],
         "by_kind": by_kind(report),
         "baseline": {"description": description, "macs": base.macs, "params": base.params,
-                     "conv_macs": base.macs - base_linear,
+                     "conv_macs": base.conv_macs,
                      "ratio": number(Fraction(report.macs, base.macs)) if base.macs else None,
                      "params_ratio": number(Fraction(report.params, base.params)) if base.params else None},
         "published": published_payload(entry, network, report),
@@ -182,18 +169,16 @@ def build_views(payload: dict[str, Any], unit: str, per_layer: bool) -> list[Vie
     return views
 
 
-def verify(network: Network, name: str, fmt: str, unit: str) -> None:
-    """Reconcile the network against fvcore and FlopCounterMode; exit 1 on any mismatch."""
+def add_verification(payload: dict[str, Any], network: Network, name: str, unit: str) -> list[View]:
+    """``--verify``: reconcile the network with fvcore and FlopCounterMode into ``payload["verify"]``."""
     from costcalc.options import require_measure
 
     require_measure()
     from costcalc.measure.reconcile import reconcile
     from costcalc.reconcile_view import reconciliation_views
 
-    result = reconcile(network, network.input_shape, name)
-    emit(fmt, result.payload(), reconciliation_views(result.payload(), unit))
-    if not result.match:
-        raise click.exceptions.Exit(1)
+    payload["verify"] = reconcile(network, network.input_shape, name).payload()
+    return reconciliation_views(payload["verify"], unit)
 
 
 @click.command("model")
@@ -220,22 +205,24 @@ def command(name: str | None, config_path: str | None, do_verify: bool, per_laye
     Example: costcalc model mobilenet --alpha 0.5 --res 160
     """
     model, network, entry = resolve(name, config_path, options)
-    if do_verify:
-        verify(network, model, fmt, unit)
-        return
-    payload = build_payload(model, network, entry)
+    report = cost(network.body, network.input_shape)
+    payload = build_payload(model, network, entry, report)
     views = build_views(payload, unit, per_layer)
     if memory:
-        views.append(add_memory(payload, network, dtype, unit, per_layer))
+        views.append(add_memory(payload, network, report, dtype, unit, per_layer))
+    if do_verify:
+        views += add_verification(payload, network, model, unit)
     emit(fmt, payload, views, csv_view=None)
+    if do_verify and not payload["verify"]["match"]:
+        raise click.exceptions.Exit(1)
 
 
-def add_memory(payload: dict[str, Any], network: Network, dtype: str, unit: str, per_layer: bool) -> View:
+def add_memory(payload: dict[str, Any], network: Network, report: CostReport, dtype: str, unit: str,
+               per_layer: bool) -> View:
     """``--memory``: each layer's traffic, the totals, the peak activation memory — and their table
     (the total row only with ``--summary``)."""
     from costcalc.memory import layer_memory, memory_payload, peak_activations, peak_payload, report_payload
 
-    report = cost(network.body, network.input_shape)
     for row, layer in zip(payload["layers"], report.layers):
         row["memory"] = memory_payload(layer_memory(layer, dtype), layer)
     total = payload["totals"]["memory"] = report_payload(report, dtype)
@@ -244,10 +231,9 @@ def add_memory(payload: dict[str, Any], network: Network, dtype: str, unit: str,
     view = View(f"{payload['title']}: memory traffic ({dtype})",
                 [Column("layer"), Column("kind"), Column("read", "right"), Column("written", "right"),
                  Column("weights", "right"), Column("bytes", "right"), Column(f"{UNIT_LABELS[unit]}/byte", "right")])
-    factor = 2 if unit == "flops" else 1
 
     def intensity(memory: dict[str, Any]) -> str:
-        return "—" if memory["intensity"] is None else f"{memory['intensity'] * factor:.2f}"
+        return "—" if memory["intensity"] is None else f"{in_unit(memory['intensity'], unit):.2f}"
 
     for row in payload["layers"] if per_layer else []:
         memory = row["memory"]

@@ -9,6 +9,7 @@ in cost — ShuffleNet Table 5's pairs). ``--plot`` draws MACs against params (m
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import click
@@ -88,7 +89,7 @@ def note_markers(rows: list[Row]) -> tuple[dict[str, int], list[str]]:
     return numbers, [f"[{number}] {note}" for note, number in numbers.items()]
 
 
-def pivot_views(plan: Plan, rows: list[Row], unit: str, reference: Row, title: str) -> list[View]:
+def pivot_views(plan: Plan, rows: list[Row], unit: str, title: str) -> list[View]:
     """TF-slim's layout: rows = first varying option, columns = second; cells MACs, then ratios."""
     label = UNIT_LABELS[unit]
     first, second = plan.varying
@@ -194,29 +195,22 @@ def verify_rows(plans: list[Plan], rows: list[Row]) -> None:
     from costcalc.options import require_measure
 
     require_measure()
-    from rich.progress import Progress
-
     from costcalc.measure.reconcile import reconcile
-    from costcalc.render import make_console
+    from costcalc.progress import track
 
     entries = {plan.entry.name: plan.entry for plan in plans}
-    valid = [row for row in rows if row.valid]
-    console = make_console(stderr=True)
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
-        task = progress.add_task("verifying", total=len(valid))
-        for row in valid:
-            target = f"{row.config.model} {row.config.label()}"
-            progress.update(task, description=target)
-            network = entries[row.config.model].build(**row.config.kwargs)
-            result = reconcile(network, network.input_shape, target)
-            row.extra["verified"] = bool(result.match) and (result.macs.analytic, result.params.analytic) == (
-                row.macs, row.params)
-            row.extra["mismatches"] = result.mismatches()
-            progress.advance(task)
+    for row in track([row for row in rows if row.valid], lambda row: f"{row.config.model} {row.config.label()}",
+                     "verifying"):
+        network = entries[row.config.model].build(**row.config.kwargs)
+        result = reconcile(network, network.input_shape, f"{row.config.model} {row.config.label()}")
+        analytic = (result.macs.analytic, result.params.analytic)
+        row.extra["verified"] = bool(result.match) and analytic == (row.macs, row.params)
+        row.extra["mismatches"] = result.mismatches()
 
 
-# ------------------------------------------------------------------------------------------ command
+# ------------------------------------------------------------------------------------------- inputs
 def check_plot_path(path: str | None) -> None:
+    """Before any work: a .png/.svg name in an existing, writable directory, and matplotlib installed."""
     if path is None:
         return
     if not path.lower().endswith((".png", ".svg")):
@@ -225,8 +219,170 @@ def check_plot_path(path: str | None) -> None:
 
     if importlib.util.find_spec("matplotlib") is None:
         raise usage_error("--plot needs matplotlib; install it with: pip install 'costcalc[plot]'")
+    from costcalc.plot import check_writable
+
+    check_writable(path, "--plot")
 
 
+def load_plans(names: tuple[str, ...], config_path: str | None,
+               lists: dict[str, str | None]) -> tuple[dict[str, Any], list[Plan], dict[str, list[str]]]:
+    """The sweep asked for: the sweep file's settings (``{}`` without one), the plans, option → networks."""
+    if config_path:
+        given = [f"--{key}" for key, value in lists.items() if value is not None]
+        if names or given:
+            raise usage_error(f"give NAMEs and option lists or --config FILE, not both "
+                              f"(got {', '.join([*names, *given])} with --config)")
+        settings, plans = load_sweep_file(config_path)
+        where = {key: [p.entry.name for p in plans if key in p.axes] for key in sweep.OPTION_TYPES}
+        return settings, plans, {key: value for key, value in where.items() if value}
+    if not names:
+        from costcalc import zoo
+
+        raise usage_error(f"missing model NAME(s); valid: {', '.join(zoo.all_names())} (or --config FILE)")
+    plans, where = plans_from_cli(names, lists)
+    return {}, plans, where
+
+
+# ------------------------------------------------------------------------------------------ compute
+@dataclass
+class Sweep:
+    """A costed sweep: rows annotated (``ratio``, ``pareto``, ``nearest_other``, ``closest``) for the views."""
+
+    settings: dict[str, Any]
+    plans: list[Plan]
+    where: dict[str, list[str]]
+    rows: list[Row]
+    reference: Row
+    in_grid: bool
+    target: int | None = None
+    near_text: str = ""
+    closest: dict[str, Row] = field(default_factory=dict)
+    closest_rows: set[int] = field(default_factory=set)
+
+    @property
+    def entries(self) -> dict[str, Any]:
+        return {plan.entry.name: plan.entry for plan in self.plans}
+
+    @property
+    def multi(self) -> bool:
+        return len(self.entries) > 1
+
+    @property
+    def varying(self) -> dict[str, tuple[str, ...]]:
+        return {plan.entry.name: plan.varying for plan in self.plans}
+
+    @property
+    def title(self) -> str:
+        title = self.settings.get("title") or (", ".join(self.entries) + " sweep" if self.multi
+                                               else f"{self.plans[0].entry.name} sweep")
+        fixed = sorted({f"{key}={values[0]}" for plan in self.plans for key, values in plan.axes.items()
+                        if len(values) == 1})
+        return title + (f" ({', '.join(fixed)})" if fixed else "")
+
+
+def reference_row(config: sweep.Config, rows: list[Row], entries: dict[str, Any]) -> tuple[Row, bool]:
+    """The reference's row, and whether it is in the grid (else it is costed on its own)."""
+    row = next((row for row in rows if row.config == config), None)
+    if row is not None:
+        return row, True
+    row = sweep.cost_config(config, entries[config.model], sweep.CostCache())
+    if not row.valid:
+        raise usage_error(f"--reference {config.label()}: {row.note}")
+    return row, False
+
+
+def compute(settings: dict[str, Any], plans: list[Plan], where: dict[str, list[str]], reference: str | None,
+            near: str | None, unit: str) -> Sweep:
+    """Cost every configuration; ratios to the reference, Pareto flags, cross-network pairs, ``--near``."""
+    try:
+        for plan in plans:
+            sweep.check_values(plan)
+        near_text = near if near is not None else settings.get("near")
+        target = None if near_text is None else sweep.parse_quantity(str(near_text))
+        rows = sweep.run(plans)
+        if not any(row.valid for row in rows):
+            raise usage_error(f"no configuration of the sweep is valid: {rows[0].note}")
+        config = sweep.reference_config(reference if reference is not None else settings.get("reference"),
+                                        plans, rows)
+    except SweepError as error:
+        raise usage_error(str(error)) from None
+    ref_row, in_grid = reference_row(config, rows, {plan.entry.name: plan.entry for plan in plans})
+    result = Sweep(settings, plans, where, rows, ref_row, in_grid, target, str(near_text or "").strip())
+    valid = [row for row in rows if row.valid]
+    for row, flag in zip(valid, sweep.pareto([(row.macs, row.params) for row in valid])):
+        row.extra.update(ratio=sweep.ratio(row.macs, ref_row.macs), params_ratio=sweep.ratio(row.params, ref_row.params),
+                         pareto=flag)
+    if result.multi:
+        rows.sort(key=lambda row: (not row.valid, row.macs or 0, row.params or 0))
+        for row in rows:
+            row.extra["nearest_other"] = sweep.nearest_other(row, rows)
+    if target is not None:
+        result.closest = sweep.closest_per_model(rows, target, lambda macs: in_unit(macs, unit))
+        result.closest_rows = {index for index, row in enumerate(rows)
+                               if any(row is best for best in result.closest.values())}
+        for index in result.closest_rows:
+            rows[index].extra["closest"] = True
+    return result
+
+
+# ---------------------------------------------------------------------------------- views and payload
+def build_views(result: Sweep, unit: str, verify: bool, from_file: bool) -> tuple[list[View], View]:
+    """The tables (TF-slim's pivot for one network × two options, else the long table) and the CSV table."""
+    label = UNIT_LABELS[unit]
+    ref, rows, plans = result.reference, result.rows, result.plans
+    table = long_view(plans, rows, unit, result.title, result.target, result.closest_rows, result.multi,
+                      result.near_text)
+    views = [table]
+    if not result.multi and len(plans[0].varying) == 2 and not verify:
+        views = pivot_views(plans[0], rows, unit, result.title)
+    notes = views[-1].notes
+    notes.append(f"reference: {ref.config.model} {ref.config.label()} = {exact(in_unit(ref.macs, unit))} {label}, "
+                 f"{exact(ref.params)} params{'' if result.in_grid else ' (not in the grid)'}")
+    if result.multi or from_file:
+        notes.append("options: " + "; ".join(f"--{key} → {', '.join(names)}" for key, names in result.where.items()))
+    if result.target is not None:
+        notes.append(f"nearest {human(result.target)} {label}: " + "; ".join(
+            f"{model} {best.config.label(result.varying[model])} ({human(in_unit(best.macs, unit))})"
+            for model, best in result.closest.items()))
+    if len(views) == 1:
+        table.notes.append(COUNTS_NOTE.format(label=label) + " Pareto ● = no other configuration has "
+                           "fewer-or-equal MACs and params.")
+    if result.settings.get("description"):
+        notes.append(str(result.settings["description"]).strip())
+    return views, table
+
+
+def build_payload(result: Sweep, unit: str) -> dict[str, Any]:
+    """The JSON document: ``model`` is one string (``"mobilenet"`` or ``"mobilenet+shufflenet"``), the
+    list is in ``models``; counts in MACs (``flops`` beside them), ``near`` in ``--unit``."""
+    names = list(result.entries)
+    ref, target = result.reference, result.target
+    return {
+        "model": "+".join(names),
+        "models": names,
+        "unit": "macs",
+        "axes": {plan.entry.name: {key: list(values) for key, values in plan.axes.items()} for plan in result.plans},
+        "assignments": result.where,
+        "reference": {"model": ref.config.model, "options": ref.config.kwargs, "macs": ref.macs,
+                      "flops": in_unit(ref.macs, "flops"), "params": ref.params, "in_grid": result.in_grid},
+        "near": None if target is None else {"target": target, "unit": unit,
+                                             "closest": {m: r.config.kwargs for m, r in result.closest.items()}},
+        "rows": [row_payload(row, result.varying, target, unit) for row in result.rows],
+    }
+
+
+def save_plot(result: Sweep, path: str, unit: str) -> None:
+    """Write the MACs-against-params figure; a failed write is a usage error and leaves no file."""
+    from costcalc.plot import plot_sweep
+
+    try:
+        plot_sweep(result.rows, path, unit, result.title, result.varying, result.target)
+    except OSError as error:
+        raise usage_error(f"--plot {path!r}: {error.strerror or error}") from None
+    click.echo(f"wrote {path}", err=True)
+
+
+# ------------------------------------------------------------------------------------------ command
 @click.command("sweep")
 @click.argument("names", nargs=-1)
 @click.option("--alpha", help="Width multipliers α (MobileNet), e.g. 0.25,0.5,0.75,1.0.")
@@ -257,103 +413,15 @@ def command(names: tuple[str, ...], config_path: str | None, reference: str | No
     """
     check_plot_path(plot_path)
     try:
-        settings: dict[str, Any] = {}
-        if config_path:
-            given = [f"--{key}" for key, value in lists.items() if value is not None]
-            if names or given:
-                raise usage_error(f"give NAMEs and option lists or --config FILE, not both "
-                                  f"(got {', '.join([*names, *given])} with --config)")
-            settings, plans = load_sweep_file(config_path)
-            where = {key: [p.entry.name for p in plans if key in p.axes] for key in sweep.OPTION_TYPES}
-            where = {key: value for key, value in where.items() if value}
-        else:
-            if not names:
-                from costcalc import zoo
-
-                raise usage_error(f"missing model NAME(s); valid: {', '.join(zoo.all_names())} (or --config FILE)")
-            plans, where = plans_from_cli(names, lists)
-        for plan in plans:
-            sweep.check_values(plan)
-        reference = reference if reference is not None else settings.get("reference")
-        near_text = near if near is not None else settings.get("near")
-        target = None if near_text is None else sweep.parse_quantity(str(near_text))
-        rows = sweep.run(plans)
-        if not any(row.valid for row in rows):
-            raise usage_error(f"no configuration of the sweep is valid: {rows[0].note}")
-        ref_config = sweep.reference_config(reference, plans, rows)
+        settings, plans, where = load_plans(names, config_path, lists)
     except SweepError as error:
         raise usage_error(str(error)) from None
-    entries = {plan.entry.name: plan.entry for plan in plans}
-    ref_row = next((row for row in rows if row.config == ref_config), None)
-    in_grid = ref_row is not None
-    if ref_row is None:
-        ref_row = sweep.cost_config(ref_config, entries[ref_config.model], sweep.CostCache())
-        if not ref_row.valid:
-            raise usage_error(f"--reference {ref_config.label()}: {ref_row.note}")
-
-    multi = len(entries) > 1
-    valid = [row for row in rows if row.valid]
-    for row, flag in zip(valid, sweep.pareto([(row.macs, row.params) for row in valid])):
-        row.extra["ratio"] = sweep.ratio(row.macs, ref_row.macs)
-        row.extra["params_ratio"] = sweep.ratio(row.params, ref_row.params)
-        row.extra["pareto"] = flag
-    if multi:
-        rows.sort(key=lambda row: (not row.valid, row.macs or 0, row.params or 0))
-        for row in rows:
-            row.extra["nearest_other"] = sweep.nearest_other(row, rows)
-    factor = 2 if unit == "flops" else 1
-    closest = sweep.closest_per_model(rows, target, factor) if target is not None else {}
-    closest_rows = {index for index, row in enumerate(rows) if any(row is best for best in closest.values())}
-    for index in closest_rows:
-        rows[index].extra["closest"] = True
+    result = compute(settings, plans, where, reference, near, unit)
     if verify:
-        verify_rows(plans, rows)
-
-    label = UNIT_LABELS[unit]
-    varying = {plan.entry.name: plan.varying for plan in plans}
-    title = settings.get("title") or (
-        ", ".join(entries) + " sweep" if multi else f"{plans[0].entry.name} sweep")
-    fixed = sorted({f"{key}={values[0]}" for plan in plans for key, values in plan.axes.items() if len(values) == 1})
-    if fixed:
-        title += f" ({', '.join(fixed)})"
-    reference_text = (f"reference: {ref_config.model} {ref_config.label()} = {exact(in_unit(ref_row.macs, unit))} "
-                      f"{label}, {exact(ref_row.params)} params{'' if in_grid else ' (not in the grid)'}")
-    assignment = "options: " + "; ".join(f"--{key} → {', '.join(names_)}" for key, names_ in where.items())
-    table = long_view(plans, rows, unit, title, target, closest_rows, multi, str(near_text).strip())
-    views = [table]
-    if not multi and len(plans[0].varying) == 2 and not verify:
-        views = pivot_views(plans[0], rows, unit, ref_row, title)
-    views[-1].notes.append(reference_text)
-    if multi or config_path:
-        views[-1].notes.append(assignment)
-    if target is not None:
-        views[-1].notes.append(f"nearest {human(target)} {label}: " + "; ".join(
-            f"{model} {best.config.label(varying[model])} ({human(in_unit(best.macs, unit))})"
-            for model, best in closest.items()))
-    if len(views) == 1:
-        table.notes.append(COUNTS_NOTE.format(label=label) + " Pareto ● = no other configuration has "
-                           "fewer-or-equal MACs and params.")
-    if settings.get("description"):
-        views[-1].notes.append(str(settings["description"]).strip())
-
-    names_list = list(entries)
-    payload = {
-        "model": names_list[0] if not multi else names_list,
-        "models": names_list,
-        "unit": "macs",
-        "axes": {plan.entry.name: {key: list(values) for key, values in plan.axes.items()} for plan in plans},
-        "assignments": where,
-        "reference": {"model": ref_config.model, "options": ref_config.kwargs, "macs": ref_row.macs,
-                      "flops": in_unit(ref_row.macs, "flops"), "params": ref_row.params, "in_grid": in_grid},
-        "near": None if target is None else {"target": target, "unit": unit,
-                                             "closest": {m: r.config.kwargs for m, r in closest.items()}},
-        "rows": [row_payload(row, varying, target, unit) for row in rows],
-    }
+        verify_rows(plans, result.rows)
+    views, table = build_views(result, unit, verify, bool(config_path))
     if plot_path:
-        from costcalc.plot import plot_sweep
-
-        plot_sweep(rows, plot_path, unit, title, varying, target)
-        click.echo(f"wrote {plot_path}", err=True)
-    emit(fmt, payload, views, csv_view=table)
-    if verify and not all(row.extra.get("verified", True) for row in rows):
+        save_plot(result, plot_path, unit)
+    emit(fmt, build_payload(result, unit), views, csv_view=table)
+    if verify and not all(row.extra.get("verified", True) for row in result.rows):
         click.get_current_context().exit(1)

@@ -41,7 +41,7 @@ def _summary_view(items: list[dict], unit: str) -> View:
               help="Also verify N random valid specs.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random specs (reproducible).")
 @click.option("--suite", "suite_path", type=click.Path(dir_okay=False), default=None,
-              help="Suite file (default configs/verify.yaml).")
+              help="Suite file (default: configs/verify.yaml, installed with costcalc).")
 @unit_option
 @format_option
 def command(targets: tuple[str, ...], random_count: int, seed: int, suite_path: str | None, unit: str,
@@ -59,7 +59,8 @@ def command(targets: tuple[str, ...], random_count: int, seed: int, suite_path: 
     from costcalc.measure.reconcile import reconcile
     from costcalc.measure.suite import DEFAULT_SUITE, load_suite, random_targets, select
 
-    chosen = select(load_suite(suite_path or DEFAULT_SUITE), targets) + random_targets(random_count, seed)
+    suite = suite_path or DEFAULT_SUITE
+    chosen = select(load_suite(suite), targets, suite) + random_targets(random_count, seed)
     console = make_console(stderr=True)
     items = []
     with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:

@@ -24,8 +24,6 @@ from costcalc.measure.count import Measurement, measure
 from costcalc.measure.modules import build_module
 from costcalc.specs import LEAVES, Branches, Linear, Network, Shape
 
-MERGE_KINDS = ("add", "concat")
-
 
 @dataclass(frozen=True)
 class Check:

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
-
 from costcalc import specs as S
 from costcalc.configs import ConfigError, ConfigFile
 from costcalc.cost import cost
+from costcalc.roofline import SHIPPED_CONFIGS
 from costcalc.spelling import closest
 
-DEFAULT_SUITE = Path(__file__).resolve().parents[2] / "configs" / "verify.yaml"
+DEFAULT_SUITE = SHIPPED_CONFIGS / "verify.yaml"
+"""``configs/verify.yaml``, the CI suite; installed with the package (see ``pyproject.toml``)."""
 ENTRY_KEYS = ("name", "kind", "args", "input", "compare", "model", "options")
 
 
@@ -38,8 +38,9 @@ def _kind_targets(name: str, entry: dict[str, Any]) -> list[Target]:
     from costcalc.registry import KINDS_BY_NAME
 
     kind = entry["kind"]
-    if kind not in KINDS_BY_NAME:
-        raise S.SpecError(f"unknown kind {kind!r}{closest(kind, KINDS_BY_NAME)}")
+    if not isinstance(kind, str) or kind not in KINDS_BY_NAME:
+        raise S.SpecError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS_BY_NAME)}"
+                          f"{closest(kind, KINDS_BY_NAME)}")
     args = entry.get("args") or {}
     if not isinstance(args, dict):
         raise S.SpecError(f"args must be a mapping of {kind} arguments, got {args!r}")
@@ -71,7 +72,11 @@ def _model_targets(name: str, entry: dict[str, Any]) -> list[Target]:
     options = entry.get("options") or {}
     if not isinstance(options, dict):
         raise S.SpecError(f"options must be a mapping, got {options!r}")
-    network = zoo.lookup(entry["model"], options).build(**options)
+    model = zoo.lookup(entry["model"], options)  # SpecError for a non-string or unknown name or option
+    try:
+        network = model.build(**options)
+    except TypeError as error:
+        raise S.SpecError(f"bad options for {model.name}: {error}") from None
     return [Target(name, network, network.input_shape)]
 
 
@@ -84,8 +89,8 @@ def load_suite(path: str | Path = DEFAULT_SUITE) -> list[Target]:
     config = ConfigFile(path)
     data = config.mapping((), config.data, ("items",), "a verify suite")
     entries = data.get("items")
-    if not isinstance(entries, list):
-        raise config.error(("items",), "items must be a list of entries")
+    if not isinstance(entries, list) or not entries:
+        raise config.error(("items",), f"items must be a non-empty list of entries, got {entries!r}")
     targets: list[Target] = []
     for index, entry in enumerate(entries):
         where = ("items", index)
@@ -104,8 +109,11 @@ def load_suite(path: str | Path = DEFAULT_SUITE) -> list[Target]:
     return targets
 
 
-def select(targets: list[Target], names: tuple[str, ...]) -> list[Target]:
-    """The targets named (exactly, or as the ``NAME`` of ``NAME/ROW`` compare targets); all when none named."""
+def select(targets: list[Target], names: tuple[str, ...], source: str | Path = "configs/verify.yaml") -> list[Target]:
+    """The targets named (exactly, or as the ``NAME`` of ``NAME/ROW`` compare targets); all when none named.
+
+    An unknown name raises :class:`ConfigError` naming the closest target and the suite ``source``.
+    """
     if not names:
         return targets
     chosen: list[Target] = []
@@ -113,8 +121,7 @@ def select(targets: list[Target], names: tuple[str, ...]) -> list[Target]:
         matched = [target for target in targets if target.name == name or target.name.startswith(f"{name}/")]
         if not matched:
             choices = {target.name for target in targets} | {target.name.split("/")[0] for target in targets}
-            raise click.UsageError(f"unknown verify target {name!r}{closest(name, choices)} "
-                                   f"(see configs/verify.yaml)")
+            raise ConfigError(f"unknown verify target {name!r}{closest(name, choices)} (see {source})")
         chosen.extend(target for target in matched if target not in chosen)
     return chosen
 

@@ -29,12 +29,10 @@ slim's batch norm has no γ by default and its checkpoints count the moving stat
 
 def quantities(report) -> dict[str, int]:
     """Our count of every :data:`QUANTITIES` entry for a :class:`~costcalc.cost.CostReport`."""
-    linear = sum(layer.macs for layer in report.layers if layer.kind == "linear")
-    weights = sum(layer.weights for layer in report.layers)
     biases = sum(layer.biases for layer in report.layers)
     norm_channels = sum(layer.norm_params for layer in report.layers) // 2
-    return {"macs": report.macs, "conv_macs": report.macs - linear, "params": report.params,
-            "weights": weights, "tf_variables": weights + biases + 3 * norm_channels}
+    return {"macs": report.macs, "conv_macs": report.conv_macs, "params": report.params,
+            "weights": report.weights, "tf_variables": report.weights + biases + 3 * norm_channels}
 
 
 @dataclass(frozen=True)
