@@ -113,7 +113,11 @@ def _build(config: ConfigFile, where: tuple, kind: str, entry: dict[str, Any], s
     if kind in INFERRED:
         arguments[INFERRED[kind]] = shape.channels
     if kind in ("shuffle_unit", "bottleneck") and isinstance(arguments.get("stride"), tuple):
-        arguments["stride"] = arguments["stride"][0]
+        height, width = arguments["stride"]  # these blocks take one stride: N, or an equal pair [N, N]
+        if height != width:
+            raise config.error(where + ("stride",), f"{kind} takes one stride for both sides (N or [N, N]), "
+                                                    f"got {entry['stride']!r}")
+        arguments["stride"] = height
     if kind == "linear" and "out_features" not in arguments:
         raise config.error(where, "linear needs out: the number of outputs")
     if kind in ("conv", "grouped", "pointwise", "grouped_pointwise", "separable", "shuffle_unit",
@@ -145,6 +149,8 @@ def load_network(path: str) -> S.Network:
         if not isinstance(entry, dict) or "kind" not in entry:
             raise config.error(where, f"each layer must be a mapping with a kind, got {entry!r}")
         kind = entry["kind"]
+        if not isinstance(kind, str):
+            raise config.error(where + ("kind",), f"kind must be a name, one of {', '.join(FIELDS)}; got {kind!r}")
         if kind in UNSUPPORTED:
             raise config.error(where + ("kind",), f"kind {kind!r} cannot be a layer of its own: {UNSUPPORTED[kind]}")
         if kind not in FIELDS:

@@ -9,6 +9,7 @@ terminal or ``NO_COLOR`` is set.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -89,7 +90,6 @@ class Column:
     header: str
     justify: str = "left"
     style: str = ""
-    no_wrap: bool = True
 
 
 @dataclass
@@ -108,27 +108,43 @@ class View:
 
 
 def make_console(stderr: bool = False):
-    """A rich console: colour on a terminal, plain text (and a wide fixed width) when piped."""
+    """A rich console: styled on a terminal; plain text (no escape codes at all) when piped or when
+    ``NO_COLOR`` is set; a wide fixed width when piped, so tables keep their natural width."""
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
     width = None
     if not stream.isatty() and not os.environ.get("COLUMNS"):
         width = PLAIN_WIDTH
-    return Console(file=stream, width=width, highlight=False, soft_wrap=False, markup=False)
+    color_system = None if os.environ.get("NO_COLOR") else "auto"
+    return Console(file=stream, width=width, highlight=False, soft_wrap=False, markup=False,
+                   color_system=color_system)
 
 
 def to_rich(view: View):
-    """A ``rich.table.Table`` for ``view``."""
+    """A ``rich.table.Table`` for ``view``: every column keeps its full width — never an ellipsis in
+    a count; a table wider than the terminal is cut at the right edge, whole columns first, and
+    :func:`emit` says so."""
     from rich.table import Table
 
     table = Table(title=view.title, title_justify="left", header_style="bold")
-    for column in view.columns:
-        table.add_column(column.header, justify=column.justify, style=column.style or None,
-                         no_wrap=column.no_wrap)
+    for index, column in enumerate(view.columns):
+        width = max([len(column.header), *(len(cells[index]) for cells in view.rows if index < len(cells))])
+        table.add_column(column.header, justify=column.justify, style=column.style or None, no_wrap=True,
+                         min_width=width)
     for cells, style in zip(view.rows, view.row_styles):
         table.add_row(*cells, style=style or None)
     return table
+
+
+GROUPED_INTEGER = re.compile(r"^-?\d{1,3}(,\d{3})+$")
+
+
+def csv_cell(cell: str) -> str:
+    """A cell as data: ``10,838,016`` → ``10838016``, ``—`` → empty; other text unchanged."""
+    if cell == "—":
+        return ""
+    return cell.replace(",", "") if GROUPED_INTEGER.match(cell) else cell
 
 
 def to_csv(view: View) -> str:
@@ -138,7 +154,7 @@ def to_csv(view: View) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([column.header for column in view.columns])
-    writer.writerows(view.rows)
+    writer.writerows([csv_cell(cell) for cell in cells] for cells in view.rows)
     return buffer.getvalue()
 
 
@@ -167,10 +183,17 @@ def emit(fmt: str, payload: dict[str, Any], views: list[View], csv_view: View | 
     elif fmt == "markdown":
         sys.stdout.write("\n".join(to_markdown(view) for view in views))
     else:
+        from rich.measure import Measurement
+
         console = make_console()
         for index, view in enumerate(views):
             if index:
                 console.print()
-            console.print(to_rich(view))
+            table = to_rich(view)
+            console.print(table)
             for note in view.notes:
                 console.print(note, style="dim")
+            needed = Measurement.get(console, console.options.update_width(PLAIN_WIDTH), table).minimum
+            if needed > console.width:
+                console.print(f"(table cut at {console.width} columns; it needs {needed}: widen the terminal, "
+                              f"or use --format markdown|csv|json)", style="dim")

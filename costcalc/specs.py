@@ -600,8 +600,14 @@ class EffNetBlock(Block):
         )
 
     def standard(self) -> Sequential:
-        """What the block stands for: a ``k×k`` conv ``in → out`` at stride 2 → LeakyReLU → BN."""
-        conv = Conv2d(self.in_channels, self.out_channels, self.kernel, 2)
+        """What the block stands for: a ``k×k`` conv ``in → out`` at stride 2 → LeakyReLU → BN.
+
+        Padded to give the block's own output on any input: ``⌊H/2⌋`` rows (the 2×1 pool floors;
+        ``k − 2`` rows of padding) and ``⌈W/2⌉`` columns (the stride-(1, 2) conv; ``k − 1`` columns).
+        """
+        k = self.kernel
+        padding = ((k - 2) // 2, k - 2 - (k - 2) // 2, (k - 1) // 2, k - 1 - (k - 1) // 2)
+        conv = Conv2d(self.in_channels, self.out_channels, k, 2, padding)
         return sequence(*conv_bn_act("conv", conv, "leaky_relu", act_first=True))
 
 

@@ -95,7 +95,7 @@ def test_model_bench_without_baseline(run, device):
 def test_suite_reports_spearman(run, device, monkeypatch):
     from costcalc.commands import bench_cmd
 
-    monkeypatch.setattr(bench_cmd, "SUITE", (("tiny", 8, 8, 3, 8, 1, 2),))
+    monkeypatch.setattr(bench_cmd, "SUITE", (("tiny", {"in": 8, "out": 8, "kernel": 3, "size": 8, "groups": 2}),))
     time_spec, calls = fake_timer()
     monkeypatch.setattr(bench, "time_spec", time_spec)
     data = run.json("bench", "--suite", "--device", device)
@@ -128,6 +128,104 @@ def test_calibrate_save_round_trips(run, tmp_path, monkeypatch):
     assert data["device"]["peak_macs"] == 2.5e10
     assert load_profile(path) == profile
     assert "saved device profile" in run("bench", "--calibrate", "--save", str(path)).stderr
+
+
+@pytest.fixture
+def no_calibration(monkeypatch):
+    """Calibrating is a test failure: the error must come before the (slow) measurement."""
+    monkeypatch.setattr(bench, "calibrate", lambda *a, **k: pytest.fail("calibrated before checking the options"))
+
+
+@pytest.mark.parametrize("where", ["missing/me.yaml", "folder"])
+def test_calibrate_save_to_bad_path_fails_before_calibrating(run, tmp_path, no_calibration, where):
+    (tmp_path / "folder").mkdir()
+    path = tmp_path / where
+    line = run.error("bench", "--calibrate", "--save", str(path))
+    assert "--save" in line and ("does not exist" in line or "is a directory" in line)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"]
+
+
+def test_calibrate_save_into_unwritable_directory(run, tmp_path, no_calibration, monkeypatch):
+    import os
+
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: path != str(tmp_path) and real(path, mode, **kw))
+    assert "is not writable" in run.error("bench", "--calibrate", "--save", str(tmp_path / "me.yaml"))
+
+
+def test_calibrate_save_failing_mid_write_keeps_the_old_file(run, tmp_path, monkeypatch):
+    """The profile is written to a temporary file and renamed: a write failing half way (disk full)
+    leaves the previous profile intact and no temporary behind, as a one-line error."""
+    import errno
+
+    from costcalc.commands import bench_cmd
+
+    profile = DeviceProfile("local", 2.5e10, 1.25e10, "fake CPU", "test", threads=1, dtype="float32")
+    monkeypatch.setattr(bench, "calibrate", lambda threads: profile)
+
+    class Full:
+        def __init__(self, path, *args, **kwargs):
+            self.handle = open(path, *args, **kwargs)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, text):
+            self.handle.write(text[: len(text) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(bench_cmd, "open", Full, raising=False)
+    path = tmp_path / "me.yaml"
+    path.write_text("name: old\npeak_macs: 1.0e+9\nbandwidth: 1.0e+9\n", encoding="utf-8")
+    line = run.error("bench", "--calibrate", "--save", str(path))
+    assert "--save" in line and "No space left on device" in line
+    assert path.read_text(encoding="utf-8").startswith("name: old") and list(tmp_path.iterdir()) == [path]
+
+
+@pytest.mark.parametrize("args, named", [
+    (("--device", "laptop-i5-8250u"), "--device"),
+    (("--dtype", "float16"), "--dtype"),
+    (("--dtype", "float32", "--repeats", "3"), "--dtype, --repeats apply"),
+    (("--no-baseline",), "--baseline/--no-baseline"),
+    (("--alpha", "0.5"), "--alpha applies to a model NAME, not to --calibrate"),
+])
+def test_calibrate_rejects_options_it_would_ignore(run, no_calibration, args, named):
+    line = run.error("bench", "--calibrate", *args)
+    assert named in line
+
+
+def test_suite_rejects_model_options(run):
+    assert "--res applies to a model NAME, not to --suite" in run.error("bench", "--suite", "--res", "32")
+
+
+def test_cli_defaults_are_the_settings(run, device, monkeypatch):
+    """bench.Settings has no defaults of its own: the CLI's reach it unchanged."""
+    from costcalc.commands import bench_cmd
+
+    time_spec, calls = fake_timer()
+    seen = []
+    monkeypatch.setattr(bench, "time_spec", lambda spec, shape, settings: seen.append(settings) or
+                        time_spec(spec, shape, settings))
+    run.json("bench", "--in", "8", "--out", "8", "--kernel", "1", "--size", "4", "--device", device)
+    defaults = {param.name: param.default for param in bench_cmd.command.params}
+    assert {(s.repeats, s.min_time, s.warmup, s.threads, s.batch, s.dtype) for s in seen} == {
+        (defaults["repeats"], defaults["min_time"], defaults["warmup"], defaults["threads"], defaults["batch"],
+         defaults["dtype"])}
+    with pytest.raises(TypeError):
+        bench.Settings()
+
+
+def test_network_groups_join_macless_leaves():
+    from costcalc.commands.bench_cmd import group_children
+    from costcalc.zoo import MODELS
+
+    groups = group_children(MODELS["mobilenet"].build(alpha=0.25, res=32, classes=10))
+    assert [group.name for group in groups][:2] == ["conv1", "block2"]
+    assert len(groups[0].children) > 1  # the stem conv with its BN and activation
+    assert len(groups[1].children) == 1  # a block carries its own
 
 
 def test_real_calibration_runs_on_tiny_sizes():

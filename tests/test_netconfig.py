@@ -41,11 +41,32 @@ def test_every_registry_kind_is_parsed_or_explained():
     assert {kind.name for kind in KINDS} == set(FIELDS) | set(UNSUPPORTED)
 
 
+# Hand-derived totals of the example files (MACs = conv + linear; params include BN γ, β and biases).
+# tiny_mobilenet, 3×96×96: stem 3→16 s2 (48²·16·27 = 995,328; 432 + BN 32); separable blocks
+# (depthwise Df²·M·9 + pointwise Df²·M·N; params 9M + MN + BN 2M + 2N):
+#   ds1 16→32 @48²: 331,776 + 1,179,648 = 1,511,424; 752      ds2_1 32→64 s2 @24²: 165,888 + 1,179,648; 2,528
+#   ds2_2 64→64 @24²: 331,776 + 2,359,296; 4,928              ds3_1 64→128 s2 @12²: 82,944 + 1,179,648; 9,152
+#   ds3_2 128→128 @12²: 165,888 + 2,359,296; 18,048           ds4 128→256 s2 @6²: 41,472 + 1,179,648; 34,688
+#   fc 256→10: 2,560; 2,570  → 11,554,816 MACs, 73,130 params.
+# tiny_shufflenet, 3×64×64, g = 4: conv1 3→16 s2 (32²·16·27 = 442,368; 464), max pool → 16²;
+#   stage2_first 16→128 s2, m = 32, ungrouped 1×1: 16²·16·32 + 8²·32·9 + 8²·(32/4)·112 = 206,848; 2,048
+#   stage2 ×2, 128→128 @8², m = 32: 2 × (8²·(128/4)·32 + 8²·32·9 + 8²·(32/4)·128) = 299,008; 2 × 2,720
+#   stage3_1 128→256 s2, m = 64: 8²·32·64 + 4²·64·9 + 4²·16·128 = 173,056; 5,184
+#   stage3 ×2, 256→256 @4²: 2 × (4²·64·64 + 4²·64·9 + 4²·16·256) = 280,576; 2 × 9,536
+#   fc 256→100 without bias: 25,600; 25,600  → 1,427,456 MACs, 57,808 params.
+EXPECTED = {"tiny_mobilenet": (11_554_816, 73_130, (10, 1, 1)),
+            "tiny_shufflenet": (1_427_456, 57_808, (100, 1, 1))}
+
+
 def test_examples_exist_and_load():
-    assert len(EXAMPLES) >= 2
+    assert {path.stem for path in EXAMPLES} >= set(EXPECTED)
     for path in EXAMPLES:
         network = load_network(str(path))
-        assert cost(network.body, network.input_shape).macs > 0
+        result = cost(network.body, network.input_shape)
+        if path.stem in EXPECTED:
+            assert (result.macs, result.params, tuple(result.output)) == EXPECTED[path.stem], path.name
+        else:
+            assert result.macs > 0
 
 
 def test_yaml_mobilenet_equals_zoo(tmp_path):
@@ -105,3 +126,28 @@ def test_cli_config_errors(run, tmp_path):
 def test_golden_tiny_shufflenet(run, golden):
     golden("model_tiny_shufflenet.txt",
            run("model", "--config", str(ROOT / "configs/models/tiny_shufflenet.yaml"), "--summary").stdout)
+
+
+@pytest.mark.parametrize("layer, fragment", [
+    ("{kind: [conv], out: 8}", "kind must be a name, one of conv, grouped, "),
+    ("{kind: {conv: 1}, out: 8}", "got {'conv': 1}"),
+    ("{kind: shuffle_unit, out: 16, groups: 4, stride: [2, 1]}",
+     "shuffle_unit takes one stride for both sides (N or [N, N]), got [2, 1]"),
+    ("{kind: bottleneck, out: 16, bottleneck: 4, stride: 1x2, shortcut: projection}",
+     "bottleneck takes one stride for both sides (N or [N, N]), got '1x2'"),
+])
+def test_cli_rejects_non_string_kinds_and_unequal_block_strides(run, tmp_path, layer, fragment):
+    path = write(tmp_path, f"input: 8x16x16\nlayers:\n  - {{kind: conv, out: 8}}\n  - {layer}\n")
+    error = run.error("model", "--config", str(path))
+    assert error.startswith(f"Error: {path}:4: ") and fragment in error, error
+
+
+@pytest.mark.parametrize("layer", ["{kind: shuffle_unit, out: 16, groups: 4, stride: STRIDE}",
+                                   "{kind: bottleneck, out: 16, bottleneck: 4, stride: STRIDE, shortcut: projection}"])
+def test_block_stride_accepts_an_int_or_an_equal_pair(tmp_path, layer):
+    results = set()
+    for stride in ("2", "[2, 2]", "2x2"):
+        network = load_network(str(write(tmp_path, f"input: 8x16x16\nlayers:\n  - {layer.replace('STRIDE', stride)}\n")))
+        result = cost(network.body, network.input_shape)
+        results.add((result.macs, result.params, tuple(result.output)))
+    assert len(results) == 1 and next(iter(results))[2] == (16, 8, 8)

@@ -18,6 +18,7 @@ unless ``--save`` is given). Without ``--device`` a run calibrates first.
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,22 +27,30 @@ import click
 from costcalc.cost import CostReport, cost
 from costcalc.memory import Memory, layer_memory, memory_payload
 from costcalc.options import dtype_option, format_option, layer_options, model_options, usage_error
-from costcalc.render import Column, View, emit, human
+from costcalc.render import Column, View, emit, human, seconds
 from costcalc.roofline import DeviceProfile, Estimate, estimate_sequence, resolve_profile, spearman
 from costcalc.specs import BLOCKS, Sequential, Shape
 
 MODEL_OPTIONS = ("alpha", "res", "groups", "scale", "classes")
 TIMED_DTYPES = ("float32", "float16")
 
-# The --suite: layers from the papers, each expanded into every applicable compare row.
-# label, in, out, kernel, size, stride, groups
-SUITE: tuple[tuple[str, int, int, int, int, int, int], ...] = (
-    ("mnv1-table3", 512, 512, 3, 14, 1, 8),      # MobileNet Table 3
-    ("mnv1-dw2", 32, 64, 3, 112, 1, 8),          # MobileNet conv_dw_2 / pw 32→64 on 112²
-    ("mnv1-dw4", 128, 128, 3, 56, 1, 8),         # MobileNet conv_dw_4
-    ("mnv1-dw13", 1024, 1024, 3, 7, 1, 8),       # MobileNet conv_dw_14 (7², 1024)
-    ("shufflenet-s3", 240, 240, 3, 28, 1, 3),    # ShuffleNet 1×, g=3, stage 2 width on 28²
+# The --suite: layers from the papers, each expanded into every applicable compare row. Written with
+# the keys of configs/layers/*.yaml and parsed by the same LayerQuery.from_mapping (groups default 8).
+# Kept here rather than read from configs/layers: only Table 3 is also a layer file (the others are
+# chosen to spread arithmetic intensity, and the layer files include non-paper examples such as the
+# Inception 1×7), and configs/layers is not installed with the package (only verify.yaml and devices/
+# are, see pyproject.toml), which --suite must not depend on.
+SUITE: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("mnv1-table3", {"in": 512, "out": 512, "kernel": 3, "size": 14}),   # MobileNet Table 3 (= mobilenet_table3.yaml)
+    ("mnv1-dw2", {"in": 32, "out": 64, "kernel": 3, "size": 112}),       # conv_dw_2 / pw 32→64 on 112²
+    ("mnv1-dw4", {"in": 128, "out": 128, "kernel": 3, "size": 56}),      # conv_dw_4
+    ("mnv1-dw13", {"in": 1024, "out": 1024, "kernel": 3, "size": 7}),    # conv_dw_14 (7², 1024)
+    ("shufflenet-s3", {"in": 240, "out": 240, "kernel": 3, "size": 28, "groups": 3}),  # 1×, g=3, stage 2 on 28²
 )
+QUICK_CALIBRATION_S = 0.3
+"""Timing budget of the calibration a run does first when no ``--device`` is given."""
+CALIBRATE_ONLY = ("threads", "save_path", "calibrate", "fmt")
+"""Options ``--calibrate`` uses; any other given with it is an error rather than silently ignored."""
 
 
 @dataclass
@@ -78,27 +87,52 @@ def _item(name: str, spec: Any, shape: Shape, **extra: Any) -> Item:
     return Item(name, spec, shape, cost(spec, shape), **extra)
 
 
+@dataclass
+class Group:
+    """Top-level children of a network timed as one item: a block or layer, then the MAC-free leaves after it."""
+
+    name: str
+    children: list[tuple[str, Any]]
+
+    @property
+    def head(self) -> Any:
+        return self.children[0][1]
+
+    @property
+    def spec(self) -> Any:
+        return self.head if len(self.children) == 1 else Sequential(tuple(self.children))
+
+
+def is_macless_leaf(spec: Any) -> bool:
+    """Leaves that never carry MACs (BN, activation, pool, flatten, shuffle)."""
+    from costcalc.specs import Activation, BatchNorm2d, ChannelShuffle, Flatten, GlobalAvgPool, Pool2d
+
+    return isinstance(spec, (Activation, BatchNorm2d, ChannelShuffle, Flatten, GlobalAvgPool, Pool2d))
+
+
+def group_children(network: Any) -> list[Group]:
+    """A stem conv with its BN and activation is one group; a block (which has its own) stays alone."""
+    groups: list[Group] = []
+    for name, child in network.body.children:
+        if groups and is_macless_leaf(child) and not isinstance(groups[-1].head, BLOCKS):
+            groups[-1].children.append((name, child))
+        else:
+            groups.append(Group(name, [(name, child)]))
+    return groups
+
+
 def model_plan(name: str, options: dict[str, Any], baseline: bool) -> Plan:
-    """Blocks of a zoo network: leaf layers without MACs join the conv/linear before them."""
+    """Blocks of a zoo network (each beside its standard convolution), then the whole network."""
     from costcalc import zoo
 
     network = zoo.lookup(name, options).build(**options)
-    groups: list[tuple[str, list[tuple[str, Any]]]] = []
-    for child_name, child in network.body.children:
-        joins = _cheap_probe(child) and groups and not isinstance(groups[-1][1][0][1], BLOCKS)
-        if joins:
-            groups[-1][1].append((child_name, child))
-        else:
-            groups.append((child_name, [(child_name, child)]))
     plan = Plan(f"{network.name}, {'×'.join(map(str, network.input_shape))} input", network=network)
     shape = network.input_shape
-    for group_name, children in groups:
-        spec = children[0][1] if len(children) == 1 else Sequential(tuple(children))
-        item = _item(group_name, spec, shape)
+    for group in group_children(network):
+        item = _item(group.name, group.spec, shape)
         plan.items.append(item)
-        block = children[0][1]
-        if baseline and isinstance(block, BLOCKS) and hasattr(block, "standard"):
-            standard = _item(f"{group_name} standard", block.standard(), shape, role="standard")
+        if baseline and isinstance(group.head, BLOCKS) and hasattr(group.head, "standard"):
+            standard = _item(f"{group.name} standard", group.head.standard(), shape, role="standard")
             item.reference = standard.name
             plan.items.append(standard)
         shape = item.report.output
@@ -110,13 +144,6 @@ def model_plan(name: str, options: dict[str, Any], baseline: bool) -> Plan:
             plan.items.append(_item("network standard", base.body, base.input_shape, role="network"))
             whole.reference = "network standard"
     return plan
-
-
-def _cheap_probe(child: Any) -> bool:
-    """Leaves that never carry MACs (BN, activation, pool, flatten, shuffle) join the previous group."""
-    from costcalc.specs import Activation, BatchNorm2d, ChannelShuffle, Flatten, GlobalAvgPool, Pool2d
-
-    return isinstance(child, (Activation, BatchNorm2d, ChannelShuffle, Flatten, GlobalAvgPool, Pool2d))
 
 
 def compare_plan(query: Any, prefix: str = "") -> Plan:
@@ -142,10 +169,9 @@ def compare_plan(query: Any, prefix: str = "") -> Plan:
 def suite_plan() -> Plan:
     from costcalc.compare import LayerQuery
 
-    plan = Plan("suite: compare rows of " + ", ".join(label for label, *_ in SUITE))
-    for label, m, n, kernel, size, stride, groups in SUITE:
-        query = LayerQuery(m, n, kernel, size, stride=stride, groups=groups)
-        plan.items.extend(compare_plan(query, prefix=f"{label}/").items)
+    plan = Plan("suite: compare rows of " + ", ".join(label for label, _ in SUITE))
+    for label, layer in SUITE:
+        plan.items.extend(compare_plan(LayerQuery.from_mapping(layer), prefix=f"{label}/").items)
     return plan
 
 
@@ -165,43 +191,23 @@ def analyse(plan: Plan, dtype: str, batch: int, profile: DeviceProfile) -> None:
 # --- timing ---------------------------------------------------------------------------------------
 
 
-def run_timings(plan: Plan, settings: Any, bench: Any) -> tuple[int, bool]:
+def run_timings(plan: Plan, settings: Any, bench: Any) -> bool:
     """Time every item with a progress bar on stderr; Ctrl-C stops and keeps what was measured.
 
-    Returns ``(measured, interrupted)``.
+    Returns whether the run was interrupted.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from costcalc.progress import track
 
-    from costcalc.render import make_console
-
-    console = make_console(stderr=True)
-    measured = 0
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=console, transient=True, disable=not console.is_terminal)
-    try:
-        with progress:
-            task = progress.add_task("timing", total=len(plan.items))
-            for item in plan.items:
-                progress.update(task, description=f"timing {item.name}")
+    with closing(track(plan.items, lambda item: f"timing {item.name}", "timing", detailed=True)) as items:
+        try:
+            for item in items:
                 item.timing = bench.time_spec(item.spec, item.shape, settings)
-                measured += 1
-                progress.advance(task)
-    except KeyboardInterrupt:
-        return measured, True
-    return measured, False
+        except KeyboardInterrupt:
+            return True
+    return False
 
 
 # --- output ---------------------------------------------------------------------------------------
-
-
-def seconds(value: float | None) -> str:
-    """A duration with three significant digits in s, ms or µs."""
-    if value is None:
-        return "—"
-    for factor, suffix in ((1, "s"), (1e-3, "ms"), (1e-6, "µs")):
-        if abs(value) >= factor:
-            return f"{value / factor:.3g} {suffix}"
-    return f"{value / 1e-9:.3g} ns"
 
 
 def speedups(item: Item, by_name: dict[str, Item]) -> tuple[float | None, float | None, float | None]:
@@ -294,6 +300,95 @@ def profile_view(profile: DeviceProfile) -> View:
 # --- the command ----------------------------------------------------------------------------------
 
 
+def choose_mode(name: str | None, suite: bool, calibrate: bool, layer: dict[str, Any], config_path: str | None,
+                network: dict[str, Any]) -> str:
+    """Exactly one of NAME, a layer, ``--suite``, ``--calibrate``; model options only with NAME (or ``--groups``
+    with a layer)."""
+    layer_mode = "--in/--out/--kernel/--size" + (" or --config" if config_path else "")
+    modes = [mode for mode, chosen in (("NAME", name), (layer_mode, layer or config_path), ("--suite", suite),
+                                       ("--calibrate", calibrate)) if chosen]
+    if not modes:
+        raise usage_error("give a model NAME, a layer (--in M --out N --kernel K --size DF), --suite or --calibrate")
+    if len(modes) > 1:
+        raise usage_error(f"choose one of {', '.join(modes)}")
+    mode = modes[0]
+    stray = [key for key in network if not (mode == "NAME" or (mode == layer_mode and key == "groups"))]
+    if stray:
+        raise usage_error(f"--{stray[0]} applies to a model NAME, not to {'a layer bench' if mode == layer_mode else mode}")
+    return mode
+
+
+def check_calibrate_options(ctx: click.Context, save_path: str | None) -> None:
+    """Before calibrating: no option --calibrate would ignore, and a --save path that can be written."""
+    from click.core import ParameterSource
+
+    ignored = ["/".join(param.opts + param.secondary_opts) for param in ctx.command.params
+               if param.name not in CALIBRATE_ONLY and isinstance(param, click.Option)
+               and ctx.get_parameter_source(param.name) is not ParameterSource.DEFAULT]
+    if ignored:
+        raise usage_error(f"{', '.join(ignored)} {'applies' if len(ignored) == 1 else 'apply'} to timing runs, "
+                          f"not to --calibrate (it times a float32 matmul and a copy; it takes --threads and --save)")
+    if save_path:
+        from costcalc.plot import check_writable
+
+        check_writable(save_path, "--save")
+
+
+def run_calibration(threads: int, save_path: str | None, fmt: str) -> None:
+    """Measure this machine, print the profile, and write it atomically to ``--save`` when given."""
+    from costcalc.options import require_measure
+
+    require_measure()
+    from costcalc.measure import bench
+
+    profile = bench.calibrate(threads)
+    if save_path:
+        from costcalc.plot import replacing
+
+        try:
+            with replacing(save_path) as temporary:
+                with open(temporary, "w", encoding="utf-8") as handle:
+                    handle.write(profile.to_yaml("Measured by `costcalc bench --calibrate`; read with --device FILE."))
+        except OSError as error:
+            raise usage_error(f"--save {save_path!r}: {error.strerror or error}") from None
+        click.echo(f"saved device profile to {save_path}", err=True)
+    emit(fmt, {"device": profile.as_dict()}, [profile_view(profile)])
+
+
+def plan_for(mode: str, name: str | None, network: dict[str, Any], layer: dict[str, Any], config_path: str | None,
+             baseline: bool) -> Plan:
+    """What to time: a network's blocks, the suite, or one layer's compare rows."""
+    if mode == "--suite":
+        return suite_plan()
+    if mode == "NAME":
+        return model_plan(name, network, baseline)
+    from costcalc.commands.compare_cmd import layer_query
+
+    if "groups" in network:
+        layer["groups"] = network["groups"]
+    return compare_plan(layer_query(config_path, layer)[1])
+
+
+def output(plan: Plan, environment: dict[str, Any], interrupted: bool) -> tuple[dict[str, Any], View]:
+    """The JSON payload and the table, with the network's peak activations when a network was timed."""
+    stats = correlations(plan)
+    by_name = {item.name: item for item in plan.items}
+    payload: dict[str, Any] = {"environment": environment, "title": plan.title,
+                               "rows": [row_payload(item, by_name) for item in plan.items],
+                               "spearman": stats, "interrupted": interrupted}
+    view = build_view(plan, environment, stats, interrupted)
+    if plan.network is not None:
+        from costcalc.memory import peak_activations, peak_payload
+
+        batch = environment["batch"]
+        peak = peak_payload(peak_activations(plan.network, dtype=environment["dtype"]))
+        peak.update(elements=peak["elements"] * batch, bytes=peak["bytes"] * batch)
+        payload["peak_activations"] = peak
+        view.notes.append(f"Peak activations (batch {batch}): {human(peak['bytes'])}B at {peak['layer']} "
+                          f"(live: {', '.join(peak['live'])}).")
+    return payload, view
+
+
 @click.command("bench")
 @click.argument("name", required=False)
 @model_options
@@ -330,46 +425,20 @@ def command(ctx: click.Context, name: str | None, suite: bool, calibrate: bool, 
       costcalc bench --config configs/layers/mobilenet_table3.yaml --device laptop-i5-8250u
       costcalc bench --suite --threads 1
     """
-    model_options = {key: options.pop(key) for key in MODEL_OPTIONS if options.get(key) is not None}
+    network = {key: options.pop(key) for key in MODEL_OPTIONS if options.get(key) is not None}
     config_path = options.pop("config_path")
-    layer_options = {key: value for key, value in options.items() if value is not None}
-    modes = [mode for mode, chosen in (("NAME", name), ("--in/--out/--kernel/--size" + (" or --config" if config_path else ""),
-                                                                    layer_options or config_path),
-                                       ("--suite", suite), ("--calibrate", calibrate)) if chosen]
-    if not modes:
-        raise usage_error("give a model NAME, a layer (--in M --out N --kernel K --size DF), --suite or --calibrate")
-    if len(modes) > 1:
-        raise usage_error(f"choose one of {', '.join(modes)}")
+    layer = {key: value for key, value in options.items() if value is not None}
+    mode = choose_mode(name, suite, calibrate, layer, config_path, network)
     if save_path and not calibrate:
         raise usage_error("--save applies to --calibrate only")
     if calibrate:
-        from costcalc.options import require_measure
-
-        require_measure()
-        from costcalc.measure import bench
-
-        profile = bench.calibrate(threads)
-        if save_path:
-            with open(save_path, "w", encoding="utf-8") as handle:
-                handle.write(profile.to_yaml("Measured by `costcalc bench --calibrate`; read with --device FILE."))
-            click.echo(f"saved device profile to {save_path}", err=True)
-        emit(fmt, {"device": profile.as_dict()}, [profile_view(profile)])
+        check_calibrate_options(ctx, save_path)
+        run_calibration(threads, save_path, fmt)
         return
     if dtype not in TIMED_DTYPES:
         raise usage_error(f"--dtype {dtype} is analytic only (compare/model --memory); bench times "
                           f"{' or '.join(TIMED_DTYPES)}")
-    if suite:
-        plan = suite_plan()
-    elif name:
-        plan = model_plan(name, model_options, baseline)
-    else:
-        if "groups" in model_options:
-            layer_options["groups"] = model_options.pop("groups")
-        if model_options:
-            raise usage_error(f"--{next(iter(model_options))} applies to a model NAME, not to a layer bench")
-        from costcalc.commands.compare_cmd import layer_query
-
-        plan = compare_plan(layer_query(config_path, layer_options)[1])
+    plan = plan_for(mode, name, network, layer, config_path, baseline)
     profile = resolve_profile(device) if device else None
 
     from costcalc.options import require_measure
@@ -377,30 +446,18 @@ def command(ctx: click.Context, name: str | None, suite: bool, calibrate: bool, 
     require_measure()
     from costcalc.measure import bench
 
+    # The options above are the one source of the timing defaults (bench.Settings has none).
     settings = bench.Settings(threads=threads, batch=batch, dtype=dtype, warmup=warmup, repeats=repeats,
                               min_time=min_time)
     if profile is None:
         click.echo(f"calibrating this machine ({threads} thread(s)); pass --device FILE to skip", err=True)
-        profile = bench.calibrate(threads, min_time=0.3)
+        profile = bench.calibrate(threads, min_time=QUICK_CALIBRATION_S)
     analyse(plan, dtype, batch, profile)
-    _, interrupted = run_timings(plan, settings, bench)
+    interrupted = run_timings(plan, settings, bench)
     environment = {**bench.environment(threads), "dtype": dtype, "batch": batch, "warmup": warmup,
                    "repeats": repeats, "min_time": min_time, "device": profile.as_dict()}
-    stats = correlations(plan)
-    by_name = {item.name: item for item in plan.items}
-    payload: dict[str, Any] = {"environment": environment, "title": plan.title,
-                               "rows": [row_payload(item, by_name) for item in plan.items],
-                               "spearman": stats, "interrupted": interrupted}
-    view = build_view(plan, environment, stats, interrupted)
-    if plan.network is not None:
-        from costcalc.memory import peak_activations, peak_payload
-
-        peak = peak_payload(peak_activations(plan.network, dtype=dtype))
-        peak.update(elements=peak["elements"] * batch, bytes=peak["bytes"] * batch)
-        payload["peak_activations"] = peak
-        view.notes.append(f"Peak activations (batch {batch}): {human(peak['bytes'])}B at {peak['layer']} "
-                          f"(live: {', '.join(peak['live'])}).")
+    payload, view = output(plan, environment, interrupted)
     emit(fmt, payload, [view])
     if interrupted:
-        click.echo(f"Interrupted: printed the {stats['n']} items measured so far.", err=True)
+        click.echo(f"Interrupted: printed the {payload['spearman']['n']} items measured so far.", err=True)
         ctx.exit(130)

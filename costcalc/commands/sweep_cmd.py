@@ -198,11 +198,13 @@ def verify_rows(plans: list[Plan], rows: list[Row]) -> None:
     from costcalc.measure.reconcile import reconcile
     from costcalc.progress import track
 
+    def target(row: Row) -> str:
+        return f"{row.config.model} {row.config.label()}"
+
     entries = {plan.entry.name: plan.entry for plan in plans}
-    for row in track([row for row in rows if row.valid], lambda row: f"{row.config.model} {row.config.label()}",
-                     "verifying"):
+    for row in track([row for row in rows if row.valid], target, "verifying"):
         network = entries[row.config.model].build(**row.config.kwargs)
-        result = reconcile(network, network.input_shape, f"{row.config.model} {row.config.label()}")
+        result = reconcile(network, network.input_shape, target(row))
         analytic = (result.macs.analytic, result.params.analytic)
         row.extra["verified"] = bool(result.match) and analytic == (row.macs, row.params)
         row.extra["mismatches"] = result.mismatches()

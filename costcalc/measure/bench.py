@@ -43,14 +43,17 @@ class Timing:
 
 @dataclass(frozen=True)
 class Settings:
-    """How to time: threads, batch, dtype, warm-up calls, blocks and the time budget per item."""
+    """How to time: threads, batch, dtype, warm-up calls, blocks and the time budget per item.
 
-    threads: int = 1
-    batch: int = 1
-    dtype: str = "float32"
-    warmup: int = 3
-    repeats: int = 9
-    min_time: float = 0.25
+    No defaults: the options of ``costcalc bench`` (``--repeats``, ``--min-time`` …) are their one source.
+    """
+
+    threads: int
+    batch: int
+    dtype: str
+    warmup: int
+    repeats: int
+    min_time: float
 
 
 def set_threads(threads: int) -> None:
@@ -133,7 +136,7 @@ def calibrate(threads: int, matmul_size: int = 1024, copy_elements: int = 1 << 2
       not counted, as STREAM's copy).
     """
     set_threads(threads)
-    settings = Settings(threads=threads, warmup=2, repeats=repeats, min_time=min_time)
+    settings = Settings(threads=threads, batch=1, dtype="float32", warmup=2, repeats=repeats, min_time=min_time)
     left, right = torch.randn(matmul_size, matmul_size), torch.randn(matmul_size, matmul_size)
     matmul = time_call(lambda: torch.mm(left, right), settings)
     source = torch.ones(copy_elements)

@@ -72,7 +72,11 @@ def _model_targets(name: str, entry: dict[str, Any]) -> list[Target]:
     options = entry.get("options") or {}
     if not isinstance(options, dict):
         raise S.SpecError(f"options must be a mapping, got {options!r}")
-    model = zoo.lookup(entry["model"], options)  # SpecError for a non-string or unknown name or option
+    model = zoo.lookup(entry["model"])  # SpecError naming the valid models for a non-string or unknown name
+    unknown = [key for key in options if key not in model.options]
+    if unknown:
+        raise S.SpecError(f"unknown option {unknown[0]!r} for {model.name} under options; expected one of "
+                          f"{', '.join(model.options)}{closest(unknown[0], model.options)}")
     try:
         network = model.build(**options)
     except TypeError as error:

@@ -18,6 +18,7 @@ The classifier has no bias, as the official implementation and its published par
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Any
 
@@ -69,17 +70,35 @@ def conv1_width(scale: float, groups: int, stage2: int) -> int:
 def check_options(groups: Any, scale: Any) -> tuple[int, float]:
     if isinstance(groups, bool) or groups not in GROUPS:
         raise SpecError(f"groups must be one of {', '.join(map(str, GROUPS))} (ShuffleNet Table 1), got {groups!r}")
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale <= 0:
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < math.inf:
         raise SpecError(f"scale must be a positive number (e.g. 0.25, 0.5, 1.0, 1.5, 2.0), got {scale!r}")
     return groups, float(scale)
 
 
+CANDIDATE_SCALES = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
+"""Scales tried when suggesting ones that work for a group count."""
+
+
+class IndivisibleWidth(SpecError):
+    """A scale gives a stage width (or its quarter) that the group count does not divide."""
+
+
 def _check_divisible(what: str, channels: int, groups: int, scale: float) -> None:
     if channels < 1 or channels % groups:
-        raise SpecError(
-            f"scale {scale:g} with groups={groups} gives {what} of {channels} channels, "
-            f"not a positive multiple of g={groups}; choose a scale whose stage widths and their quarters "
-            f"divide by {groups} (e.g. 0.5, 1.0, 1.5, 2.0 for g=3 or 8)")
+        raise IndivisibleWidth(f"scale {scale:g} with groups={groups} gives {what} of {channels} channels, "
+                               f"not a positive multiple of g={groups}")
+
+
+def valid_scales(groups: int) -> list[float]:
+    """The :data:`CANDIDATE_SCALES` whose every width divides by ``groups``."""
+    valid = []
+    for scale in CANDIDATE_SCALES:
+        try:
+            _network(groups, scale, 224, 1000)
+        except IndivisibleWidth:
+            continue
+        valid.append(scale)
+    return valid
 
 
 def shufflenet_v1(groups: int = 3, scale: float = 1.0, res: int = 224, classes: int = 1000) -> Network:
@@ -87,6 +106,14 @@ def shufflenet_v1(groups: int = 3, scale: float = 1.0, res: int = 224, classes: 
     groups, scale = check_options(groups, scale)
     res = check_res(res, MIN_RES, "conv1, the max pool and three stride-2 stages halve it five times")
     classes = check_classes(classes)
+    try:
+        return _network(groups, scale, res, classes)
+    except IndivisibleWidth as error:
+        raise SpecError(f"{error}; scales that work with g={groups}: "
+                        f"{', '.join(f'{valid:g}' for valid in valid_scales(groups))}") from None
+
+
+def _network(groups: int, scale: float, res: int, classes: int) -> Network:
     widths = [scaled(width, scale) for width in STAGE_WIDTHS[groups]]
     channels = conv1_width(scale, groups, widths[0])
     layers: list[tuple[str, Any]] = [*conv_bn_act("conv1", Conv2d(3, channels, 3, 2)),
