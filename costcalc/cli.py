@@ -68,12 +68,18 @@ class CostcalcGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as error:
+            click.echo(error.ctx.get_help())  # bare `costcalc`: the help, on stdout, not as an error
+            code = 0
         except click.ClickException as error:
             click.echo(f"Error: {error.format_message()}", err=True)
             code = error.exit_code
         except click.Abort:
             click.echo("Aborted.", err=True)
             code = 130
+        except BrokenPipeError:  # `costcalc … | head`: the reader left; stop quietly
+            sys.stderr.close()
+            code = 0
         code = code if isinstance(code, int) else 0
         if standalone_mode:
             sys.exit(code)

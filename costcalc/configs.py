@@ -1,14 +1,23 @@
 """YAML spec files: safe loading and errors that name the file, the line and what was expected.
 
-Files are read with ``yaml.safe_load`` only, so nothing in a config is ever executed. For error
-messages the same text is also *composed* (parsed to nodes, never constructed) to find the line
-of the offending key.
+Files are read with ``yaml.safe_load`` only, so nothing in a config is ever executed. The same
+text is also *composed* (parsed to nodes, never constructed) to find the line of an offending key,
+to reject duplicate keys (which YAML silently lets the last one win), and to undo YAML 1.1's
+integer surprises: ``010`` (octal 8), ``0x3`` (hex 3), ``1_000`` and ``1:30`` (sexagesimal 90)
+are kept as the strings written, so a size ``0x3`` reads as 0×3 and ``in: 010`` is rejected
+instead of silently becoming 8 channels.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
+
+from costcalc.spelling import closest
+
+DECIMAL = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
+INT_TAG = "tag:yaml.org,2002:int"
 
 
 class ConfigError(ValueError):
@@ -53,30 +62,40 @@ class ConfigFile:
         except OSError as error:
             raise ConfigError(f"cannot read config {self.path}: {error.strerror or error}") from None
         try:
-            self.data = yaml.safe_load(self.text)
+            data = yaml.safe_load(self.text)
+            self.root = yaml.compose(self.text, Loader=yaml.SafeLoader)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             where = f"{self.path}:{mark.line + 1}" if mark else str(self.path)
             problem = getattr(error, "problem", None) or str(error).splitlines()[0]
             raise ConfigError(f"{where}: malformed YAML: {problem}") from None
+        self.data = self._as_written(self.root, data)
+
+    def _as_written(self, node: Any, value: Any) -> Any:
+        """``value`` with non-decimal integers back as their text; duplicate keys raise."""
+        import yaml
+
+        if isinstance(node, yaml.ScalarNode):
+            return node.value if node.tag == INT_TAG and not DECIMAL.match(node.value) else value
+        if isinstance(node, yaml.SequenceNode) and isinstance(value, list):
+            return [self._as_written(child, item) for child, item in zip(node.value, value)]
+        if isinstance(node, yaml.MappingNode) and isinstance(value, dict):
+            seen: dict[str, int] = {}
+            for key_node, _ in node.value:
+                line = key_node.start_mark.line + 1
+                if key_node.value in seen:
+                    raise ConfigError(f"{self.path}:{line}: duplicate key {key_node.value!r} "
+                                      f"(first at line {seen[key_node.value]})")
+                seen[key_node.value] = line
+            children = {str(key_node.value): value_node for key_node, value_node in node.value}
+            return {key: self._as_written(children.get(str(key)), item) for key, item in value.items()}
+        return value
 
     def error(self, path: tuple[Any, ...], message: str) -> ConfigError:
         """A :class:`ConfigError` for the value at ``path``, located as ``file:line``."""
-        line = _find(self._composed(), path)[1] if path else None
+        line = _find(self.root, path)[1] if path else None
         where = f"{self.path}:{line}" if line else str(self.path)
         return ConfigError(f"{where}: {message}")
-
-    def _composed(self) -> Any:
-        import yaml
-
-        return yaml.compose(self.text, Loader=yaml.SafeLoader)
-
-    def source_text(self, path: tuple[Any, ...], value: Any) -> Any:
-        """The scalar at ``path`` as written, so ``0x3`` stays a size (YAML 1.1 would read it as hex 3)."""
-        import yaml
-
-        node, _ = _find(self._composed(), path)
-        return node.value if isinstance(node, yaml.ScalarNode) and isinstance(value, int) else value
 
     def mapping(self, path: tuple[Any, ...], value: Any, allowed: tuple[str, ...], what: str) -> dict[str, Any]:
         """Check that ``value`` is a mapping whose keys are all in ``allowed``."""
@@ -84,5 +103,6 @@ class ConfigFile:
             raise self.error(path, f"{what} must be a mapping with keys {', '.join(allowed)}, got {type(value).__name__}")
         for key in value:
             if key not in allowed:
-                raise self.error(path + (key,), f"unknown key {key!r} in {what}; expected one of {', '.join(allowed)}")
+                raise self.error(path + (key,), f"unknown key {key!r} in {what}; expected one of "
+                                                f"{', '.join(allowed)}{closest(key, allowed)}")
         return value

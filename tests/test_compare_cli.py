@@ -127,6 +127,11 @@ def test_bad_input_is_one_error_line_with_exit_2(run, args, message):
         ("in: 8.5\nout: 8\nkernel: 3\nsize: 8\n", ":1: in must be a positive integer, got 8.5"),
         ("- 1\n- 2\n", "a layer spec must be a mapping"),
         ("in: !!python/object/apply:os.system ['echo hacked']\n", "malformed YAML"),
+        # YAML 1.1 reads 010 as octal 8 and 0x3 as hex 3: kept as written, then rejected or read as a size.
+        ("in: 010\nout: 8\nkernel: 3\nsize: 8\n", ":1: in must be a positive integer, got '010'"),
+        ("in: 8\nout: 8\nkernel: 0x3\nsize: 8\n", ":3: kernel must be an integer ≥ 1, got 0"),
+        ("in: 8\nout: 8\nkernel: 3\nsize: 8\nin: 4\n", ":5: duplicate key 'in' (first at line 1)"),
+        ("in: 8\nout: 8\nkernal: 3\nsize: 8\n", "did you mean 'kernel'?"),
     ],
 )
 def test_bad_yaml_names_file_and_line(run, tmp_path, text, message):

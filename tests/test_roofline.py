@@ -9,7 +9,7 @@ import pytest
 
 from costcalc.configs import ConfigError
 from costcalc.roofline import (
-    DeviceProfile, estimate, estimate_sequence, load_profile, ranks, resolve_profile, shipped_profiles, spearman,
+    DEVICES_DIR, SHIPPED_CONFIGS, DeviceProfile, estimate, estimate_sequence, load_profile, ranks, resolve_profile, shipped_profiles, spearman,
 )
 
 DEVICE = DeviceProfile("toy", peak_macs=1000.0, bandwidth=100.0)  # ridge point: 10 MACs per byte
@@ -50,6 +50,16 @@ def test_shipped_profiles_load_and_round_trip(tmp_path):
     path.write_text(laptop.to_yaml("a comment"), encoding="utf-8")
     assert load_profile(path) == laptop
     assert resolve_profile(str(path)) == laptop
+
+
+def test_shipped_configs_hold_the_suite_and_the_profiles():
+    # In a checkout they are the repo's configs/; a wheel carries them as costcalc/_configs
+    # (tests/test_packaging.py checks the built wheel).
+    from costcalc.measure.suite import DEFAULT_SUITE
+
+    assert DEVICES_DIR == SHIPPED_CONFIGS / "devices" and DEFAULT_SUITE == SHIPPED_CONFIGS / "verify.yaml"
+    assert DEFAULT_SUITE.is_file()
+    assert sorted(path.stem for path in DEVICES_DIR.glob("*.yaml")) == shipped_profiles()
 
 
 def test_profile_accepts_yaml11_exponents_as_text(tmp_path):

@@ -7,8 +7,8 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("fvcore")
 
-cost_module = importlib.import_module("costcalc.cost")  # the module, not costcalc.cost the function
 from costcalc import specs as S  # noqa: E402
+from costcalc.configs import ConfigError  # noqa: E402
 
 
 def test_default_suite_matches(run):
@@ -41,14 +41,8 @@ def test_random_is_reproducible_and_matches(run):
     assert first["items"][1]["target"].startswith("random-7-0-")
 
 
-def test_a_wrong_formula_fails_with_exit_1_and_a_cross(run, monkeypatch):
-    rule = cost_module.COST_RULES[S.Conv2d]
-
-    def wrong(spec, shape, output):
-        values = rule(spec, shape, output)
-        return {**values, "macs": values["macs"] + (spec.groups > 1)}  # off by one on grouped convs
-
-    monkeypatch.setitem(cost_module.COST_RULES, S.Conv2d, wrong)
+def test_a_wrong_formula_fails_with_exit_1_and_a_cross(run, wrong_grouped_conv_macs):
+    # The fixture adds one MAC to every grouped or depthwise conv: 14·14·32·9 = 56,448 becomes 56,449.
     table = run("verify", "conv-3x3", "depthwise-3x3", exit_code=1).stdout
     marks = {line.split("│")[2].strip(): line.split("│")[1].strip() for line in table.splitlines()
              if line.count("│") > 3}
@@ -104,3 +98,49 @@ def test_bad_suite_entries_name_file_and_line(run, tmp_path):
     assert f"{suite}:3" in error and "did you mean 'conv'" in error
     suite.write_text("items:\n  - {name: m, model: mobilenett}\n")
     assert "unknown model 'mobilenett'" in run.error("verify", "--suite", str(suite))
+
+
+def test_unknown_target_names_the_suite_file(run, tmp_path):
+    suite = tmp_path / "suite.yaml"
+    suite.write_text("items:\n  - {name: flat, kind: flatten, input: [4, 2, 2]}\n")
+    assert run.error("verify", "--suite", str(suite), "flatt") == (
+        f"Error: unknown verify target 'flatt'; did you mean 'flat'? (see {suite})")
+
+
+def test_suite_module_raises_domain_errors_not_click_ones():
+    from costcalc.measure import suite
+
+    assert not hasattr(suite, "click")
+    with pytest.raises(ConfigError, match="unknown verify target 'conv-3x4'; did you mean 'conv-3x3'"):
+        suite.select(suite.load_suite(), ("conv-3x4",))
+
+
+@pytest.mark.parametrize("entry, fragment", [
+    ("{name: m, model: [mobilenet]}", "m: unknown model ['mobilenet']; valid: mobilenet, "),
+    ("{name: m, model: {mobilenet: 1}}", "m: unknown model {'mobilenet': 1}; valid: mobilenet, "),
+    ("{name: m, model: 3}", "m: unknown model 3; valid: mobilenet, "),
+    ("{name: m, model: mobilenet, options: {alpha: 0.5, colour: red}}",
+     "m: unknown option 'colour' for mobilenet under options; expected one of alpha, res, classes"),
+    ("{name: m, model: mobilenet_v1, options: {alph: 0.5}}", "did you mean 'alpha'?"),
+    ("{name: m, model: mobilenet, options: [alpha]}", "options must be a mapping, got ['alpha']"),
+    ("{name: m, model: shufflenet, options: {groups: [3]}}", "groups must be one of 1, 2, 3, 4, 8"),
+    ("{name: k, kind: [conv], input: [3, 8, 8]}", "k: unknown kind ['conv']; expected one of conv, "),
+    ("{name: k, kind: {conv: 1}, input: [3, 8, 8]}", "k: unknown kind {'conv': 1}"),
+])
+def test_bad_model_and_kind_entries_are_one_line_errors(run, tmp_path, entry, fragment):
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(f"items:\n  - {{name: ok, kind: flatten, input: [4, 2, 2]}}\n  - {entry}\n")
+    error = run.error("verify", "--suite", str(suite))
+    assert error.startswith(f"Error: {suite}:3: ") and fragment in error, error
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("items: []\n", ":1: items must be a non-empty list of entries, got []"),
+    ("items:\n", ":1: items must be a non-empty list of entries, got None"),
+    ("# nothing yet\n", "a verify suite must be a mapping with keys items, got NoneType"),
+])
+def test_an_empty_suite_fails_instead_of_passing_0_of_0(run, tmp_path, text, fragment):
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(text)
+    assert fragment in run.error("verify", "--suite", str(suite))
+    assert fragment in run.error("verify", "--suite", str(suite), "--random", "2")

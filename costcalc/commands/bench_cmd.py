@@ -329,7 +329,7 @@ def check_calibrate_options(ctx: click.Context, save_path: str | None) -> None:
         raise usage_error(f"{', '.join(ignored)} {'applies' if len(ignored) == 1 else 'apply'} to timing runs, "
                           f"not to --calibrate (it times a float32 matmul and a copy; it takes --threads and --save)")
     if save_path:
-        from costcalc.plot import check_writable
+        from costcalc.files import check_writable
 
         check_writable(save_path, "--save")
 
@@ -343,7 +343,7 @@ def run_calibration(threads: int, save_path: str | None, fmt: str) -> None:
 
     profile = bench.calibrate(threads)
     if save_path:
-        from costcalc.plot import replacing
+        from costcalc.files import replacing
 
         try:
             with replacing(save_path) as temporary:

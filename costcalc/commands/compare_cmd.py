@@ -8,7 +8,7 @@ import click
 
 from costcalc.compare import LAYER_KEYS, PAIR_KEYS, CompareRow, LayerQuery, compare_layer
 from costcalc.options import dtype_option, format_option, layer_options, unit_option
-from costcalc.specs import parse_pair
+from costcalc.specs import as_pair, parse_pair
 from costcalc.render import Column, View, emit, exact, fewer_text, in_unit, number, ratio_text, UNIT_LABELS
 
 FILE_KEYS = ("name", "description", *LAYER_KEYS)
@@ -30,8 +30,8 @@ def load_layer_file(path: str) -> dict[str, Any]:
         value = data[key]
         try:
             if key in PAIR_KEYS:
-                value = parse_pair(config.source_text((key,), value), key)
-            elif isinstance(value, bool) or not isinstance(value, int):
+                value = as_pair(parse_pair(value, key), key, minimum=0 if key == "padding" else 1)
+            elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{key} must be a positive integer, got {value!r}")
         except ValueError as error:
             raise config.error((key,), str(error)) from None

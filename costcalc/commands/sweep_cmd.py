@@ -221,7 +221,7 @@ def check_plot_path(path: str | None) -> None:
 
     if importlib.util.find_spec("matplotlib") is None:
         raise usage_error("--plot needs matplotlib; install it with: pip install 'costcalc[plot]'")
-    from costcalc.plot import check_writable
+    from costcalc.files import check_writable
 
     check_writable(path, "--plot")
 
