@@ -78,6 +78,13 @@ class LayerQuery:
     def input(self) -> Shape:
         return Shape(self.in_channels, *self.size)
 
+    @property
+    def description(self) -> str:
+        """``512→512, 3×3 kernel, stride 2×1, on 512×14×14`` (a square stride as one number)."""
+        stride = str(self.stride[0]) if self.stride[0] == self.stride[1] else "×".join(map(str, self.stride))
+        return (f"{self.in_channels}→{self.out_channels}, {self.kernel_size[0]}×{self.kernel_size[1]} kernel, "
+                f"stride {stride}, on {self.input}")
+
     def standard(self) -> Conv2d:
         return Conv2d(self.in_channels, self.out_channels, self.kernel_size, self.stride, self.padding)
 

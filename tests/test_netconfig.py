@@ -119,7 +119,7 @@ def test_cli_config(run, tmp_path):
 def test_cli_config_errors(run, tmp_path):
     path = write(tmp_path, "input: 3x32x32\nlayers:\n  - {kind: conv, out: 8, colour: red}\n")
     assert f"{path}:3" in run.error("model", "--config", str(path))
-    assert "--alpha do not apply to --config" in run.error("model", "--config", str(path), "--alpha", "0.5")
+    assert "--alpha does not apply to --config" in run.error("model", "--config", str(path), "--alpha", "0.5")
     assert "cannot read config" in run.error("model", "--config", str(tmp_path / "missing.yaml"))
 
 

@@ -120,8 +120,7 @@ def command(config_path: str | None, verify: bool, memory: bool, dtype: str, uni
     name, query = layer_query(config_path, options)
     rows = compare_layer(query)
     payload = {"layer": {"name": name, **query.as_dict()}, "unit": "macs", "rows": [row_payload(row) for row in rows]}
-    title = (f"{name}: {query.in_channels}→{query.out_channels}, {query.kernel_size[0]}×{query.kernel_size[1]} "
-             f"kernel, stride {query.stride[0]}, on {query.in_channels}×{query.size[0]}×{query.size[1]}")
+    title = f"{name}: {query.description}"
     view = build_view(query, rows, unit, title)
     if memory:
         _add_memory(rows, payload, view, unit, dtype)

@@ -33,7 +33,8 @@ def resolve(name: str | None, config_path: str | None, options: dict[str, Any]) 
             raise usage_error(f"give a model NAME or --config FILE, not both (got {name!r} and {config_path})")
         if given:
             flags = ", ".join(f"--{key}" for key in given)
-            raise usage_error(f"{flags} do not apply to --config networks; set the input and widths in the YAML file")
+            verb = "does" if len(given) == 1 else "do"
+            raise usage_error(f"{flags} {verb} not apply to --config networks; set the input and widths in the YAML file")
         from costcalc.netconfig import load_network
 
         network = load_network(config_path)
@@ -124,13 +125,17 @@ def build_views(payload: dict[str, Any], unit: str, per_layer: bool) -> list[Vie
                             f"(no {label}, no params) are in --format json only.")
         views.append(layers)
     kinds = View("By kind", [Column("kind"), Column("layers", "right"), Column(label, "right"),
-                             Column(f"% {label}", "right"), Column("params", "right"), Column("% params", "right")])
+                             Column(f"% {label}", "right"), Column("params", "right"), Column("% params", "right"),
+                             Column("% weights", "right")])
     for kind, entry in payload["by_kind"].items():
         if kind in HIDDEN_KINDS:
             continue
         kinds.add(kind, str(entry["layers"]), exact(in_unit(entry["macs"], unit)),
                   percent(entry["macs"], totals["macs"]), exact(entry["params"]),
-                  percent(entry["params"], totals["params"]))
+                  percent(entry["params"], totals["params"]),
+                  "—" if entry["weights_share"] is None else f"{100 * entry['weights_share']:.2f} %")
+    kinds.notes.append("% weights = share of conv + FC weights alone (no biases, no batch norm): the "
+                       "MobileNet paper's Table 2 convention.")
     views.append(kinds)
     base = payload["baseline"]
     summary = View(f"{payload['title']}: totals", [Column(""), Column(label, "right"), Column("≈", "right"),
