@@ -134,9 +134,13 @@ def published(options: dict[str, Any]) -> list[Published]:
                               note="body without the classifier"))
     if classes == 1000 and alpha in OSMR_PARAMS:
         rows.append(Published("params", OSMR_PARAMS[alpha], "osmr/imgclsmob (PyTorch)", scale=1))
-    if classes == 1001 and alpha in TF_SLIM_MACS and res in TF_SLIM_MACS[alpha]:
+    if classes in (1000, 1001) and alpha in TF_SLIM_MACS and res in TF_SLIM_MACS[alpha]:
         odd = alpha == 0.75 or (alpha, res) == (0.25, 192)
         note = TF_SLIM_ODDITY if odd else NOTES.get(("tf", alpha, res), "")
+        if classes == 1000:
+            extra = depth(1024, alpha)
+            note = "; ".join(filter(None, [f"TF-slim's model has 1001 classes: +{extra:,} MACs, "
+                                           f"+{extra + 1:,} variables over this count", note]))
         rows.append(Published("macs", TF_SLIM_MACS[alpha][res], TF_SLIM, note=note))
         rows.append(Published("tf_variables", TF_SLIM_PARAMS[alpha], TF_SLIM,
                               note="TF variables: BN β + moving mean/variance (no γ)"))
