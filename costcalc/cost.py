@@ -48,6 +48,9 @@ class LayerCost:
     norm_params: int = 0
     other_ops: dict[str, int] = field(default_factory=dict)
     spec: Any = None
+    sources: tuple[str, ...] = ("",)
+    """Names of the layers whose outputs this layer reads (``""``: the costed spec's input) — the
+    dataflow :func:`costcalc.memory.peak_activations` follows."""
 
     @property
     def params(self) -> int:
@@ -180,52 +183,64 @@ def _flatten(spec: Flatten, shape: Shape, output: Shape) -> dict[str, Any]:
     return {}
 
 
-def cost(spec: Any, shape: Shape, name: str = "") -> CostReport:
-    """Cost ``spec`` on an input of ``shape``; leaf layer names are dotted paths below ``name``."""
+def cost(spec: Any, shape: Shape, name: str = "", source: str = "") -> CostReport:
+    """Cost ``spec`` on an input of ``shape``; leaf layer names are dotted paths below ``name``.
+
+    ``source`` names the layer that produced the input (``""`` for the spec's own input); every
+    layer records its sources, so the report is also the spec's dataflow graph.
+    """
     if isinstance(spec, BLOCKS):
-        return cost(spec.expand(), shape, name)
+        return cost(spec.expand(), shape, name, source)
     if isinstance(spec, Sequential):
-        return _cost_sequential(spec, shape, name)
+        return _cost_sequential(spec, shape, name, source)
     if isinstance(spec, Branches):
-        return _cost_branches(spec, shape, name)
+        return _cost_branches(spec, shape, name, source)
     rule = COST_RULES.get(type(spec))
     if rule is None:
         raise SpecError(f"no cost rule for {type(spec).__name__}")
     output = spec.output_shape(shape)
     layer = LayerCost(name=name or spec.kind, kind=spec.kind, input=shape, output=output, spec=spec,
-                      **rule(spec, shape, output))
+                      sources=(source,), **rule(spec, shape, output))
     return CostReport((layer,), shape, output)
+
+
+def _producer(report: CostReport, source: str) -> str:
+    """The layer whose output is ``report``'s output: its last layer, or ``source`` when empty."""
+    return report.layers[-1].name if report.layers else source
 
 
 def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def _cost_sequential(spec: Sequential, shape: Shape, name: str) -> CostReport:
+def _cost_sequential(spec: Sequential, shape: Shape, name: str, source: str) -> CostReport:
     layers: list[LayerCost] = []
     current = shape
     for child_name, child in spec.children:
-        report = cost(child, current, _join(name, child_name))
+        report = cost(child, current, _join(name, child_name), source)
         layers.extend(report.layers)
-        current = report.output
+        current, source = report.output, _producer(report, source)
     return CostReport(tuple(layers), shape, current)
 
 
-def _cost_branches(spec: Branches, shape: Shape, name: str) -> CostReport:
+def _cost_branches(spec: Branches, shape: Shape, name: str, source: str) -> CostReport:
     layers: list[LayerCost] = []
     outputs: list[Shape] = []
+    producers: list[str] = []
     for path_name, path in spec.paths:
         if path is None:
             outputs.append(shape)
+            producers.append(source)
             continue
-        report = cost(path, shape, _join(name, path_name))
+        report = cost(path, shape, _join(name, path_name), source)
         layers.extend(report.layers)
         outputs.append(report.output)
+        producers.append(_producer(report, source))
     merged = merge_shape(spec.merge, outputs, name)
     extra_paths = len(outputs) - 1
     ops = {"add": merged.numel * extra_paths} if spec.merge == "add" else {"concat": merged.numel}
     layers.append(LayerCost(name=_join(name, spec.merge), kind=spec.merge, input=shape, output=merged,
-                            other_ops=ops, spec=spec))
+                            other_ops=ops, spec=spec, sources=tuple(producers)))
     return CostReport(tuple(layers), shape, merged)
 
 

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from costcalc.cost import CostReport, LayerCost
-from costcalc.specs import BLOCKS, Branches, Conv2d, Flatten, Network, Sequential, Shape, SpecError
+from costcalc.cost import CostReport, LayerCost, cost
+from costcalc.specs import Branches, Conv2d, Flatten, Network, Shape, SpecError
 
 DTYPES: dict[str, int] = {"float32": 4, "float16": 2, "int8": 1}
 """Bytes per element of each supported ``--dtype``."""
@@ -151,60 +151,6 @@ class Peak:
         return self.elements * self.itemsize
 
 
-@dataclass
-class _Op:
-    name: str
-    inputs: tuple[int, ...]
-    output: int
-
-
-class _Trace:
-    """A dataflow trace: tensors (id → size, producer name) and ops in execution order."""
-
-    def __init__(self, shape: Shape):
-        self.sizes = [shape.numel]
-        self.labels = ["input"]
-        self.ops: list[_Op] = []
-
-    def tensor(self, size: int, label: str) -> int:
-        self.sizes.append(size)
-        self.labels.append(label)
-        return len(self.sizes) - 1
-
-
-def _join(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
-
-
-def _walk(trace: _Trace, spec: Any, shape: Shape, tensor: int, name: str) -> tuple[Shape, int]:
-    """Append ``spec``'s ops to ``trace``; names follow :func:`costcalc.cost.cost`."""
-    if isinstance(spec, BLOCKS):
-        return _walk(trace, spec.expand(), shape, tensor, name)
-    if isinstance(spec, Sequential):
-        for child_name, child in spec.children:
-            shape, tensor = _walk(trace, child, shape, tensor, _join(name, child_name))
-        return shape, tensor
-    if isinstance(spec, Branches):
-        outputs: list[tuple[Shape, int]] = []
-        for path_name, path in spec.paths:
-            outputs.append((shape, tensor) if path is None
-                           else _walk(trace, path, shape, tensor, _join(name, path_name)))
-        first = outputs[0][0]
-        merged = (first if spec.merge == "add"
-                  else Shape(sum(out.channels for out, _ in outputs), first.height, first.width))
-        merge_name = _join(name, spec.merge)
-        result = trace.tensor(merged.numel, merge_name)
-        trace.ops.append(_Op(merge_name, tuple(out for _, out in outputs), result))
-        return merged, result
-    layer_name = name or spec.kind
-    output = spec.output_shape(shape)
-    if isinstance(spec, Flatten):
-        return output, tensor  # a view of the same memory
-    result = trace.tensor(output.numel, layer_name)
-    trace.ops.append(_Op(layer_name, (tensor,), result))
-    return output, result
-
-
 def peak_activations(spec: Any, shape: Shape | None = None, dtype: str = "float32") -> Peak:
     """Peak activation memory of running ``spec`` (or a :class:`Network`) on one sample.
 
@@ -214,28 +160,42 @@ def peak_activations(spec: Any, shape: Shape | None = None, dtype: str = "float3
     paths of a concatenation waiting for the others — plus the network input until its last use.
     The network's final output stays live to the end. Peak = the maximum over ops of the summed
     sizes of live tensors. Weights are not included (they are read, not held as activations).
+    The dataflow is the one :func:`costcalc.cost.cost` records (``LayerCost.sources``); a flatten
+    is a view of its input, not a new tensor.
     """
     if isinstance(spec, Network):
         shape, spec = spec.input_shape, spec.body
     if shape is None:
         raise SpecError("peak_activations needs an input shape")
-    trace = _Trace(shape)
-    _, final = _walk(trace, spec, shape, 0, "")
-    last_use = {0: -1}
-    for index, op in enumerate(trace.ops):
-        for tensor in op.inputs:
+    report = cost(spec, shape)
+    tensor_of = {"": ""}  # layer name → the tensor holding its output ("" = the input)
+    sizes, labels = {"": shape.numel}, {"": "input"}
+    ops: list[tuple[str, tuple[str, ...], str]] = []  # (layer, tensors read, tensor written)
+    for layer in report.layers:
+        inputs = tuple(tensor_of[source] for source in layer.sources)
+        if isinstance(layer.spec, Flatten):
+            tensor_of[layer.name] = inputs[0]
+            continue
+        tensor_of[layer.name] = layer.name
+        sizes[layer.name], labels[layer.name] = layer.output.numel, layer.name
+        ops.append((layer.name, inputs, layer.name))
+    last_use = {"": -1}
+    for index, (_, inputs, _) in enumerate(ops):
+        for tensor in inputs:
             last_use[tensor] = index
-    last_use[final] = len(trace.ops)
-    produced = {op.output: index for index, op in enumerate(trace.ops)}
-    produced[0] = -1
+    last_use[tensor_of[_last_name(report)]] = len(ops)
+    produced = {"": -1, **{output: index for index, (_, _, output) in enumerate(ops)}}
     best = Peak(shape.numel, "input", ("input",), dtype_size(dtype))
-    for index, op in enumerate(trace.ops):
-        live = [tensor for tensor, born in produced.items()
-                if born <= index and last_use.get(tensor, born) >= index]
-        elements = sum(trace.sizes[tensor] for tensor in live)
+    for index, (name, _, _) in enumerate(ops):
+        live = [tensor for tensor, born in produced.items() if born <= index <= last_use.get(tensor, born)]
+        elements = sum(sizes[tensor] for tensor in live)
         if elements > best.elements:
-            best = Peak(elements, op.name, tuple(trace.labels[tensor] for tensor in sorted(live)), best.itemsize)
+            best = Peak(elements, name, tuple(labels[tensor] for tensor in live), best.itemsize)
     return best
+
+
+def _last_name(report: CostReport) -> str:
+    return report.layers[-1].name if report.layers else ""
 
 
 def report_payload(report: CostReport, dtype: str = "float32") -> dict[str, Any]:
