@@ -20,6 +20,20 @@ DECIMAL = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
 INT_TAG = "tag:yaml.org,2002:int"
 
 
+def _shipped_configs() -> Path:
+    """The directory of the config files that ship with costcalc (the verify suite, device profiles).
+
+    In the repository they live in ``configs/``; ``pyproject.toml`` installs ``configs/verify.yaml``
+    and ``configs/devices/*.yaml`` into the package as ``costcalc/_configs`` (one copy in the repo, no
+    duplicate). A wheel install reads that; a source checkout or editable install reads ``configs/``.
+    """
+    package = Path(__file__).resolve().parent
+    installed = package / "_configs"
+    return installed if installed.is_dir() else package.parent / "configs"
+
+
+SHIPPED_CONFIGS = _shipped_configs()
+"""``costcalc/_configs`` in an installed wheel, ``<repo>/configs`` in a checkout or editable install."""
 class ConfigError(ValueError):
     """A config file is malformed or holds an unknown key or a bad value."""
 

@@ -20,25 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from costcalc.configs import ConfigError, ConfigFile
+from costcalc.configs import SHIPPED_CONFIGS, ConfigError, ConfigFile
 
 PROFILE_KEYS = ("name", "description", "source", "peak_macs", "bandwidth", "threads", "dtype")
 
 
-def _shipped_configs() -> Path:
-    """The directory of the config files that ship with costcalc (the verify suite, device profiles).
-
-    In the repository they live in ``configs/``; ``pyproject.toml`` installs ``configs/verify.yaml``
-    and ``configs/devices/*.yaml`` into the package as ``costcalc/_configs`` (one copy in the repo, no
-    duplicate). A wheel install reads that; a source checkout or editable install reads ``configs/``.
-    """
-    package = Path(__file__).resolve().parent
-    installed = package / "_configs"
-    return installed if installed.is_dir() else package.parent / "configs"
-
-
-SHIPPED_CONFIGS = _shipped_configs()
-"""``costcalc/_configs`` in an installed wheel, ``<repo>/configs`` in a checkout or editable install."""
 DEVICES_DIR = SHIPPED_CONFIGS / "devices"
 """The example device profiles (``configs/devices/*.yaml``, installed with the package)."""
 

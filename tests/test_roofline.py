@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from costcalc.configs import ConfigError
+from costcalc.configs import SHIPPED_CONFIGS, ConfigError
 from costcalc.roofline import (
-    DEVICES_DIR, SHIPPED_CONFIGS, DeviceProfile, estimate, estimate_sequence, load_profile, ranks, resolve_profile, shipped_profiles, spearman,
+    DEVICES_DIR, DeviceProfile, estimate, estimate_sequence, load_profile, ranks, resolve_profile, shipped_profiles, spearman,
 )
 
 DEVICE = DeviceProfile("toy", peak_macs=1000.0, bandwidth=100.0)  # ridge point: 10 MACs per byte

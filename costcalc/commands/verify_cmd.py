@@ -6,7 +6,7 @@ import click
 
 from costcalc.options import format_option, require_measure, unit_option
 from costcalc.reconcile_view import MARK, reconciliation_views
-from costcalc.render import UNIT_LABELS, Column, View, emit, exact, in_unit, make_console
+from costcalc.render import UNIT_LABELS, Column, View, emit, exact, in_unit
 
 
 def _summary_view(items: list[dict], unit: str) -> View:
@@ -54,21 +54,14 @@ def command(targets: tuple[str, ...], random_count: int, seed: int, suite_path: 
     Example: costcalc verify --random 20 --seed 1
     """
     require_measure()
-    from rich.progress import Progress
-
     from costcalc.measure.reconcile import reconcile
     from costcalc.measure.suite import DEFAULT_SUITE, load_suite, random_targets, select
+    from costcalc.progress import track
 
     suite = suite_path or DEFAULT_SUITE
     chosen = select(load_suite(suite), targets, suite) + random_targets(random_count, seed)
-    console = make_console(stderr=True)
-    items = []
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
-        task = progress.add_task("verifying", total=len(chosen))
-        for target in chosen:
-            progress.update(task, description=target.name)
-            items.append(reconcile(target.spec, target.input, target.name).payload())
-            progress.advance(task)
+    items = [reconcile(target.spec, target.input, target.name).payload()
+             for target in track(chosen, lambda target: target.name, "verifying")]
     matched = sum(item["match"] for item in items)
     views = [_summary_view(items, unit)]
     for item in items:

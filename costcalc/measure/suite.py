@@ -17,7 +17,7 @@ from typing import Any
 from costcalc import specs as S
 from costcalc.configs import ConfigError, ConfigFile
 from costcalc.cost import cost
-from costcalc.roofline import SHIPPED_CONFIGS
+from costcalc.configs import SHIPPED_CONFIGS
 from costcalc.spelling import closest
 
 DEFAULT_SUITE = SHIPPED_CONFIGS / "verify.yaml"
