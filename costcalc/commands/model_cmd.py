@@ -105,73 +105,87 @@ def build_payload(name: str, network: Network, entry: Any, report: CostReport) -
 
 
 def build_views(payload: dict[str, Any], unit: str, per_layer: bool) -> list[View]:
-    label = UNIT_LABELS[unit]
-    totals = payload["totals"]
-    views = []
-    if per_layer:
-        layers = View(f"{payload['title']}: layers on a {'×'.join(map(str, payload['input']))} input",
-                      [Column("layer"), Column("kind"), Column("input → output"), Column(label, "right"),
-                       Column("params", "right"), Column("share", "right")])
-        hidden = 0
-        for layer in payload["layers"]:
-            if layer["kind"] in HIDDEN_KINDS:
-                hidden += 1
-                continue
-            layers.add(layer["name"], layer["kind"],
-                       f"{'×'.join(map(str, layer['input']))} → {'×'.join(map(str, layer['output']))}",
-                       exact(in_unit(layer["macs"], unit)), exact(layer["params"]),
-                       percent(layer["macs"], totals["macs"]))
-        layers.notes.append(f"share = share of total {label}; {hidden} activation/flatten rows "
-                            f"(no {label}, no params) are in --format json only.")
-        views.append(layers)
-    kinds = View("By kind", [Column("kind"), Column("layers", "right"), Column(label, "right"),
-                             Column(f"% {label}", "right"), Column("params", "right"), Column("% params", "right"),
-                             Column("% weights", "right")])
+    """The tables of ``costcalc model``: layers (unless ``--summary``), by kind, totals, published."""
+    views = [layers_view(payload, unit)] if per_layer else []
+    views += [kinds_view(payload, unit), totals_view(payload, unit)]
+    if payload["published"]:
+        views.append(published_view(payload))
+    return views
+
+
+def layers_view(payload: dict[str, Any], unit: str) -> View:
+    label, totals = UNIT_LABELS[unit], payload["totals"]
+    view = View(f"{payload['title']}: layers on a {'×'.join(map(str, payload['input']))} input",
+                [Column("layer"), Column("kind"), Column("input → output"), Column(label, "right"),
+                 Column("params", "right"), Column("share", "right")])
+    hidden = 0
+    for layer in payload["layers"]:
+        if layer["kind"] in HIDDEN_KINDS:
+            hidden += 1
+            continue
+        view.add(layer["name"], layer["kind"],
+                 f"{'×'.join(map(str, layer['input']))} → {'×'.join(map(str, layer['output']))}",
+                 exact(in_unit(layer["macs"], unit)), exact(layer["params"]), percent(layer["macs"], totals["macs"]))
+    view.notes.append(f"share = share of total {label}; {hidden} activation/flatten rows "
+                      f"(no {label}, no params) are in --format json only.")
+    return view
+
+
+def kinds_view(payload: dict[str, Any], unit: str) -> View:
+    label, totals = UNIT_LABELS[unit], payload["totals"]
+    view = View("By kind", [Column("kind"), Column("layers", "right"), Column(label, "right"),
+                            Column(f"% {label}", "right"), Column("params", "right"), Column("% params", "right"),
+                            Column("% weights", "right")])
     for kind, entry in payload["by_kind"].items():
         if kind in HIDDEN_KINDS:
             continue
-        kinds.add(kind, str(entry["layers"]), exact(in_unit(entry["macs"], unit)),
-                  percent(entry["macs"], totals["macs"]), exact(entry["params"]),
-                  percent(entry["params"], totals["params"]),
-                  "—" if entry["weights_share"] is None else f"{100 * entry['weights_share']:.2f} %")
-    kinds.notes.append("% weights = share of conv + FC weights alone (no biases, no batch norm): the "
-                       "MobileNet paper's Table 2 convention.")
-    views.append(kinds)
-    base = payload["baseline"]
-    summary = View(f"{payload['title']}: totals", [Column(""), Column(label, "right"), Column("≈", "right"),
-                                                   Column("params", "right"), Column("≈ params", "right")])
-    summary.add("total (conv + FC)", exact(in_unit(totals["macs"], unit)), human(in_unit(totals["macs"], unit)),
-                exact(totals["params"]), human(totals["params"]), style="bold")
-    summary.add("  conv layers only", exact(in_unit(totals["conv_macs"], unit)),
-                human(in_unit(totals["conv_macs"], unit)), "", "")
-    summary.add("baseline (standard convs)", exact(in_unit(base["macs"], unit)), human(in_unit(base["macs"], unit)),
-                exact(base["params"]), human(base["params"]))
-    summary.add("  baseline conv layers only", exact(in_unit(base["conv_macs"], unit)),
-                human(in_unit(base["conv_macs"], unit)), "", "")
-    summary.add("ratio to baseline", ratio_text(base["ratio"]), fewer_text(base["ratio"]),
-                ratio_text(base["params_ratio"]), fewer_text(base["params_ratio"]), style="green")
+        view.add(kind, str(entry["layers"]), exact(in_unit(entry["macs"], unit)),
+                 percent(entry["macs"], totals["macs"]), exact(entry["params"]),
+                 percent(entry["params"], totals["params"]),
+                 "—" if entry["weights_share"] is None else f"{100 * entry['weights_share']:.2f} %")
+    view.notes.append("% weights = share of conv + FC weights alone (no biases, no batch norm): the "
+                      "MobileNet paper's Table 2 convention.")
+    return view
+
+
+def totals_view(payload: dict[str, Any], unit: str) -> View:
+    label, totals, base = UNIT_LABELS[unit], payload["totals"], payload["baseline"]
+    view = View(f"{payload['title']}: totals", [Column(""), Column(label, "right"), Column("≈", "right"),
+                                                Column("params", "right"), Column("≈ params", "right")])
+
+    def add(title: str, macs: int, params: int | None = None, style: str = "") -> None:
+        view.add(title, exact(in_unit(macs, unit)), human(in_unit(macs, unit)),
+                 "" if params is None else exact(params), "" if params is None else human(params), style=style)
+
+    add("total (conv + FC)", totals["macs"], totals["params"], style="bold")
+    add("  conv layers only", totals["conv_macs"])
+    add("baseline (standard convs)", base["macs"], base["params"])
+    add("  baseline conv layers only", base["conv_macs"])
+    view.add("ratio to baseline", ratio_text(base["ratio"]), fewer_text(base["ratio"]),
+             ratio_text(base["params_ratio"]), fewer_text(base["params_ratio"]), style="green")
     other = ", ".join(f"{kind} {count:,}" for kind, count in payload["other_ops"].items())
-    summary.notes.append(f"Counts: {label} of convolutions and fully-connected layers (MACs = the papers' "
-                         f"Mult-Adds; FLOPs = 2 × MACs); params = weights + biases + batch-norm γ, β.")
-    summary.notes.append(f"Other ops (elements, not in {label}): {other or 'none'}.")
-    summary.notes.append(f"Baseline: {base['description']}.")
+    view.notes.append(f"Counts: {label} of convolutions and fully-connected layers (MACs = the papers' "
+                      f"Mult-Adds; FLOPs = 2 × MACs); params = weights + biases + batch-norm γ, β.")
+    view.notes.append(f"Other ops (elements, not in {label}): {other or 'none'}.")
+    view.notes.append(f"Baseline: {base['description']}.")
     if payload["rounding"]:
-        summary.notes.append(f"Rounding: {payload['rounding']}.")
-    summary.notes += payload["notes"]
-    views.append(summary)
-    if payload["published"]:
-        published = View("Published numbers (MACs = Mult-Adds, the papers' \"FLOPs\")",
-                         [Column("source"), Column("counts"), Column("published", "right"), Column("ours", "right"),
-                          Column("agrees"), Column("note")])
-        for row in payload["published"]:
-            suffix = " M" if row["scale"] == 10**6 else ""
-            published.add(row["source"], row["quantity"], row["published"] + suffix, row["ours_rounded"] + suffix,
-                          {True: "✓", False: "✗", None: "≈"}[row["agrees"]], row["note"] or "")
-        published.notes.append("counts: macs = conv + FC MACs; conv_macs = conv layers only; params = PyTorch "
-                               "params; weights = conv + FC weights only (the MobileNet paper's count); tf_variables "
-                               "= weights + biases + BN β, moving mean, moving variance (TF-slim).")
-        views.append(published)
-    return views
+        view.notes.append(f"Rounding: {payload['rounding']}.")
+    view.notes += payload["notes"]
+    return view
+
+
+def published_view(payload: dict[str, Any]) -> View:
+    view = View("Published numbers (MACs = Mult-Adds, the papers' \"FLOPs\")",
+                [Column("source"), Column("counts"), Column("published", "right"), Column("ours", "right"),
+                 Column("agrees"), Column("note")])
+    for row in payload["published"]:
+        suffix = " M" if row["scale"] == 10**6 else ""
+        view.add(row["source"], row["quantity"], row["published"] + suffix, row["ours_rounded"] + suffix,
+                 {True: "✓", False: "✗", None: "≈"}[row["agrees"]], row["note"] or "")
+    view.notes.append("counts: macs = conv + FC MACs; conv_macs = conv layers only; params = PyTorch "
+                      "params; weights = conv + FC weights only (the MobileNet paper's count); tf_variables "
+                      "= weights + biases + BN β, moving mean, moving variance (TF-slim).")
+    return view
 
 
 def add_verification(payload: dict[str, Any], network: Network, name: str, unit: str) -> list[View]:
