@@ -11,12 +11,18 @@ shuffles, adds and biases are reported separately as ``other_ops``. Torch module
 same specs, and fvcore counts of them, live in :mod:`costcalc.measure` (the ``measure`` extra).
 """
 
-from costcalc.compare import LayerQuery, compare_layer
+from importlib import import_module
+from typing import Any
+
+# ``cost`` (the function) is bound eagerly: it shadows the ``costcalc.cost`` submodule attribute, which
+# a lazy lookup would not (the import system sets that attribute when any module imports costcalc.cost).
 from costcalc.cost import CostReport, LayerCost, cost
 from costcalc.specs import (
     Activation, BatchNorm2d, Bottleneck, Branches, ChannelShuffle, Conv2d, DepthwiseSeparable, EffNetBlock, Flatten,
     GlobalAvgPool, Linear, Network, Pool2d, Sequential, Shape, ShuffleUnit, SpecError, depthwise, pointwise, sequence,
 )
+
+_LAZY = {"LayerQuery": "costcalc.compare", "compare_layer": "costcalc.compare"}
 
 __all__ = [
     "Activation", "BatchNorm2d", "Bottleneck", "Branches", "ChannelShuffle", "Conv2d", "CostReport",
@@ -24,3 +30,12 @@ __all__ = [
     "Pool2d", "Sequential", "Shape", "ShuffleUnit", "SpecError", "compare_layer", "cost", "depthwise", "pointwise",
     "sequence",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load the compare API on first use (PEP 562): ``costcalc model`` need not import it."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'costcalc' has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value

@@ -193,6 +193,8 @@ def emit(fmt: str, payload: dict[str, Any], views: list[View], csv_view: View | 
             console.print(table)
             for note in view.notes:
                 console.print(note, style="dim")
+            if not console.is_terminal:
+                continue
             needed = Measurement.get(console, console.options.update_width(PLAIN_WIDTH), table).minimum
             if needed > console.width:
                 console.print(f"(table cut at {console.width} columns; it needs {needed}: widen the terminal, "
