@@ -151,7 +151,7 @@ class Plan:
         configs = []
         for values in itertools.product(*(self.axes[key] for key in keys)):
             options = {**self.entry.defaults, **dict(zip(keys, values))}
-            configs.append(Config(self.entry.name, tuple((key, options[key]) for key in self.entry.options)))
+            configs.append(Config(self.entry.name, tuple((key, options[key]) for key in self.entry.grid_options)))
         return configs
 
 
@@ -160,12 +160,12 @@ def assign(entries: list[Any], axes: dict[str, tuple[Any, ...]]) -> tuple[list[P
 
     Returns the plans and, per option, the names of the networks it went to.
     """
-    where = {key: [entry.name for entry in entries if key in entry.options] for key in axes}
+    where = {key: [entry.name for entry in entries if key in entry.grid_options] for key in axes}
     for key, names in where.items():
         if not names:
             raise SweepError(f"--{key} applies to none of {', '.join(entry.name for entry in entries)}; "
                              f"their options: {', '.join(sorted({o for e in entries for o in e.options}))}")
-    plans = [Plan(entry, {key: values for key, values in axes.items() if key in entry.options}) for entry in entries]
+    plans = [Plan(entry, {key: values for key, values in axes.items() if key in entry.grid_options}) for entry in entries]
     return plans, where
 
 
@@ -254,7 +254,7 @@ def reference_config(text: str | None, plans: list[Plan], rows: list[Row]) -> Co
     """
     if text is None:
         entry = plans[0].entry
-        default = Config(entry.name, tuple((key, entry.defaults[key]) for key in entry.options))
+        default = Config(entry.name, tuple((key, entry.defaults[key]) for key in entry.grid_options))
         valid = [row.config for row in rows if row.valid]
         if default in valid:
             return default
@@ -264,7 +264,7 @@ def reference_config(text: str | None, plans: list[Plan], rows: list[Row]) -> Co
     if model is None:
         plan = plans[0]
         if len({p.entry.name for p in plans}) > 1:
-            takers = [p for p in plans if set(given) <= set(p.entry.options)]
+            takers = [p for p in plans if set(given) <= set(p.entry.grid_options)]
             if not takers:
                 raise SweepError(f"--reference {text!r}: no network in the sweep takes {', '.join(given)}")
             plan = takers[0]
@@ -275,13 +275,13 @@ def reference_config(text: str | None, plans: list[Plan], rows: list[Row]) -> Co
                              f"({', '.join(p.entry.name for p in plans)})")
         plan = matches[0]
     entry = plan.entry
-    wrong = [key for key in given if key not in entry.options]
+    wrong = [key for key in given if key not in entry.grid_options]
     if wrong:
-        raise SweepError(f"--reference: {entry.name} takes no {wrong[0]!r}; its options: {', '.join(entry.options)}")
+        raise SweepError(f"--reference: {entry.name} takes no {wrong[0]!r}; its options: {', '.join(entry.grid_options)}")
     options = {key: plan.axes[key][0] if len(plan.axes.get(key, ())) == 1 else entry.defaults[key]
-               for key in entry.options}
+               for key in entry.grid_options}
     options.update(given)
-    return Config(entry.name, tuple((key, options[key]) for key in entry.options))
+    return Config(entry.name, tuple((key, options[key]) for key in entry.grid_options))
 
 
 def ratio(value: int | None, reference: int | None) -> Fraction | None:

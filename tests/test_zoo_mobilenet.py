@@ -79,6 +79,31 @@ def test_table_4_conv_mobilenet_baseline():
     assert Published("weights", "29.3", "Table 4").agrees(q["weights"])
 
 
+def test_table_5_shallow_mobilenet():
+    """Table 5: the five 14×14×512 separable blocks removed: 307 M Mult-Adds, 2.9 M parameters.
+
+    Each removed block costs 14²·512·9 + 14²·512·512 = 52,283,392 MACs and has 4,608 + 262,144
+    weights plus 2·(512 + 512) batch-norm parameters.
+    """
+    shallow = mobilenet_v1(shallow=True)
+    r = cost(shallow.body, shallow.input_shape)
+    assert r.macs == 568_740_352 - 5 * 52_283_392 == 307_323_392
+    assert r.params == 4_231_976 - 5 * (266_752 + 2_048) == 2_887_976
+    q = quantities(r)
+    assert Published("macs", "307", "Table 5").agrees(q["macs"])
+    assert Published("weights", "2.9", "Table 5").agrees(q["weights"])
+    assert not any(name.startswith(f"block{index}.") for name in (layer.name for layer in r.layers)
+                   for index in range(8, 13))
+    assert shallow.name.startswith("Shallow MobileNet") and shallow.options["shallow"] is True
+
+
+def test_shallow_is_a_mobilenet_option_only(run):
+    assert "--shallow does not apply to shufflenet" in run.error("model", "shufflenet", "--shallow")
+    payload = run.json("model", "mobilenet", "--shallow")
+    assert payload["totals"]["macs"] == 307_323_392 and payload["options"]["shallow"] is True
+    assert [row["agrees"] for row in payload["published"]] == [True, True]
+
+
 @pytest.mark.parametrize("alpha, res, macs, params", [
     (1.0, 224, "569", "4.2"), (0.75, 224, "325", "2.6"), (0.5, 224, "149", "1.3"), (0.25, 224, "41", "0.5"),
     (1.0, 192, "418", "4.2"), (1.0, 128, "186", "4.2"),

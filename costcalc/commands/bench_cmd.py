@@ -30,8 +30,8 @@ from costcalc.options import dtype_option, format_option, layer_options, model_o
 from costcalc.render import Column, View, emit, human, seconds
 from costcalc.roofline import DeviceProfile, Estimate, estimate_sequence, resolve_profile, spearman
 from costcalc.specs import BLOCKS, Sequential, Shape
+from costcalc.zoo import OPTION_NAMES
 
-MODEL_OPTIONS = ("alpha", "res", "groups", "scale", "classes")
 TIMED_DTYPES = ("float32", "float16")
 
 # The --suite: layers from the papers, each expanded into every applicable compare row. Written with
@@ -425,7 +425,7 @@ def command(ctx: click.Context, name: str | None, suite: bool, calibrate: bool, 
       costcalc bench --config configs/layers/mobilenet_table3.yaml --device laptop-i5-8250u
       costcalc bench --suite --threads 1
     """
-    network = {key: options.pop(key) for key in MODEL_OPTIONS if options.get(key) is not None}
+    network = {key: options.pop(key) for key in OPTION_NAMES if options.get(key) is not None}
     config_path = options.pop("config_path")
     layer = {key: value for key, value in options.items() if value is not None}
     mode = choose_mode(name, suite, calibrate, layer, config_path, network)

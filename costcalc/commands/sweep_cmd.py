@@ -60,9 +60,9 @@ def load_sweep_file(path: str) -> tuple[dict[str, Any], list[Plan]]:
             entry = entry_for(str(item["model"]))
         except click.UsageError as error:
             raise config.error(where + ("model",), error.message) from None
-        config.mapping(where, item, ("model", *entry.options), f"a {entry.name} entry")
+        config.mapping(where, item, ("model", *entry.grid_options), f"a {entry.name} entry")
         axes = {}
-        for key in entry.options:
+        for key in entry.grid_options:
             if key in item:
                 value = item[key]
                 try:

@@ -79,7 +79,7 @@ class Published:
                                value.quantize(quantum, rounding=ROUND_HALF_EVEN))
 
 
-OPTION_NAMES = ("alpha", "res", "groups", "scale", "classes")
+OPTION_NAMES = ("alpha", "res", "groups", "scale", "classes", "shallow")
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,11 @@ class ModelEntry:
     defaults: dict[str, Any] = field(default_factory=dict)
     published: Callable[[dict[str, Any]], list[Published]] = lambda options: []
     notes: Callable[[dict[str, Any]], list[str]] = lambda options: []
+
+    @property
+    def grid_options(self) -> tuple[str, ...]:
+        """The options a sweep varies: those with a default (MobileNet's ``shallow`` flag has none)."""
+        return tuple(key for key in self.options if key in self.defaults)
 
 
 MODELS: dict[str, ModelEntry] = {}

@@ -78,20 +78,30 @@ def alpha_text(alpha: float) -> str:
     return f"{alpha:.1f}" if alpha == round(alpha, 1) else f"{alpha:g}"
 
 
-def mobilenet_v1(alpha: float = 1.0, res: int = 224, classes: int = 1000) -> Network:
-    """MobileNet v1 at width α, input ``3×res×res`` and ``classes`` outputs (Table 1)."""
+SHALLOW_REMOVED = frozenset(range(8, 13))
+"""Table 5's "Shallow MobileNet": the five stride-1 512-channel blocks at 14×14 (block8–block12) removed."""
+
+
+def mobilenet_v1(alpha: float = 1.0, res: int = 224, classes: int = 1000, shallow: bool = False) -> Network:
+    """MobileNet v1 at width α, input ``3×res×res`` and ``classes`` outputs (Table 1); ``shallow``
+    drops the five 14×14×512 separable blocks (Table 5)."""
     alpha = check_alpha(alpha)
     res = check_res(res, MIN_RES, "five stride-2 layers halve it to at least 1×1")
     classes = check_classes(classes)
+    if not isinstance(shallow, bool):
+        raise SpecError(f"shallow must be true or false, got {shallow!r}")
     channels = depth(STEM_CHANNELS, alpha)
     layers = [*conv_bn_act("conv1", Conv2d(3, channels, 3, 2))]
     for index, (out_channels, stride) in enumerate(TABLE_1, start=2):
+        if shallow and index in SHALLOW_REMOVED:
+            continue
         out_channels = depth(out_channels, alpha)
         layers.append((f"block{index}", DepthwiseSeparable(channels, out_channels, 3, stride)))
         channels = out_channels
     layers += [("pool", GlobalAvgPool()), ("flatten", Flatten()), ("fc", Linear(channels, classes))]
-    options = {"alpha": alpha, "res": res, "classes": classes}
-    return Network(f"MobileNet v1 {alpha_text(alpha)}-{res}", Shape(3, res, res), sequence(*layers), options, ROUNDING)
+    options = {"alpha": alpha, "res": res, "classes": classes, **({"shallow": True} if shallow else {})}
+    title = f"{'Shallow ' if shallow else ''}MobileNet v1 {alpha_text(alpha)}-{res}"
+    return Network(title, Shape(3, res, res), sequence(*layers), options, ROUNDING)
 
 
 # Million Mult-Adds (incl. FC) / million params of the paper (Tables 4, 6, 7) and TF-slim's
@@ -123,6 +133,12 @@ OSMR_PARAMS = {1.0: "4,231,976", 0.75: "2,585,560", 0.5: "1,331,592", 0.25: "470
 def published(options: dict[str, Any]) -> list[Published]:
     """Published numbers for ``options`` (paper, TF-slim, osmr/imgclsmob, TF-slim docstring)."""
     alpha, res, classes = options["alpha"], options["res"], options["classes"]
+    if options.get("shallow"):
+        if (alpha, res, classes) == (1.0, 224, 1000):
+            return [Published("macs", "307", "Howard et al. 2017, Table 5 (Shallow MobileNet)"),
+                    Published("weights", "2.9", "Howard et al. 2017, Table 5 (Shallow MobileNet)",
+                              note="weights only (conv + FC; no BN, no FC bias)")]
+        return []
     rows: list[Published] = []
     if classes == 1000 and (alpha, res) in PAPER:
         macs, params = PAPER[(alpha, res)]
@@ -155,7 +171,7 @@ TABLE_2_NOTE = ("Table 2 (1.0-224) prints the first 3×3 conv at 1.19 % of Mult-
 
 def notes(options: dict[str, Any]) -> list[str]:
     stride_note = "last depthwise at stride 1 (paper Table 1 prints s2; its 7×7 sizes and TF-slim say s1)"
-    if (options["alpha"], options["res"], options["classes"]) == (1.0, 224, 1000):
+    if (options["alpha"], options["res"], options["classes"], options.get("shallow")) == (1.0, 224, 1000, None):
         return [stride_note, TABLE_2_NOTE]
     return [stride_note]
 
@@ -163,5 +179,6 @@ def notes(options: dict[str, Any]) -> list[str]:
 register(ModelEntry(
     "mobilenet", ("mobilenet_v1",),
     "MobileNet v1 (Howard et al. 2017): 3×3 stem + 13 depthwise separable blocks; --alpha --res --classes",
-    mobilenet_v1, ("alpha", "res", "classes"), {"alpha": 1.0, "res": 224, "classes": 1000}, published, notes,
+    mobilenet_v1, ("alpha", "res", "classes", "shallow"), {"alpha": 1.0, "res": 224, "classes": 1000},
+    published, notes,
 ))
