@@ -178,7 +178,7 @@ def notes(options: dict[str, Any]) -> list[str]:
 
 register(ModelEntry(
     "mobilenet", ("mobilenet_v1",),
-    "MobileNet v1 (Howard et al. 2017): 3×3 stem + 13 depthwise separable blocks; --alpha --res --classes",
+    "MobileNet v1 (Howard et al. 2017): 3×3 stem + 13 depthwise separable blocks; --alpha --res --classes --shallow",
     mobilenet_v1, ("alpha", "res", "classes", "shallow"), {"alpha": 1.0, "res": 224, "classes": 1000},
     published, notes,
 ))
