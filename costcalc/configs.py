@@ -113,6 +113,8 @@ class ConfigFile:
 
     def mapping(self, path: tuple[Any, ...], value: Any, allowed: tuple[str, ...], what: str) -> dict[str, Any]:
         """Check that ``value`` is a mapping whose keys are all in ``allowed``."""
+        if value is None and not path:
+            raise self.error(path, f"the file is empty; {what} needs keys {', '.join(allowed)}")
         if not isinstance(value, dict):
             raise self.error(path, f"{what} must be a mapping with keys {', '.join(allowed)}, got {type(value).__name__}")
         for key in value:

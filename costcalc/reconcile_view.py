@@ -25,14 +25,19 @@ def _causes(*checks: dict[str, Any]) -> str:
     return "; ".join(f"{cause} (+{delta:,})" for check in checks for cause, delta in check["causes"].items())
 
 
-def reconciliation_views(payload: dict[str, Any], unit: str) -> list[View]:
-    """A per-layer table (✓/✗, analytic vs measured, delta, cause) and a table of skipped operations."""
+def reconciliation_views(payload: dict[str, Any], unit: str, per_layer: bool = True) -> list[View]:
+    """A per-layer table (✓/✗, analytic vs measured, delta, cause) and a table of skipped operations.
+
+    ``per_layer=False`` (``--summary``) keeps the total and any mismatching layer, and only counts
+    the skipped operations."""
     label = UNIT_LABELS[unit]
     layers = View(f"{payload['target']}: analytic vs measured on a {'×'.join(map(str, payload['input']))} input",
                   [Column(""), Column("layer"), Column("kind"), Column(f"analytic {label}", "right"),
                    Column(f"measured {label}", "right"), Column("params", "right"), Column("fvcore", "right"),
                    Column("FlopCounterMode", "right"), Column("cause of counter − paper")])
     for row in payload["layers"]:
+        if not per_layer and row["match"]:
+            continue
         measured = in_unit(row["measured_macs"], unit)
         layers.add(MARK[row["match"]], row["name"], row["kind"], exact(in_unit(row["analytic_macs"], unit)),
                    exact(measured), _pair({"analytic": row["analytic_params"], "measured": row["measured_params"],
@@ -53,4 +58,9 @@ def reconciliation_views(payload: dict[str, Any], unit: str) -> list[View]:
     for entry in payload["skipped"]:
         skipped.add(entry["layer"], entry["kind"], entry["category"], exact(entry["estimate"]),
                     ", ".join(entry["operators"]) or "ignored by fvcore")
+    if not per_layer:
+        layers.notes.append(f"{sum(row['match'] for row in payload['layers'])} matching layers and "
+                            f"{len(payload['skipped'])} skipped operations are listed without --summary "
+                            "and in --format json.")
+        return [layers]
     return [layers, skipped] if skipped.rows else [layers]

@@ -9,7 +9,6 @@ terminal or ``NO_COLOR`` is set.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -39,8 +38,8 @@ def seconds(value: float | None) -> str:
         return "—"
     for factor, suffix in ((1, "s"), (1e-3, "ms"), (1e-6, "µs")):
         if abs(value) >= factor:
-            return f"{value / factor:.3g} {suffix}"
-    return f"{value / 1e-9:.3g} ns"
+            return f"{value / factor:#.3g}".rstrip(".") + f" {suffix}"
+    return f"{value / 1e-9:#.3g}".rstrip(".") + " ns"
 
 
 def exact(count: int | None) -> str:
@@ -121,40 +120,64 @@ def make_console(stderr: bool = False):
                    color_system=color_system)
 
 
-def to_rich(view: View):
-    """A ``rich.table.Table`` for ``view``: every column keeps its full width — never an ellipsis in
-    a count; a table wider than the terminal is cut at the right edge, whole columns first, and
-    :func:`emit` says so."""
+def to_rich(view: View, shown: int | None = None):
+    """A ``rich.table.Table`` of ``view``'s first ``shown`` columns (all by default).
+
+    Every column keeps its full width, so a count is never cut or ellipsized; :func:`fit` drops
+    whole columns from the right instead when a terminal is too narrow.
+    """
     from rich.table import Table
 
+    shown = len(view.columns) if shown is None else shown
     table = Table(title=view.title, title_justify="left", header_style="bold")
-    for index, column in enumerate(view.columns):
+    for index, column in enumerate(view.columns[:shown]):
         width = max([len(column.header), *(len(cells[index]) for cells in view.rows if index < len(cells))])
         table.add_column(column.header, justify=column.justify, style=column.style or None, no_wrap=True,
                          min_width=width)
     for cells, style in zip(view.rows, view.row_styles):
-        table.add_row(*cells, style=style or None)
+        table.add_row(*cells[:shown], style=style or None)
     return table
 
 
-GROUPED_INTEGER = re.compile(r"^-?\d{1,3}(,\d{3})+$")
+def fit(view: View, console) -> tuple[Any, list[str]]:
+    """The widest table of ``view`` that fits ``console``: whole columns dropped from the right
+    (at least the first is kept), and the headers of the dropped ones."""
+    from rich.measure import Measurement
+
+    shown = len(view.columns)
+    while True:
+        table = to_rich(view, shown)
+        needed = Measurement.get(console, console.options.update_width(PLAIN_WIDTH), table).minimum
+        if needed <= console.width or shown == 1:
+            return table, [column.header for column in view.columns[shown:]]
+        shown -= 1
 
 
-def csv_cell(cell: str) -> str:
-    """A cell as data: ``10,838,016`` → ``10838016``, ``—`` → empty; other text unchanged."""
-    if cell == "—":
-        return ""
-    return cell.replace(",", "") if GROUPED_INTEGER.match(cell) else cell
+def _flat(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """One CSV row from a JSON record: nested objects as ``key.sub`` columns, shapes as ``C×H×W``."""
+    row: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            row.update(_flat(value, f"{prefix}{key}."))
+        elif isinstance(value, list):
+            row[prefix + key] = "×".join(map(str, value)) if all(isinstance(item, int) for item in value) \
+                else "; ".join(map(str, value))
+        else:
+            row[prefix + key] = "" if value is None else value
+    return row
 
 
-def to_csv(view: View) -> str:
+def to_csv(records: list[dict[str, Any]]) -> str:
+    """CSV of the JSON records themselves: exact integers, ratios as numbers, one column per key."""
     import csv
     import io
 
+    rows = [_flat(record) for record in records]
+    columns = list(dict.fromkeys(key for row in rows for key in row))
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([column.header for column in view.columns])
-    writer.writerows([csv_cell(cell) for cell in cells] for cells in view.rows)
+    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
     return buffer.getvalue()
 
 
@@ -169,33 +192,27 @@ def to_markdown(view: View) -> str:
     return "\n".join(lines) + "\n"
 
 
-def emit(fmt: str, payload: dict[str, Any], views: list[View], csv_view: View | None = None) -> None:
-    """Write ``payload`` as JSON, or ``views`` as a table, CSV or Markdown, to stdout.
-
-    CSV carries one table (``csv_view``, default the first view) so it stays machine-readable.
-    """
+def emit(fmt: str, payload: dict[str, Any], views: list[View], records: list[dict[str, Any]]) -> None:
+    """Write ``payload`` as JSON, ``records`` (the payload's main list) as CSV, or ``views`` as a
+    table or Markdown, to stdout. CSV is data, not a picture of the table: the same exact values
+    and keys as the JSON, one row per record."""
     if fmt == "json":
         import json
 
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     elif fmt == "csv":
-        sys.stdout.write(to_csv(csv_view or views[0]))
+        sys.stdout.write(to_csv(records))
     elif fmt == "markdown":
         sys.stdout.write("\n".join(to_markdown(view) for view in views))
     else:
-        from rich.measure import Measurement
-
         console = make_console()
         for index, view in enumerate(views):
             if index:
                 console.print()
-            table = to_rich(view)
+            table, hidden = fit(view, console) if console.is_terminal else (to_rich(view), [])
             console.print(table)
             for note in view.notes:
                 console.print(note, style="dim")
-            if not console.is_terminal:
-                continue
-            needed = Measurement.get(console, console.options.update_width(PLAIN_WIDTH), table).minimum
-            if needed > console.width:
-                console.print(f"(table cut at {console.width} columns; it needs {needed}: widen the terminal, "
-                              f"or use --format markdown|csv|json)", style="dim")
+            if hidden:
+                console.print(f"(not shown at {console.width} columns: {', '.join(hidden)} — widen the terminal, "
+                              "or use --format markdown|csv|json)", style="dim")

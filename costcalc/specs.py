@@ -70,7 +70,7 @@ def parse_pair(value: Any, name: str) -> tuple[int, int]:
     """``3`` → (3, 3); ``"1x3"`` → (1, 3); ``[112, 96]`` → (112, 96), as users write sizes on the
     command line and in YAML. Raises ``ValueError`` (validation of the range is the spec's job)."""
     if isinstance(value, bool):
-        raise ValueError(f"{name} must be N or HxW with positive integers, got {value!r}")
+        raise ValueError(f"{name} must be N or HxW with whole numbers, got {value!r}")
     if isinstance(value, int):
         pair = (value, value)
     elif isinstance(value, (list, tuple)) and len(value) == 2 and all(
@@ -79,7 +79,7 @@ def parse_pair(value: Any, name: str) -> tuple[int, int]:
     else:
         match = PAIR_PATTERN.match(str(value))
         if not match:
-            raise ValueError(f"{name} must be N or HxW with positive integers (e.g. 3 or 1x3), got {value!r}")
+            raise ValueError(f"{name} must be N or HxW with whole numbers (e.g. 3 or 1x3), got {value!r}")
         pair = (int(match.group(1)), int(match.group(2) or match.group(1)))
     return pair
 

@@ -145,6 +145,12 @@ class Plan:
         """Options with more than one value, in the order given."""
         return tuple(key for key, values in self.axes.items() if len(values) > 1)
 
+    @property
+    def labelled(self) -> tuple[str, ...]:
+        """Options that name a configuration: the varying ones and any single value off its default."""
+        return tuple(key for key, values in self.axes.items()
+                     if len(values) > 1 or values[0] != self.entry.defaults.get(key))
+
     def configs(self) -> list[Config]:
         """The cartesian product of the axes, the first axis varying slowest; other options at their defaults."""
         keys = list(self.axes)

@@ -87,8 +87,10 @@ def test_flops_unit_doubles_the_displayed_counts(run):
 
 
 def test_csv_and_markdown(run):
-    rows = list(csv.reader(io.StringIO(run(*TABLE3, "--format", "csv").stdout)))
-    assert rows[0][:3] == ["row", "output", "MACs"] and rows[1][:3] == ["standard", "512×14×14", "462422016"]
+    rows = list(csv.DictReader(io.StringIO(run(*TABLE3, "--format", "csv").stdout)))
+    assert [row["name"] for row in rows] == list(TABLE3_ROWS)
+    assert [int(row["macs"]) for row in rows] == [macs for macs, *_ in TABLE3_ROWS.values()]
+    assert rows[0]["output"] == "512×14×14" and float(rows[3]["ratio"]) == pytest.approx(1 / 512 + 1 / 9)
     markdown = run(*TABLE3, "--format", "markdown").stdout
     assert "| depthwise_separable | 512×14×14 | 52,283,392 |" in markdown
 

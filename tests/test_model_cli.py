@@ -68,10 +68,11 @@ def test_golden_shufflenet_markdown(run, golden):
     golden("model_shufflenet_g3_summary.md", run("model", "shufflenet", "--summary", "--format", "markdown").stdout)
 
 
-def test_csv_is_the_layer_table(run):
+def test_csv_is_the_layer_records(run):
     lines = run("model", "effnet", "--format", "csv").stdout.splitlines()
-    assert lines[0] == "layer,kind,input → output,MACs,params,share"
-    assert lines[1].startswith("block1.pw,pointwise,3×32×32 → 32×32×32,")
+    assert lines[0] == "name,kind,input,output,macs,params"
+    # block1.pw: 1×1 conv 3 → 32 on 32×32: 1024·32·3 = 98,304 MACs, 96 weights.
+    assert lines[1] == "block1.pw,pointwise,3×32×32,32×32×32,98304,96"
 
 
 @pytest.mark.parametrize("args, fragment", [

@@ -210,4 +210,4 @@ def command(target: str, input_text: str, arguments: tuple[str, ...], suggest: b
         views.append(_uncounted_view(payload, unit))
     if suggest:
         views += _suggestion_views(payload, unit)
-    emit(fmt, payload, views, csv_view=views[1])
+    emit(fmt, payload, views, payload["layers"])

@@ -352,7 +352,7 @@ def run_calibration(threads: int, save_path: str | None, fmt: str) -> None:
         except OSError as error:
             raise usage_error(f"--save {save_path!r}: {error.strerror or error}") from None
         click.echo(f"saved device profile to {save_path}", err=True)
-    emit(fmt, {"device": profile.as_dict()}, [profile_view(profile)])
+    emit(fmt, {"device": profile.as_dict()}, [profile_view(profile)], [profile.as_dict()])
 
 
 def plan_for(mode: str, name: str | None, network: dict[str, Any], layer: dict[str, Any], config_path: str | None,
@@ -457,7 +457,7 @@ def command(ctx: click.Context, name: str | None, suite: bool, calibrate: bool, 
     environment = {**bench.environment(threads), "dtype": dtype, "batch": batch, "warmup": warmup,
                    "repeats": repeats, "min_time": min_time, "device": profile.as_dict()}
     payload, view = output(plan, environment, interrupted)
-    emit(fmt, payload, [view])
+    emit(fmt, payload, [view], payload["rows"])
     if interrupted:
         click.echo(f"Interrupted: printed the {payload['spearman']['n']} items measured so far.", err=True)
         ctx.exit(130)

@@ -126,7 +126,7 @@ def command(config_path: str | None, verify: bool, memory: bool, dtype: str, uni
         _add_memory(rows, payload, view, unit, dtype)
     if verify:
         _add_measured(rows, payload, view, unit)
-    emit(fmt, payload, [view])
+    emit(fmt, payload, [view], payload["rows"])
     if verify and any(row["match"] is False for row in payload["rows"]):
         click.get_current_context().exit(1)
 

@@ -23,4 +23,5 @@ def command(fmt: str) -> None:
         kinds.add(kind.name, kind.category, kind.summary)
     payload = {"models": [{"name": m.name, "aliases": list(m.aliases), "summary": m.summary} for m in MODELS.values()],
                "kinds": [{"name": k.name, "category": k.category, "summary": k.summary} for k in KINDS]}
-    emit(fmt, payload, [models, kinds], csv_view=kinds)
+    records = [{"name": model["name"], "category": "model", "summary": model["summary"]} for model in payload["models"]]
+    emit(fmt, payload, [models, kinds], records + payload["kinds"])

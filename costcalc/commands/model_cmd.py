@@ -188,7 +188,7 @@ def published_view(payload: dict[str, Any]) -> View:
     return view
 
 
-def add_verification(payload: dict[str, Any], network: Network, name: str, unit: str) -> list[View]:
+def add_verification(payload: dict[str, Any], network: Network, name: str, unit: str, per_layer: bool) -> list[View]:
     """``--verify``: reconcile the network with fvcore and FlopCounterMode into ``payload["verify"]``."""
     from costcalc.options import require_measure
 
@@ -197,7 +197,7 @@ def add_verification(payload: dict[str, Any], network: Network, name: str, unit:
     from costcalc.reconcile_view import reconciliation_views
 
     payload["verify"] = reconcile(network, network.input_shape, name).payload()
-    return reconciliation_views(payload["verify"], unit)
+    return reconciliation_views(payload["verify"], unit, per_layer)
 
 
 @click.command("model")
@@ -230,8 +230,8 @@ def command(name: str | None, config_path: str | None, do_verify: bool, per_laye
     if memory:
         views.append(add_memory(payload, network, report, dtype, unit, per_layer))
     if do_verify:
-        views += add_verification(payload, network, model, unit)
-    emit(fmt, payload, views, csv_view=None)
+        views += add_verification(payload, network, model, unit, per_layer)
+    emit(fmt, payload, views, payload["layers"])
     if do_verify and not payload["verify"]["match"]:
         raise click.exceptions.Exit(1)
 

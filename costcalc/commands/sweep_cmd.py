@@ -145,7 +145,7 @@ def long_view(plans: list[Plan], rows: list[Row], unit: str, title: str, near: i
         columns.append(Column("fvcore", "center"))
     view = View(title, columns)
     numbers, notes = note_markers(rows)
-    varying = {plan.entry.name: plan.varying for plan in plans}
+    varying = {plan.entry.name: plan.labelled for plan in plans}
     for index, row in enumerate(rows):
         config = row.config
         head = ([config.model, config.label(varying[config.model])] if multi
@@ -271,7 +271,8 @@ class Sweep:
 
     @property
     def varying(self) -> dict[str, tuple[str, ...]]:
-        return {plan.entry.name: plan.varying for plan in self.plans}
+        """Per network, the options its labels show (:attr:`Plan.labelled`)."""
+        return {plan.entry.name: plan.labelled for plan in self.plans}
 
     @property
     def title(self) -> str:
@@ -424,6 +425,7 @@ def command(names: tuple[str, ...], config_path: str | None, reference: str | No
     views, table = build_views(result, unit, verify, bool(config_path))
     if plot_path:
         save_plot(result, plot_path, unit)
-    emit(fmt, build_payload(result, unit), views, csv_view=table)
+    payload = build_payload(result, unit)
+    emit(fmt, payload, views, payload["rows"])
     if verify and not all(row.extra.get("verified", True) for row in result.rows):
         click.get_current_context().exit(1)

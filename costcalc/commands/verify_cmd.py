@@ -67,6 +67,6 @@ def command(targets: tuple[str, ...], random_count: int, seed: int, suite_path: 
     for item in items:
         if not item["match"]:
             views += reconciliation_views(item, unit)
-    emit(fmt, {"items": items, "matched": matched, "total": len(items)}, views)
+    emit(fmt, {"items": items, "matched": matched, "total": len(items)}, views, items)
     if matched != len(items):
         click.get_current_context().exit(1)
