@@ -158,6 +158,10 @@ class RowDefinition:
     ratio: F.Formula | None = None
     input: Callable[[LayerQuery], Shape] = field(default=lambda query: query.input)
     symbols: Callable[[LayerQuery], F.Symbols] = symbols
+    stride_note: str = ""
+    """How the row applies a stride, when that is not the plain strided convolution."""
+    pools_height: bool = False
+    """The row halves the height with a 2×1 pool (EffNet), which floors an odd height."""
 
 
 ROWS: tuple[RowDefinition, ...] = (
@@ -181,9 +185,12 @@ ROWS: tuple[RowDefinition, ...] = (
                                      ("gpw", pointwise(q.in_channels, q.out_channels, groups=q.groups))),
                   F.DEPTHWISE_GROUPED_POINTWISE, ratio=F.RATIO_DEPTHWISE_GROUPED),
     RowDefinition("spatial_separable", "Dk×1 conv M→N, then 1×Dk conv N→N", _spatial_separable,
-                  F.SPATIAL_SEPARABLE, ratio=F.RATIO_SPATIAL),
+                  F.SPATIAL_SEPARABLE, ratio=F.RATIO_SPATIAL,
+                  stride_note="the Dk×1 conv strides the height at full width, the 1×Dk conv strides the width"),
     RowDefinition("effnet_depthwise", "1×Dk depthwise, 2×1 max pool, Dk×1 depthwise (EffNet)",
-                  _effnet_depthwise, F.EFFNET_DEPTHWISE, reference="depthwise", ratio=F.RATIO_EFFNET),
+                  _effnet_depthwise, F.EFFNET_DEPTHWISE, reference="depthwise", ratio=F.RATIO_EFFNET,
+                  stride_note="EffNet's 2×1 pool halves only the height, the layer's stride is not applied",
+                  pools_height=True),
     RowDefinition("resnet_bottleneck", "ResNet bottleneck, m = N/4 (1×1, 3×3, 1×1 + add)",
                   _unit(lambda q: Bottleneck(q.in_channels, q.out_channels, q.bottleneck)), F.RESNET_UNIT,
                   ratio=F.RATIO_RESNET_VS_STANDARD, symbols=unit_symbols),
@@ -230,14 +237,10 @@ def _explain(query: LayerQuery, row: RowDefinition, report: CostReport, formula_
         return ""
     reasons = []
     if query.stride != (1, 1):
-        reasons.append(f"stride {query.stride[0]}×{query.stride[1]}")
-        if row.name == "effnet_depthwise":
-            reasons.append("EffNet's 2×1 pool halves only the height, the layer's stride is not applied")
-        if row.name == "spatial_separable":
-            reasons.append("the Dk×1 conv strides the height at full width, the 1×Dk conv strides the width")
+        reasons += [f"stride {query.stride[0]}×{query.stride[1]}", *filter(None, [row.stride_note])]
     if not query.is_same and query.stride == (1, 1):
         reasons.append(f"padding {query.padding[0]}×{query.padding[1]} does not keep the size")
-    if row.name == "effnet_depthwise" and query.size[0] % 2:
+    if row.pools_height and query.size[0] % 2:
         reasons.append(f"the 2×1 pool floors the odd height {query.size[0]}")
     why = "; ".join(reasons) or "the closed form ignores the layer's exact geometry"
     return (f"closed form assumes output = input {query.size[0]}×{query.size[1]}; "

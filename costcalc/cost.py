@@ -130,16 +130,21 @@ def cost_rule(spec_type: type) -> Callable[[CostRule], CostRule]:
     return register
 
 
-def conv_macs(spec: Conv2d, output: Shape) -> int:
-    """``H_out·W_out · C_out · (C_in/g) · Kh·Kw`` — MobileNet eq. 2 generalised to groups."""
+def conv_weights(spec: Conv2d) -> int:
+    """``C_out · (C_in/g) · Kh·Kw``: one ``Kh×Kw`` filter over ``C_in/g`` channels per output channel."""
     kernel_h, kernel_w = spec.kernel_size
-    return output.height * output.width * spec.out_channels * (spec.in_channels // spec.groups) * kernel_h * kernel_w
+    return spec.out_channels * (spec.in_channels // spec.groups) * kernel_h * kernel_w
+
+
+def conv_macs(spec: Conv2d, output: Shape) -> int:
+    """``H_out·W_out · C_out · (C_in/g) · Kh·Kw`` — MobileNet eq. 2 generalised to groups: every
+    weight is used once per output position."""
+    return output.height * output.width * conv_weights(spec)
 
 
 @cost_rule(Conv2d)
 def _conv(spec: Conv2d, shape: Shape, output: Shape) -> dict[str, Any]:
-    kernel_h, kernel_w = spec.kernel_size
-    weights = spec.out_channels * (spec.in_channels // spec.groups) * kernel_h * kernel_w
+    weights = conv_weights(spec)
     biases = spec.out_channels if spec.bias else 0
     other = {"bias": output.numel} if spec.bias else {}
     return {"macs": conv_macs(spec, output), "weights": weights, "biases": biases, "other_ops": other}
