@@ -15,6 +15,7 @@ from typing import Any
 
 from costcalc import formulas as F
 from costcalc.cost import CostReport, cost
+from costcalc.render import dims
 from costcalc.specs import (
     Bottleneck, Conv2d, Pair, Pool2d, Shape, ShuffleUnit, SpecError, as_pair, check_int, depthwise, parse_pair,
     pointwise, sequence,
@@ -81,7 +82,7 @@ class LayerQuery:
     @property
     def description(self) -> str:
         """``512→512, 3×3 kernel, stride 2×1, on 512×14×14`` (a square stride as one number)."""
-        stride = str(self.stride[0]) if self.stride[0] == self.stride[1] else "×".join(map(str, self.stride))
+        stride = str(self.stride[0]) if self.stride[0] == self.stride[1] else dims(self.stride)
         return (f"{self.in_channels}→{self.out_channels}, {self.kernel_size[0]}×{self.kernel_size[1]} kernel, "
                 f"stride {stride}, on {self.input}")
 

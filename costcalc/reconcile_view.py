@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from costcalc.render import UNIT_LABELS, Column, View, exact, in_unit
+from costcalc.render import UNIT_LABELS, Column, View, dims, exact, in_unit
 
 MARK = {True: "✓", False: "✗"}
 
@@ -31,7 +31,7 @@ def reconciliation_views(payload: dict[str, Any], unit: str, per_layer: bool = T
     ``per_layer=False`` (``--summary``) keeps the total and any mismatching layer, and only counts
     the skipped operations."""
     label = UNIT_LABELS[unit]
-    layers = View(f"{payload['target']}: analytic vs measured on a {'×'.join(map(str, payload['input']))} input",
+    layers = View(f"{payload['target']}: analytic vs measured on a {dims(payload['input'])} input",
                   [Column(""), Column("layer"), Column("kind"), Column(f"analytic {label}", "right"),
                    Column(f"measured {label}", "right"), Column("params", "right"), Column("fvcore", "right"),
                    Column("FlopCounterMode", "right"), Column("cause of counter − paper")])

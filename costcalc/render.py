@@ -42,6 +42,11 @@ def seconds(value: float | None) -> str:
     return f"{value / 1e-9:#.3g}".rstrip(".") + " ns"
 
 
+def dims(values) -> str:
+    """A shape or pair as printed everywhere: ``[512, 14, 14]`` → ``512×14×14``."""
+    return "×".join(map(str, values))
+
+
 def exact(count: int | None) -> str:
     """An exact count with thousands separators (``568,740,352``); ``—`` for none."""
     return "—" if count is None else f"{count:,}"
@@ -160,7 +165,7 @@ def _flat(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         if isinstance(value, dict):
             row.update(_flat(value, f"{prefix}{key}."))
         elif isinstance(value, list):
-            row[prefix + key] = "×".join(map(str, value)) if all(isinstance(item, int) for item in value) \
+            row[prefix + key] = dims(value) if all(isinstance(item, int) for item in value) \
                 else "; ".join(map(str, value))
         else:
             row[prefix + key] = "" if value is None else value

@@ -12,7 +12,7 @@ import click
 
 from costcalc.options import format_option, require_measure, unit_option, usage_error
 from costcalc.reconcile_view import MARK, reconciliation_views
-from costcalc.render import UNIT_LABELS, Column, View, emit, exact, fewer_text, human, in_unit, ratio_text
+from costcalc.render import UNIT_LABELS, Column, View, dims, emit, exact, fewer_text, human, in_unit, ratio_text
 
 
 class UserCodeFailure(click.ClickException):
@@ -54,7 +54,7 @@ def _uncounted_view(payload: dict[str, Any], unit: str) -> View:
         operators = ", ".join(f"{name.removeprefix('aten.')}×{count}" for name, count in entry["operators"].items())
         unsupported = ", ".join(f"{name}×{count}" for name, count in entry["fvcore_unsupported"].items())
         view.add(entry["module"], entry["type"], str(entry["calls"]),
-                 "×".join(map(str, entry["input"])) if entry["input"] else "—", exact(entry["fvcore_macs"]),
+                 dims(entry["input"]) if entry["input"] else "—", exact(entry["fvcore_macs"]),
                  exact(entry["fvcore"]), exact(entry["flop_counter"]), exact(entry["params"]), operators or "—",
                  unsupported or "—", entry["reason"])
     totals = payload["totals"]
@@ -67,14 +67,14 @@ def _uncounted_view(payload: dict[str, Any], unit: str) -> View:
 def _summary_view(payload: dict[str, Any], unit: str, resolutions: list[dict[str, Any]]) -> View:
     label = UNIT_LABELS[unit]
     totals = payload["totals"]
-    view = View(f"{payload['target']}: totals on a {'×'.join(map(str, payload['input']))} input",
+    view = View(f"{payload['target']}: totals on a {dims(payload['input'])} input",
                 [Column("input"), Column(f"{label}", "right"), Column("", "right"), Column("params", "right"),
-                 Column(f"vs {'×'.join(map(str, payload['input'][2:]))}", "right")])
+                 Column(f"vs {dims(payload['input'][2:])}", "right")])
     base = totals["macs"]
-    view.add("×".join(map(str, payload["input"])), exact(in_unit(base, unit)), human(in_unit(base, unit)),
+    view.add(dims(payload["input"]), exact(in_unit(base, unit)), human(in_unit(base, unit)),
              exact(totals["params"]), "1", style="bold")
     for entry in resolutions:
-        view.add("×".join(map(str, entry["input"])), exact(in_unit(entry["macs"], unit)),
+        view.add(dims(entry["input"]), exact(in_unit(entry["macs"], unit)),
                  human(in_unit(entry["macs"], unit)), exact(entry["params"]),
                  ratio_text(entry["macs"] / base) if base else "—")
     view.notes = [f"{label}: conv + linear multiply-accumulates of the mapped layers (papers' convention; "
@@ -96,7 +96,7 @@ def _suggestion_views(payload: dict[str, Any], unit: str) -> list[View]:
         for index, option in enumerate(entry["options"]):
             first = index == 0
             layers.add(entry["layer"] if first else "", conv if first else "",
-                       "×".join(map(str, entry["input"])) if first else "",
+                       dims(entry["input"]) if first else "",
                        exact(in_unit(entry["macs"], unit)) if first else "", option["name"],
                        exact(in_unit(option["macs"], unit)), exact(in_unit(option["saved_macs"], unit)),
                        exact(option["saved_params"]), ratio_text(option["ratio"]), fewer_text(option["ratio"]),

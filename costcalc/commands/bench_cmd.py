@@ -27,7 +27,7 @@ import click
 from costcalc.cost import CostReport, cost
 from costcalc.memory import Memory, layer_memory, memory_payload
 from costcalc.options import dtype_option, format_option, layer_options, model_options, usage_error
-from costcalc.render import Column, View, emit, human, seconds
+from costcalc.render import Column, View, dims, emit, human, seconds
 from costcalc.roofline import DeviceProfile, Estimate, estimate_sequence, resolve_profile, spearman
 from costcalc.specs import BLOCKS, Sequential, Shape
 from costcalc.zoo import OPTION_NAMES
@@ -126,7 +126,7 @@ def model_plan(name: str, options: dict[str, Any], baseline: bool) -> Plan:
     from costcalc import zoo
 
     network = zoo.lookup(name, options).build(**options)
-    plan = Plan(f"{network.name}, {'×'.join(map(str, network.input_shape))} input", network=network)
+    plan = Plan(f"{network.name}, {dims(network.input_shape)} input", network=network)
     shape = network.input_shape
     for group in group_children(network):
         item = _item(group.name, group.spec, shape)

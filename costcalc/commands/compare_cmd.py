@@ -9,7 +9,7 @@ import click
 from costcalc.compare import LAYER_KEYS, PAIR_KEYS, CompareRow, LayerQuery, compare_layer
 from costcalc.options import dtype_option, format_option, layer_options, unit_option
 from costcalc.specs import as_pair, parse_pair
-from costcalc.render import Column, View, emit, exact, fewer_text, in_unit, number, ratio_text, UNIT_LABELS
+from costcalc.render import UNIT_LABELS, Column, View, dims, emit, exact, fewer_text, in_unit, number, ratio_text
 
 FILE_KEYS = ("name", "description", *LAYER_KEYS)
 LAYER_OPTION_KEYS = {"in_channels": "in", "out_channels": "out", "kernel": "kernel", "size": "size",
@@ -83,7 +83,7 @@ def build_view(query: LayerQuery, rows: list[CompareRow], unit: str, title: str)
                      row.definition.formula.text, "—", "—", style="dim")
             continue
         formula_value = in_unit(number(row.formula_macs), unit)
-        view.add(row.name + marker, "×".join(map(str, row.report.output)), exact(in_unit(row.macs, unit)),
+        view.add(row.name + marker, dims(row.report.output), exact(in_unit(row.macs, unit)),
                  exact(row.params), row.definition.reference, ratio_text(row.ratio), fewer_text(row.ratio),
                  row.definition.formula.text,
                  exact(formula_value) if isinstance(formula_value, int) else f"{formula_value:,.1f}",

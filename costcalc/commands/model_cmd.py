@@ -15,7 +15,7 @@ import click
 from costcalc.cost import CostReport, cost
 from costcalc.options import dtype_option, format_option, model_options, unit_option, usage_error
 from costcalc.render import (
-    UNIT_LABELS, Column, View, emit, exact, fewer_text, human, in_unit, number, percent, ratio_text,
+    UNIT_LABELS, Column, View, dims, emit, exact, fewer_text, human, in_unit, number, percent, ratio_text,
 )
 from costcalc.specs import Network
 
@@ -115,7 +115,7 @@ def build_views(payload: dict[str, Any], unit: str, per_layer: bool) -> list[Vie
 
 def layers_view(payload: dict[str, Any], unit: str) -> View:
     label, totals = UNIT_LABELS[unit], payload["totals"]
-    view = View(f"{payload['title']}: layers on a {'×'.join(map(str, payload['input']))} input",
+    view = View(f"{payload['title']}: layers on a {dims(payload['input'])} input",
                 [Column("layer"), Column("kind"), Column("input → output"), Column(label, "right"),
                  Column("params", "right"), Column("share", "right")])
     hidden = 0
@@ -124,7 +124,7 @@ def layers_view(payload: dict[str, Any], unit: str) -> View:
             hidden += 1
             continue
         view.add(layer["name"], layer["kind"],
-                 f"{'×'.join(map(str, layer['input']))} → {'×'.join(map(str, layer['output']))}",
+                 f"{dims(layer['input'])} → {dims(layer['output'])}",
                  exact(in_unit(layer["macs"], unit)), exact(layer["params"]), percent(layer["macs"], totals["macs"]))
     view.notes.append(f"share = share of total {label}; {hidden} activation/flatten rows "
                       f"(no {label}, no params) are in --format json only.")

@@ -41,6 +41,7 @@ from costcalc import conventions, specs
 from costcalc.cost import MAC_KINDS, LayerCost, cost
 from costcalc.measure.count import Measurement, measure
 from costcalc.measure.reconcile import Check, check_convention
+from costcalc.render import dims
 from costcalc.specs import Shape, SpecError
 
 
@@ -380,7 +381,7 @@ def _leaves_and_mapping(model: nn.Module, trace: Trace):
                 mapped[name] = (module, layers)
                 continue
             unmapped.append((name, module, f"{type(module).__name__} on a "
-                             f"{'×'.join(map(str, calls[0][0]))} input: costcalc's spec is per batch-1 image"))
+                             f"{dims(calls[0][0])} input: costcalc's spec is per batch-1 image"))
         elif not children:
             if not calls:
                 reason = "never called in forward"

@@ -20,6 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 from costcalc.cost import cost
+from costcalc.render import dims
 from costcalc.specs import (
     Conv2d, EffNetBlock, Flatten, Linear, Network, Pool2d, Shape, conv_bn_act, depthwise, sequence,
 )
@@ -106,7 +107,7 @@ def notes(options: dict[str, Any]) -> list[str]:
                      f"paper: 1.5·(3·Df²·M) vs 9·Df²·M = 1/2)")
     first = first_layer_claim(network)
     lines.append(f"first layer: {first['block']} = {first['block_macs']:,} MACs vs 3×3 conv stride 1 + 2×2 max pool "
-                 f"(same {'×'.join(map(str, first['output']))} output) {first['conv_pool_macs']:,}: saves "
+                 f"(same {dims(first['output'])} output) {first['conv_pool_macs']:,}: saves "
                  f"{float(first['saving']) * 100:.1f} % (paper: ~30 %); vs a stride-2 3×3 conv "
                  f"{first['stride2_conv_macs']:,}: {float(first['vs_stride2_conv']):.2f}×")
     return lines
