@@ -60,11 +60,10 @@ class Published:
     def number(self) -> Decimal:
         return Decimal(self.value.replace(",", ""))
 
-    def rounded(self, ours: int) -> Decimal:
+    def rounded(self, ours: int, rounding: str = ROUND_HALF_UP) -> Decimal:
         """``ours`` in the source's unit and rounding (to the printed number of decimals)."""
-        exponent = self.number.as_tuple().exponent
-        quantum = Decimal(1).scaleb(exponent)
-        return (Decimal(ours) / self.scale).quantize(quantum, rounding=ROUND_HALF_UP)
+        quantum = Decimal(1).scaleb(self.number.as_tuple().exponent)
+        return (Decimal(ours) / self.scale).quantize(quantum, rounding=rounding)
 
     def agrees(self, ours: int) -> bool | None:
         """Exact equality, or equality at the source's rounding; ``None`` for an approximate ("≈") source."""
@@ -72,11 +71,7 @@ class Published:
             return None
         if self.exact:
             return ours == int(self.number)
-        exponent = self.number.as_tuple().exponent
-        quantum = Decimal(1).scaleb(exponent)
-        value = Decimal(ours) / self.scale
-        return self.number in (value.quantize(quantum, rounding=ROUND_HALF_UP),
-                               value.quantize(quantum, rounding=ROUND_HALF_EVEN))
+        return self.number in (self.rounded(ours, ROUND_HALF_UP), self.rounded(ours, ROUND_HALF_EVEN))
 
 
 OPTION_NAMES = ("alpha", "res", "groups", "scale", "classes", "shallow")
