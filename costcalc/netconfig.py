@@ -28,52 +28,18 @@ from typing import Any
 from costcalc import specs as S
 from costcalc.configs import ConfigFile
 from costcalc.cost import cost
-from costcalc.options import parse_pair
-from costcalc.registry import KINDS_BY_NAME
+from costcalc.registry import KINDS, KINDS_BY_NAME
+from costcalc.specs import parse_pair
 
 TOP_KEYS = ("name", "description", "input", "layers")
 COMMON_KEYS = ("kind", "name", "repeat")
 CONV_EXTRAS = ("bn", "act")
 
-# YAML key → spec argument, per registry kind. ``in_channels``/``channels``/``num_features``/
-# ``in_features`` are never written: they come from the running shape (INFERRED).
-FIELDS: dict[str, dict[str, str]] = {
-    "conv": {"out": "out_channels", "kernel": "kernel_size", "stride": "stride", "padding": "padding",
-             "dilation": "dilation", "groups": "groups", "bias": "bias"},
-    "grouped": {"out": "out_channels", "kernel": "kernel_size", "stride": "stride", "padding": "padding",
-                "dilation": "dilation", "groups": "groups", "bias": "bias"},
-    "depthwise": {"kernel": "kernel_size", "stride": "stride", "multiplier": "multiplier", "padding": "padding",
-                  "dilation": "dilation", "bias": "bias"},
-    "pointwise": {"out": "out_channels", "stride": "stride", "bias": "bias"},
-    "grouped_pointwise": {"out": "out_channels", "groups": "groups", "stride": "stride", "bias": "bias"},
-    "shuffle": {"groups": "groups"},
-    "maxpool": {"kernel": "kernel_size", "stride": "stride", "padding": "padding"},
-    "avgpool": {"kernel": "kernel_size", "stride": "stride", "padding": "padding"},
-    "global_avgpool": {},
-    "batchnorm": {},
-    "activation": {"function": "function"},
-    "flatten": {},
-    "linear": {"out": "out_features", "bias": "bias"},
-    "separable": {"out": "out_channels", "kernel": "kernel_size", "stride": "stride", "activation": "activation"},
-    "shuffle_unit": {"out": "out_channels", "groups": "groups", "stride": "stride", "bottleneck": "bottleneck",
-                     "grouped_first": "grouped_first"},
-    "effnet_block": {"out": "out_channels", "mid": "mid_channels", "kernel": "kernel"},
-    "bottleneck": {"out": "out_channels", "bottleneck": "bottleneck", "groups": "groups", "stride": "stride",
-                   "shortcut": "shortcut"},
-}
-INFERRED: dict[str, str] = {
-    "conv": "in_channels", "grouped": "in_channels", "depthwise": "channels", "pointwise": "in_channels",
-    "grouped_pointwise": "in_channels", "batchnorm": "num_features", "linear": "in_features",
-    "separable": "in_channels", "shuffle_unit": "in_channels", "effnet_block": "in_channels",
-    "bottleneck": "in_channels",
-}
-UNSUPPORTED = {"add": "merges are formed inside blocks (shuffle_unit, bottleneck)",
-               "concat": "merges are formed inside blocks (shuffle_unit, bottleneck)"}
-CONV_LIKE = ("conv", "grouped", "depthwise", "pointwise", "grouped_pointwise")
+PARSED = {kind.name: kind for kind in KINDS if kind.fields is not None}
+"""The kinds a network file can write, with their YAML keys (``Kind.fields``) and the argument taken
+from the running shape (``Kind.inferred``); ``add``/``concat`` are formed inside blocks instead."""
+CONV_LIKE = tuple(name for name, kind in PARSED.items() if kind.spec_type is S.Conv2d)
 PAIR_FIELDS = ("kernel_size", "stride", "dilation")
-STRIDED = ("conv", "grouped", "depthwise", "pointwise", "grouped_pointwise", "separable", "shuffle_unit",
-           "bottleneck")
-
 
 def parse_input(config: ConfigFile, value: Any) -> S.Shape:
     """``3x96x96`` / ``[3, 96, 96]`` → Shape; a single int ``res`` means ``3×res×res``."""
@@ -105,13 +71,13 @@ def _argument(config: ConfigFile, where: tuple, key: str, target: str, value: An
 
 def _build(config: ConfigFile, where: tuple, kind: str, entry: dict[str, Any], shape: S.Shape,
            stride_override: Any = None) -> S.Spec:
-    fields = FIELDS[kind]
+    fields = PARSED[kind].fields
     arguments = {fields[key]: _argument(config, where, key, fields[key], value)
                  for key, value in entry.items() if key in fields}
     if stride_override is not None:
         arguments["stride"] = stride_override
-    if kind in INFERRED:
-        arguments[INFERRED[kind]] = shape.channels
+    if PARSED[kind].inferred:
+        arguments[PARSED[kind].inferred] = shape.channels
     if kind in ("shuffle_unit", "bottleneck") and isinstance(arguments.get("stride"), tuple):
         height, width = arguments["stride"]  # these blocks take one stride: N, or an equal pair [N, N]
         if height != width:
@@ -120,8 +86,7 @@ def _build(config: ConfigFile, where: tuple, kind: str, entry: dict[str, Any], s
         arguments["stride"] = height
     if kind == "linear" and "out_features" not in arguments:
         raise config.error(where, "linear needs out: the number of outputs")
-    if kind in ("conv", "grouped", "pointwise", "grouped_pointwise", "separable", "shuffle_unit",
-                "effnet_block", "bottleneck") and "out_channels" not in arguments:
+    if fields.get("out") == "out_channels" and "out_channels" not in arguments:
         raise config.error(where, f"{kind} needs out: its output channels")
     try:
         return KINDS_BY_NAME[kind].build(**arguments)
@@ -150,15 +115,16 @@ def load_network(path: str) -> S.Network:
             raise config.error(where, f"each layer must be a mapping with a kind, got {entry!r}")
         kind = entry["kind"]
         if not isinstance(kind, str):
-            raise config.error(where + ("kind",), f"kind must be a name, one of {', '.join(FIELDS)}; got {kind!r}")
-        if kind in UNSUPPORTED:
-            raise config.error(where + ("kind",), f"kind {kind!r} cannot be a layer of its own: {UNSUPPORTED[kind]}")
-        if kind not in FIELDS:
+            raise config.error(where + ("kind",), f"kind must be a name, one of {', '.join(PARSED)}; got {kind!r}")
+        if kind in KINDS_BY_NAME and kind not in PARSED:
+            raise config.error(where + ("kind",), f"kind {kind!r} cannot be a layer of its own: "
+                                                  "merges are formed inside blocks (shuffle_unit, bottleneck)")
+        if kind not in PARSED:
             from costcalc.spelling import closest
 
             raise config.error(where + ("kind",), f"unknown kind {kind!r}; expected one of "
-                                                  f"{', '.join(FIELDS)}{closest(str(kind), FIELDS)}")
-        allowed = COMMON_KEYS + tuple(FIELDS[kind]) + (CONV_EXTRAS if kind in CONV_LIKE else ())
+                                                  f"{', '.join(PARSED)}{closest(str(kind), PARSED)}")
+        allowed = COMMON_KEYS + tuple(PARSED[kind].fields) + (CONV_EXTRAS if kind in CONV_LIKE else ())
         config.mapping(where, entry, allowed, f"a {kind} layer")
         repeat = entry.get("repeat", 1)
         if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
@@ -169,7 +135,7 @@ def load_network(path: str) -> S.Network:
             raise config.error(where + ("name",), f"name must be a non-empty string without '.', got {base!r}")
         for copy in range(repeat):
             layer_name = base if repeat == 1 else f"{base}_{copy + 1}"
-            override = 1 if copy and kind in STRIDED else None
+            override = 1 if copy and PARSED[kind].strided else None
             try:
                 spec = _build(config, where, kind, entry, shape, override)
                 layers = [(layer_name, spec)]

@@ -8,7 +8,7 @@ import pytest
 
 from costcalc.configs import ConfigError
 from costcalc.cost import cost
-from costcalc.netconfig import FIELDS, UNSUPPORTED, load_network
+from costcalc.netconfig import PARSED, load_network
 from costcalc.registry import KINDS
 from costcalc.zoo.mobilenet_v1 import mobilenet_v1
 
@@ -38,7 +38,7 @@ def write(tmp_path, text, name="net.yaml"):
 
 
 def test_every_registry_kind_is_parsed_or_explained():
-    assert {kind.name for kind in KINDS} == set(FIELDS) | set(UNSUPPORTED)
+    assert {kind.name for kind in KINDS} == set(PARSED) | {"add", "concat"}
 
 
 # Hand-derived totals of the example files (MACs = conv + linear; params include BN γ, β and biases).
@@ -129,7 +129,7 @@ def test_golden_tiny_shufflenet(run, golden):
 
 
 @pytest.mark.parametrize("layer, fragment", [
-    ("{kind: [conv], out: 8}", "kind must be a name, one of conv, grouped, "),
+    ("{kind: [conv], out: 8}", "kind must be a name, one of conv, depthwise, "),
     ("{kind: {conv: 1}, out: 8}", "got {'conv': 1}"),
     ("{kind: shuffle_unit, out: 16, groups: 4, stride: [2, 1]}",
      "shuffle_unit takes one stride for both sides (N or [N, N]), got [2, 1]"),
