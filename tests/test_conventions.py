@@ -42,6 +42,6 @@ def test_conventions_view_and_suite_never_import_torch():
     import subprocess
     import sys
 
-    code = ("import sys, costcalc.conventions, costcalc.reconcile_view, costcalc.measure.suite; "
+    code = ("import sys, costcalc.conventions, costcalc.reconcile_view, costcalc.suite; "
             "print('torch' in sys.modules or 'fvcore' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"

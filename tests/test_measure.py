@@ -12,7 +12,7 @@ from costcalc import specs as S  # noqa: E402
 from costcalc.cost import cost  # noqa: E402
 from costcalc.measure.modules import build_module  # noqa: E402
 from costcalc.measure.reconcile import reconcile  # noqa: E402
-from costcalc.measure.suite import load_suite, random_target  # noqa: E402
+from costcalc.suite import load_suite, random_target  # noqa: E402
 from costcalc.reconcile_view import reconciliation_views  # noqa: E402
 
 SUITE = load_suite()

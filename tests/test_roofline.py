@@ -55,7 +55,7 @@ def test_shipped_profiles_load_and_round_trip(tmp_path):
 def test_shipped_configs_hold_the_suite_and_the_profiles():
     # In a checkout they are the repo's configs/; a wheel carries them as costcalc/_configs
     # (tests/test_packaging.py checks the built wheel).
-    from costcalc.measure.suite import DEFAULT_SUITE
+    from costcalc.suite import DEFAULT_SUITE
 
     assert DEVICES_DIR == SHIPPED_CONFIGS / "devices" and DEFAULT_SUITE == SHIPPED_CONFIGS / "verify.yaml"
     assert DEFAULT_SUITE.is_file()

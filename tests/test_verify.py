@@ -108,7 +108,7 @@ def test_unknown_target_names_the_suite_file(run, tmp_path):
 
 
 def test_suite_module_raises_domain_errors_not_click_ones():
-    from costcalc.measure import suite
+    from costcalc import suite
 
     assert not hasattr(suite, "click")
     with pytest.raises(ConfigError, match="unknown verify target 'conv-3x4'; did you mean 'conv-3x3'"):

@@ -55,7 +55,7 @@ def command(targets: tuple[str, ...], random_count: int, seed: int, suite_path: 
     """
     require_measure()
     from costcalc.measure.reconcile import reconcile
-    from costcalc.measure.suite import DEFAULT_SUITE, load_suite, random_targets, select
+    from costcalc.suite import DEFAULT_SUITE, load_suite, random_targets, select
     from costcalc.progress import track
 
     suite = suite_path or DEFAULT_SUITE

@@ -41,7 +41,7 @@ def main() -> None:
 
     from costcalc.cost import cost
     from costcalc.measure.modules import build_module
-    from costcalc.measure.suite import load_suite
+    from costcalc.suite import load_suite
     from costcalc.specs import Linear, Network
 
     torch.set_num_threads(1)

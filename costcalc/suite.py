@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from costcalc import specs as S
-from costcalc.configs import ConfigError, ConfigFile
+from costcalc.configs import SHIPPED_CONFIGS, ConfigError, ConfigFile
 from costcalc.cost import cost
-from costcalc.configs import SHIPPED_CONFIGS
 from costcalc.spelling import closest
 
 DEFAULT_SUITE = SHIPPED_CONFIGS / "verify.yaml"
