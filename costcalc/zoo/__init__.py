@@ -74,6 +74,27 @@ class Published:
         return self.number in (self.rounded(ours, ROUND_HALF_UP), self.rounded(ours, ROUND_HALF_EVEN))
 
 
+@dataclass(frozen=True)
+class Accuracy:
+    """A published ImageNet accuracy of one configuration, as its source prints it.
+
+    ``top1`` / ``top5`` are accuracies in percent as text (``"70.9"``); a source that prints the
+    top-1 *error* (ShuffleNet) is carried as ``100 − error`` with the error named in ``note``.
+    Published only: nothing is ever interpolated between configurations.
+    """
+
+    top1: str
+    source: str
+    top5: str | None = None
+    note: str = ""
+
+    @classmethod
+    def from_error(cls, error: str, source: str, note: str = "") -> "Accuracy":
+        """From a printed top-1 error in percent: ``100 − error`` at the printed precision."""
+        top1 = str(Decimal(100) - Decimal(error))
+        return cls(top1, source, note="; ".join(filter(None, [f"top-1 error {error} %", note])))
+
+
 OPTION_NAMES = ("alpha", "res", "groups", "scale", "classes", "shallow")
 
 
@@ -83,7 +104,9 @@ class ModelEntry:
 
     ``options`` are the keyword arguments ``build`` takes (a subset of :data:`OPTION_NAMES`),
     ``defaults`` their defaults, ``published(options)`` the published numbers for a configuration
-    and ``notes(options)`` extra lines (e.g. how a claim of the paper reads on this network).
+    ``notes(options)`` extra lines (e.g. how a claim of the paper reads on this network), and
+    ``accuracy(options)`` the published ImageNet accuracies of the configuration, preferred source
+    first (:func:`top1`).
     """
 
     name: str
@@ -94,6 +117,7 @@ class ModelEntry:
     defaults: dict[str, Any] = field(default_factory=dict)
     published: Callable[[dict[str, Any]], list[Published]] = lambda options: []
     notes: Callable[[dict[str, Any]], list[str]] = lambda options: []
+    accuracy: Callable[[dict[str, Any]], list[Accuracy]] = lambda options: []
 
     @property
     def grid_options(self) -> tuple[str, ...]:
@@ -139,6 +163,12 @@ def lookup(name: object, options: Mapping[str, Any] = {}) -> ModelEntry:
         raise SpecError(f"--{extra[0]} does not apply to {entry.name}; its options: "
                         f"{', '.join('--' + key for key in entry.options)}")
     return entry
+
+
+def top1(entry: ModelEntry, options: Mapping[str, Any]) -> Accuracy | None:
+    """The preferred published accuracy of a configuration (the entry's first), or ``None``."""
+    found = entry.accuracy(dict(options))
+    return found[0] if found else None
 
 
 def standard_equivalent(spec: Spec) -> Spec:

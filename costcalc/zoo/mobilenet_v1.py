@@ -20,7 +20,7 @@ from costcalc.specs import (
     Conv2d, DepthwiseSeparable, Flatten, GlobalAvgPool, Linear, Network, Shape, SpecError, conv_bn_act,
     sequence,
 )
-from costcalc.zoo import ModelEntry, Published, register
+from costcalc.zoo import Accuracy, ModelEntry, Published, register
 
 STEM_CHANNELS = 32
 MIN_DEPTH = 8
@@ -176,9 +176,43 @@ def notes(options: dict[str, Any]) -> list[str]:
     return [stride_note]
 
 
+# ImageNet top-1 / top-5 of TF-slim's 16 released models (mobilenet_v1.md, 2018 checkpoints, 1001
+# classes): alpha → res → (top-1, top-5).
+TF_SLIM_ACCURACY = {
+    1.0: {224: ("70.9", "89.9"), 192: ("70.0", "89.2"), 160: ("68.0", "87.7"), 128: ("65.2", "85.8")},
+    0.75: {224: ("68.4", "88.2"), 192: ("67.2", "87.3"), 160: ("65.3", "86.0"), 128: ("62.1", "83.9")},
+    0.5: {224: ("63.3", "84.9"), 192: ("61.7", "83.6"), 160: ("59.1", "81.9"), 128: ("56.3", "79.4")},
+    0.25: {224: ("49.8", "74.2"), 192: ("47.7", "72.3"), 160: ("45.5", "70.3"), 128: ("41.5", "66.3")},
+}
+# The paper's ImageNet top-1 (Tables 4, 6, 7, 9): (alpha, res) → (top-1, table).
+PAPER_ACCURACY = {
+    (1.0, 224): ("70.6", "Tables 4, 6, 7"), (0.75, 224): ("68.4", "Tables 5, 6"), (0.5, 224): ("63.7", "Table 6"),
+    (0.25, 224): ("50.6", "Table 6"), (1.0, 192): ("69.1", "Table 7"), (1.0, 160): ("67.2", "Table 7"),
+    (1.0, 128): ("64.4", "Table 7"), (0.5, 160): ("60.2", "Table 9"),
+}
+
+
+def accuracy(options: dict[str, Any]) -> list[Accuracy]:
+    """Published ImageNet accuracy: TF-slim's released models first (one source for all 16 of the
+    paper's Fig. 4/5 grid), then the paper's tables; none for other class counts."""
+    alpha, res, classes = options["alpha"], options["res"], options["classes"]
+    if classes not in (1000, 1001):
+        return []
+    if options.get("shallow"):
+        return [Accuracy("65.3", "Howard et al. 2017, Table 5 (Shallow MobileNet)")] if (alpha, res) == (1.0, 224) else []
+    rows = []
+    if res in TF_SLIM_ACCURACY.get(alpha, {}):
+        top1, top5 = TF_SLIM_ACCURACY[alpha][res]
+        rows.append(Accuracy(top1, "TF-slim mobilenet_v1.md (2018 checkpoints, 1001 classes)", top5))
+    if (alpha, res) in PAPER_ACCURACY:
+        top1, tables = PAPER_ACCURACY[(alpha, res)]
+        rows.append(Accuracy(top1, f"Howard et al. 2017, {tables}"))
+    return rows
+
+
 register(ModelEntry(
     "mobilenet", ("mobilenet_v1",),
     "MobileNet v1 (Howard et al. 2017): 3×3 stem + 13 depthwise separable blocks; --alpha --res --classes --shallow",
     mobilenet_v1, ("alpha", "res", "classes", "shallow"), {"alpha": 1.0, "res": 224, "classes": 1000},
-    published, notes,
+    published, notes, accuracy,
 ))

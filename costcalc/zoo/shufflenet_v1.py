@@ -25,7 +25,7 @@ from typing import Any
 from costcalc.specs import (
     Conv2d, Flatten, GlobalAvgPool, Linear, Network, Pool2d, Shape, ShuffleUnit, SpecError, conv_bn_act, sequence,
 )
-from costcalc.zoo import ModelEntry, Published, register
+from costcalc.zoo import Accuracy, ModelEntry, Published, register
 from costcalc.zoo.mobilenet_v1 import check_classes, check_res
 
 GROUPS = (1, 2, 3, 4, 8)
@@ -173,9 +173,37 @@ def notes(options: dict[str, Any]) -> list[str]:
     return ["FC without bias (official implementation); Conv1 width from the official network.py"]
 
 
+# ImageNet top-1 *error* (%), 224, 1000 classes. Paper Table 2: scale → errors for g = 1, 2, 3, 4, 8;
+# Table 5: (g, scale) → error; official model zoo (megvii ShuffleNet-Series README): (g, scale) → error.
+TABLE_2_ERROR = {
+    1.0: ("33.6", "32.7", "32.6", "32.8", "32.4"),
+    0.5: ("45.1", "44.4", "43.2", "41.6", "42.3"),
+    0.25: ("57.1", "56.8", "55.0", "54.2", "52.7"),
+}
+TABLE_5_ERROR = {(3, 2.0): "26.3", (3, 1.5): "28.5", (8, 1.0): "32.4", (4, 0.5): "41.6"}
+OFFICIAL_ERROR = {(3, 2.0): "25.9", (8, 2.0): "27.1", (3, 1.5): "28.4", (8, 1.5): "29.0",
+                  (3, 1.0): "32.2", (8, 1.0): "32.0", (3, 0.5): "42.7", (8, 0.5): "41.2"}
+
+
+def accuracy(options: dict[str, Any]) -> list[Accuracy]:
+    """Published ImageNet top-1 (from the printed errors): the paper's Tables 2 and 5 first, then the
+    official model zoo; none away from 224 or 1000 classes."""
+    g, s = options["groups"], options["scale"]
+    if options["res"] != 224 or options["classes"] != 1000:
+        return []
+    rows = []
+    if s in TABLE_2_ERROR:
+        rows.append(Accuracy.from_error(TABLE_2_ERROR[s][GROUPS.index(g)], "Zhang et al. 2018, Table 2"))
+    if (g, s) in TABLE_5_ERROR:
+        rows.append(Accuracy.from_error(TABLE_5_ERROR[(g, s)], "Zhang et al. 2018, Table 5"))
+    if (g, s) in OFFICIAL_ERROR:
+        rows.append(Accuracy.from_error(OFFICIAL_ERROR[(g, s)], "megvii ShuffleNet-Series README"))
+    return rows
+
+
 register(ModelEntry(
     "shufflenet", ("shufflenet_v1",),
     "ShuffleNet v1 (Zhang et al. 2018): conv1, max pool, 4+8+4 ShuffleNet units; --groups --scale --res --classes",
     shufflenet_v1, ("groups", "scale", "res", "classes"), {"groups": 3, "scale": 1.0, "res": 224, "classes": 1000},
-    published, notes,
+    published, notes, accuracy,
 ))
