@@ -24,14 +24,22 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import flop_registry
 
-from costcalc.measure.recorder import Operator
+from costcalc.measure.recorder import Operator, preserved_mode
 
 FVCORE_MAC_OPERATORS = frozenset({"conv", "linear", "addmm", "matmul", "mm", "bmm", "einsum", "baddbmm"})
-# fvcore's unsupported (jit) operators that stand for an analytic family it therefore counts as 0.
+# fvcore's unsupported (jit) operators and the analytic MACs it therefore counts as 0: a family, or
+# "attention" for the QKᵀ + AV part (jit traces MultiheadAttention unfused: projections counted, SDPA not).
 FVCORE_GAPS = {"aten::_convolution_mode": "convolution", "aten::scaled_dot_product_attention": "attention",
                "aten::_native_multi_head_attention": "attention_fused", "aten::lstm": "recurrent",
                "aten::gru": "recurrent", "aten::rnn_tanh": "recurrent", "aten::rnn_relu": "recurrent",
                "aten::mv": "matmul", "aten::dot": "matmul", "aten::addmv": "matmul"}
+
+
+def _skipped_macs(gap: str, operators: list[Operator]) -> int:
+    """The analytic MACs fvcore leaves out of ``operators`` when it skips the jit operator ``gap``."""
+    if gap == "attention":
+        return sum(op.attention for op in operators)
+    return sum(op.macs for op in operators if op.family == gap)
 
 
 def _has_counter_rule(name: str) -> bool:
@@ -77,8 +85,9 @@ def fvcore_check(model: nn.Module, inputs: tuple, operators: list[Operator]) -> 
     from fvcore.nn import FlopCountAnalysis
 
     try:
-        with warnings.catch_warnings(), torch.no_grad():
+        with warnings.catch_warnings(), torch.no_grad(), preserved_mode(model):
             warnings.simplefilter("ignore")
+            model.eval()  # as the recording ran: batch norm then costs fvcore 2 per element, not 5
             analysis = FlopCountAnalysis(model, inputs).unsupported_ops_warnings(False) \
                 .uncalled_modules_warnings(False).tracer_warnings("none")
             per_module = {name: Counter(counts) for name, counts in analysis.by_module_and_operator().items()}
@@ -89,21 +98,21 @@ def fvcore_check(model: nn.Module, inputs: tuple, operators: list[Operator]) -> 
                 if str(error) else type(error).__name__, "explained": True}
     children = {name: [f"{name}.{child}" if name else child for child, _ in module.named_children()]
                 for name, module in model.named_modules()}
-    analytic_own: dict[str, Counter] = defaultdict(Counter)
+    analytic_own: dict[str, list[Operator]] = defaultdict(list)
     for op in operators:
         if op.macs:
-            analytic_own[op.module][op.family] += op.macs
+            analytic_own[op.module].append(op)
     disagreements = []
     for name in sorted(set(analytic_own) | {n for n in names if n in children}, key=lambda n: (n.count("."), n)):
         own = _own(per_module, name, children.get(name, []))
         measured = sum(count for operator, count in own.items() if operator in FVCORE_MAC_OPERATORS)
-        analytic = sum(analytic_own[name].values())
+        analytic = sum(op.macs for op in analytic_own[name])
         if measured == analytic:
             continue
         skipped = _own(unsupported_all, name, children.get(name, []))
-        gap_families = {FVCORE_GAPS[op] for op in skipped if op in FVCORE_GAPS}
-        missing = sum(analytic_own[name][family] for family in gap_families)
-        explained = bool(gap_families) and measured + missing == analytic
+        gaps = {FVCORE_GAPS[op] for op in skipped if op in FVCORE_GAPS}
+        missing = sum(_skipped_macs(gap, analytic_own[name]) for gap in gaps)
+        explained = bool(gaps) and measured + missing == analytic
         cause = (f"fvcore has no handle for {', '.join(sorted(op for op in skipped if op in FVCORE_GAPS))} "
                  f"and counts it as 0" if explained else "unexplained: fvcore ≠ analytic MACs")
         disagreements.append({"layer": name or "(model)", "analytic": analytic, "measured": measured,

@@ -40,6 +40,7 @@ class Rule:
     family: str
     formula: str
     macs: Callable[[tuple, Any], int] | None = None
+    attention: Callable[[tuple, Any], int] | None = None  # the QKᵀ + AV part of ``macs``
 
 
 def _shape(value: Any) -> tuple[int, ...]:
@@ -81,14 +82,18 @@ def _attention(args: tuple, out: Any) -> int:
     return prod(batch) * length * k.shape[-2] * (embed + v.shape[-1])
 
 
+def _fused_attention_core(args: tuple, out: Any) -> int:
+    """The ``QKᵀ`` + ``AV`` part of ``_native_multi_head_attention``: ``2·B·L·S·E`` (heads·d = E)."""
+    q, k, embed = args[0], args[1], args[3]
+    return 2 * q.shape[0] * q.shape[1] * k.shape[1] * embed
+
+
 def _multi_head_attention(args: tuple, out: Any) -> int:
     """``_native_multi_head_attention(q, k, v, E, heads, …)``: in-projections, ``QKᵀ`` + ``AV``, out-projection."""
-    q, k = args[0], args[1]
-    embed = args[3]
-    batch, length = q.shape[0], q.shape[1]
-    source = k.shape[1]
+    q, k, embed = args[0], args[1], args[3]
+    batch, length, source = q.shape[0], q.shape[1], k.shape[1]
     projections = batch * length * embed * embed * 2 + 2 * batch * source * embed * embed
-    return projections + 2 * batch * length * source * embed
+    return projections + _fused_attention_core(args, out)
 
 
 def _recurrent(args: tuple, out: Any) -> int:
@@ -103,9 +108,9 @@ CONVOLUTION = Rule("convolution", "N·C_out·∏out·(C_in/g)·∏k (transposed:
 MATMUL = Rule("matmul", "M·K·N", _mm)
 BATCHED_MATMUL = Rule("matmul", "B·M·K·N", _bmm)
 MATRIX_VECTOR = Rule("matmul", "M·N (matrix × vector; dot: N)", _mv)
-ATTENTION = Rule("attention", "QKᵀ + AV = B·heads·L·S·E + B·heads·L·S·Ev", _attention)
+ATTENTION = Rule("attention", "QKᵀ + AV = B·heads·L·S·E + B·heads·L·S·Ev", _attention, _attention)
 FUSED_ATTENTION = Rule("attention_fused", "B·L·E² + 2·B·S·E² (in-proj) + 2·B·heads·L·S·d (QKᵀ, AV) + B·L·E² "
-                       "(out-proj)", _multi_head_attention)
+                       "(out-proj)", _multi_head_attention, _fused_attention_core)
 RECURRENT = Rule("recurrent", "T·B·G·H·(I + H) (G gates: LSTM 4, GRU 3, RNN 1)", _recurrent)
 
 

@@ -35,6 +35,7 @@ class Operator:
     macs: int
     elements: int               # output elements (the size of an other op)
     flop_counter: int           # FLOPs FlopCounterMode added for it (2 per MAC where it has a rule)
+    attention: int = 0          # the QKᵀ + AV part of ``macs`` (attention operators)
 
 
 @dataclass
@@ -90,10 +91,12 @@ class OperatorRecorder(TorchDispatchMode):
         rule = rule_for(func)
         module, call = self.stack[-1]
         macs = rule.macs(args, out) if rule is not None and rule.macs is not None else 0
+        attention = rule.attention(args, out) if rule is not None and rule.attention is not None else 0
         family = rule.family if rule is not None else None
         if family != "data_movement" or measured:
             self.recording.operators.append(Operator(module, call, str(func.overloadpacket).removeprefix("aten."),
-                                                     family, macs, _numel(out), measured))
+                                                     family, macs, _numel(out), measured,
+                                                     attention))
         return out
 
 

@@ -10,7 +10,8 @@ from torch.nn.utils import parametrizations
 
 
 class Shared(nn.Module):
-    """One 3×3 conv applied twice (reused: MACs per call, params once) and a tied embedding/classifier."""
+    """One 3×3 conv applied twice under two names (reused: MACs per call, params once) and a Linear
+    whose weight is tied to another's (one tensor, counted once)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -18,7 +19,6 @@ class Shared(nn.Module):
         self.alias = self.conv                     # the same module under a second name
         self.embed = nn.Linear(8, 16, bias=False)
         self.unembed = nn.Linear(16, 8, bias=False)
-        self.unembed.weight = nn.Parameter(self.embed.weight.t().contiguous())
         self.tied = nn.Linear(8, 16, bias=False)
         self.tied.weight = self.embed.weight       # tied: one tensor, two modules
 
@@ -78,10 +78,12 @@ class StackedViews(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        self.conv = nn.Conv2d(3, 16, 3, padding=1)
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.fc = nn.Linear(32, 10)
 
     def forward(self, x):
-        return self.conv(torch.cat([x, x.flip(-1)], 0))
+        features = F.adaptive_avg_pool2d(self.conv(torch.cat([x, x.flip(-1)], 0)), 2)
+        return self.fc(features.flatten(1))
 
 
 class LinearOverNCHW(nn.Module):
