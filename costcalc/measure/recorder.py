@@ -60,10 +60,12 @@ def first_shape(value: Any) -> tuple[int, ...]:
 
 
 def _numel(value: Any) -> int:
+    """Elements of an operator's (first) output: max pooling's indices and batch norm's saved
+    statistics are by-products, not outputs."""
     if isinstance(value, torch.Tensor):
         return value.numel()
-    if isinstance(value, (tuple, list)):
-        return sum(_numel(item) for item in value)
+    if isinstance(value, (tuple, list)) and value:
+        return _numel(value[0])
     return 0
 
 
