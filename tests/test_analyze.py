@@ -382,3 +382,13 @@ def test_api_to_dict_equals_cli_json(run):
     from rich.table import Table
 
     assert isinstance(analysis.table(), Table)
+
+
+def test_memory_per_layer(run):
+    payload = run.json("analyze", VGG, *CIFAR, "--memory")
+    first = layer(payload, "features.0")["memory"]
+    # reads the 3×32×32 input, writes 16×32×32, reads 432 weights; 442,368 MACs over 4·(3,072 + 16,384 + 432) bytes
+    assert (first["read"], first["written"], first["weights"], first["total"]) == (3_072, 16_384, 432, 19_888)
+    assert first["bytes"] == 4 * 19_888 and first["intensity"] == pytest.approx(442_368 / (4 * 19_888), abs=1e-6)
+    assert payload["totals"]["memory"]["total"] == sum(row["memory"]["total"] for row in payload["layers"])
+    assert "memory traffic per layer" in run("analyze", VGG, *CIFAR, "--memory").stdout

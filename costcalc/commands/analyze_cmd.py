@@ -6,6 +6,7 @@ torch is imported only inside the command, after :func:`costcalc.options.require
 from __future__ import annotations
 
 import ast
+from math import prod
 from typing import Any
 
 import click
@@ -64,12 +65,9 @@ def _add_memory(payload: dict[str, Any], dtype: str) -> None:
 
     itemsize = dtype_size(dtype)
     total = Memory(0, 0, 0, 0, itemsize)
-    calls = {row["name"]: row for row in payload["modules"]}
     for row in payload["layers"]:
-        module = calls.get(row["name"], {"calls": 1})
-        count = max(module["calls"], 1)
-        elements = lambda shape: count * (1 if not shape else __import__("math").prod(shape))  # noqa: E731
-        memory = Memory(elements(row["input"]), elements(row["output"]), row["params"] * count, row["macs"],
+        calls = row["calls"]
+        memory = Memory(calls * prod(row["input"]), calls * prod(row["output"]), calls * row["params"], row["macs"],
                         itemsize)
         row["memory"] = memory_payload(memory)
         total = total + memory

@@ -57,7 +57,7 @@ def counters_line(reconciliation: dict[str, Any]) -> str:
         state = MARK[check["match"]] if not disagreements else \
             f"{len(disagreements)} layer(s) differ, {'all explained' if check['explained'] else 'UNEXPLAINED'}"
         parts.append(f"{label} {state}")
-    return "Counters: " + "; ".join(parts) + " (--reconcile shows the table)."
+    return "Counters: " + "; ".join(parts) + "."
 
 
 def tree_view(payload: dict[str, Any], depth: int | None, unit: str) -> View:
@@ -117,8 +117,8 @@ def reconcile_views(payload: dict[str, Any]) -> list[View]:
     grouped by cause (each cause printed once)."""
     reconciliation = payload["reconciliation"]
     counters = View(f"{payload['target']}: the counters against the analytic count",
-                    [Column(""), Column("counter"), Column("analytic", "right"), Column("measured", "right"),
-                     Column("layers that differ", "right")])
+                    [Column("counter"), Column("analytic", "right"), Column("measured", "right"),
+                     Column("layers that differ", "right"), Column("verdict")])
     causes = View(f"{payload['target']}: why a counter differs (per cause, the layers it explains)",
                   [Column("cause"), Column("wrong"), Column("layer"), Column("analytic", "right"),
                    Column("measured", "right")])
@@ -130,8 +130,10 @@ def reconcile_views(payload: dict[str, Any]) -> list[View]:
             counters.notes.append(f"{label}: {check['error']}")
             continue
         differ = check["disagreements"]
-        counters.add(MARK[check["match"] or check["explained"]], label, exact(check["analytic"]),
-                     exact(check["measured"]), str(len(differ)))
+        verdict = "✓ agrees" if check["match"] and not differ else \
+            "✓ every difference explained" if check["explained"] else "✗ UNEXPLAINED difference"
+        counters.add(label, exact(check["analytic"]), exact(check["measured"]), str(len(differ)), verdict,
+                     style="" if check["explained"] else "bold red")
         counters.notes.append(f"{label}: {check['convention']}.")
         shown: set[str] = set()
         for entry in sorted(differ, key=lambda entry: entry["cause"]):

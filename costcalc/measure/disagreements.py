@@ -82,11 +82,11 @@ def _own(per_module: dict[str, Counter], name: str, children: list[str]) -> Coun
 
 def fvcore_check(model: nn.Module, inputs: tuple, operators: list[Operator]) -> dict[str, Any]:
     """fvcore's per-module MAC count against the analytic MACs each module ran itself, with causes."""
-    from fvcore.nn import FlopCountAnalysis
-
     try:
         with warnings.catch_warnings(), torch.no_grad(), preserved_mode(model):
             warnings.simplefilter("ignore")
+            from fvcore.nn import FlopCountAnalysis
+
             model.eval()  # as the recording ran: batch norm then costs fvcore 2 per element, not 5
             analysis = FlopCountAnalysis(model, inputs).unsupported_ops_warnings(False) \
                 .uncalled_modules_warnings(False).tracer_warnings("none")
