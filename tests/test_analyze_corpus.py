@@ -160,6 +160,8 @@ def test_tuple_and_dict_inputs():
     assert analysis.inputs == [[1, 3, 8, 8], [1, 3, 8, 8], [1, 6]]
     conv = next(row for row in analysis.by_module() if row["name"] == "conv")
     assert conv["calls"] == 2 and conv["macs"] == 2 * 64 * 4 * 27
+    (layer,) = [row for row in analysis.layers() if row["name"] == "conv"]
+    assert layer["macs_per_call"] == [64 * 4 * 27, 64 * 4 * 27] and layer["params"] == 108
     batch = costcalc.analyze(structure.DictInput(), ({"image": torch.zeros(2, 3, 8, 8)},))
     assert batch.macs == 2 * 64 * 8 * 3
     assert batch.to_dict()["totals"]["per_sample"] == {"batch": 2, "macs": 64 * 8 * 3, "flops": 2 * 64 * 8 * 3}

@@ -141,11 +141,15 @@ class Analysis:
             calls = self.recording.calls.get(name, [((), ())])
             kind = _layer_kind(module, family, ops, calls[0][0])
             macs = sum(op.macs for op in ops)
+            per_call = Counter()
+            for op in ops:
+                per_call[op.call] += op.macs
             paper = PAPER_FORMULAS.get(kind)
             rows.append({
                 "name": name or "(model)", "module": type(module).__name__ if module is not None else "",
                 "kind": kind, "family": family, "calls": len(calls) if name else 1,
                 "input": list(calls[0][0]), "output": list(calls[0][1]), "macs": macs,
+                "macs_per_call": [per_call[call] for call in sorted(per_call)],
                 "params": self.owned_params(name, recurse=False),
                 "operators": dict(Counter(op.name for op in ops)),
                 "formula": f"{paper.text} ({paper.source})" if paper else None,
