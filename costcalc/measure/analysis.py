@@ -64,7 +64,6 @@ class Analysis:
     recording: Recording
     model: nn.Module = field(repr=False)
     reconciliation: dict[str, Any] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.modules = dict(self.model.named_modules())
@@ -195,11 +194,12 @@ class Analysis:
         return rows
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``costcalc analyze --format json`` payload."""
+        """The ``costcalc analyze --format json`` payload (``--res-list`` and ``--suggest`` fill their keys)."""
         return {"target": self.target, "input": self.inputs[0] if self.inputs else [], "inputs": self.inputs,
                 "output": list(self.recording.output), "totals": self.totals(), "layers": self.layers(),
                 "modules": self.by_module(), "uncounted": self.uncosted(),
-                "reconciliation": self.reconciliation, **self.extra}
+                "reconciliation": self.reconciliation, "resolutions": [], "suggestions": [],
+                "suggestion_totals": [], "suggestions_left_out": []}
 
     def table(self, depth: int | None = 2, unit: str = "macs"):
         """The module tree as a rich table (what ``costcalc analyze`` prints by default)."""
