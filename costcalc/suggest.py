@@ -42,7 +42,8 @@ DEFAULT_GROUPS = (2, 3, 4, 8)
 
 @dataclass(frozen=True)
 class ConvLayer:
-    """One convolution module of the model: its name, spec, the input it is run on, how many calls."""
+    """One convolution module of the model: its name, spec, the (one-image) input it is run on, and
+    how many times it runs on such an input (calls × batch)."""
 
     name: str
     spec: Conv2d

@@ -390,3 +390,36 @@ def test_memory_per_layer(run):
     assert first["bytes"] == 4 * 19_888 and first["intensity"] == pytest.approx(442_368 / (4 * 19_888), abs=1e-6)
     assert payload["totals"]["memory"]["total"] == sum(row["memory"]["total"] for row in payload["layers"])
     assert "memory traffic per layer" in run("analyze", VGG, *CIFAR, "--memory").stdout
+
+
+def test_suggest_counts_calls_and_batch_and_skips_subclassed_convs(run, tmp_path):
+    path = tmp_path / "reuse.py"
+    path.write_text("from torch import nn\n"
+                    "class Twice(nn.Conv2d):\n"
+                    "    def forward(self, x):\n        return super().forward(super().forward(x))\n"
+                    "class Net(nn.Module):\n"
+                    "    def __init__(self):\n        super().__init__()\n"
+                    "        self.conv = nn.Conv2d(8, 8, 3, padding=1, bias=False)\n"
+                    "        self.twice = Twice(8, 8, 3, padding=1, bias=False)\n"
+                    "    def forward(self, x):\n        return self.twice(self.conv(self.conv(x)))\n")
+    payload = run.json("analyze", f"{path}:Net", "--input", "2,8,8,8", "--suggest")
+    (entry,) = payload["suggestions"]  # the subclass convolving twice is not a single spec: not priced
+    # conv: 8→8 3×3 on 8×8, 2 calls × batch 2: 4 · 8·8·8·8·9 = 147,456; weights 576 once
+    assert (entry["layer"], entry["calls"], entry["macs"], entry["params"]) == ("conv", 4, 147_456, 576)
+    separable = next(option for option in entry["options"] if option["name"] == "depthwise_separable")
+    assert separable["macs"] == 4 * (8 * 8 * 8 * 9 + 8 * 8 * 8 * 8) and separable["saved_params"] == 576 - 72 - 64
+    assert payload["totals"]["macs"] == 147_456 * 2  # the subclass: 2 convolutions × batch 2 on the same map
+
+
+def test_narrow_terminal_keeps_macs_and_params(run):
+    """At 80 columns whole columns drop from the right: type and output go first, never params."""
+    from rich.console import Console
+
+    from costcalc.commands.analyze_view import tree_view
+    from costcalc.render import fit
+
+    payload = run.json("analyze", RESNET, *CIFAR)
+    view = tree_view(payload, 2, "macs")
+    assert [column.header for column in view.columns] == ["module", "MACs", "params", "share", "output", "type"]
+    _, hidden = fit(view, Console(width=80))
+    assert "params" not in hidden and "MACs" not in hidden and len(set(hidden)) == len(hidden)

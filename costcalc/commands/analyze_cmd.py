@@ -16,6 +16,9 @@ from costcalc.options import dtype_option, format_option, require_measure, unit_
 from costcalc.render import emit
 
 
+PAPER_KINDS = ("conv", "depthwise", "pointwise", "grouped", "grouped_pointwise")
+
+
 class UserCodeFailure(click.ClickException):
     """The user's own code raised: our one-line summary first, then their traceback; exit 2."""
 
@@ -46,16 +49,17 @@ def parse_ints(text: str, option: str) -> tuple[int, ...]:
 
 
 def _suggestions(analysis: Any, groups: tuple[int, ...]) -> dict[str, Any]:
-    """The what-if report over the model's Conv2d modules (one entry per module, its calls counted)."""
+    """The what-if report over the Conv2d modules that map to a spec (one convolution per call, the
+    same input each call): each runs ``calls × batch`` times on one image."""
     from costcalc.measure.spec_view import conv_input, conv_spec
     from costcalc.suggest import ConvLayer, suggest as what_if
 
     layers = []
-    for name, calls in analysis.recording.calls.items():
-        module = analysis.modules.get(name)
-        spec = conv_spec(module, calls[0][0]) if name and module is not None else None
+    for row in analysis.layers():
+        calls = analysis.recording.calls.get(row["name"], [])
+        spec = conv_spec(analysis.modules[row["name"]], calls[0][0]) if row["kind"] in PAPER_KINDS else None
         if spec is not None and all(call[0] == calls[0][0] for call in calls):
-            layers.append(ConvLayer(name, spec, conv_input(calls[0][0]), len(calls)))
+            layers.append(ConvLayer(row["name"], spec, conv_input(calls[0][0]), len(calls) * calls[0][0][0]))
     return what_if(layers, analysis.macs, groups)
 
 
