@@ -423,3 +423,14 @@ def test_narrow_terminal_keeps_macs_and_params(run):
     assert [column.header for column in view.columns] == ["module", "MACs", "params", "share", "output", "type"]
     _, hidden = fit(view, Console(width=80))
     assert "params" not in hidden and "MACs" not in hidden and len(set(hidden)) == len(hidden)
+
+
+def test_csv_is_the_layer_records(run):
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(run("analyze", RESNET, *CIFAR, "--format", "csv").stdout)))
+    first = rows[0]
+    assert (first["name"], first["kind"], first["macs"], first["macs_per_call"]) == ("stem.0", "conv", "442368", "442368")
+    assert first["flop_counter"] == ""  # the counters did not run: no measurement, not 0
+    assert sum(int(row["macs"]) for row in rows) == 12_501_632

@@ -152,7 +152,7 @@ class Analysis:
                 "params": self.owned_params(name, recurse=False),
                 "operators": dict(Counter(op.name for op in ops)),
                 "formula": f"{paper.text} ({paper.source})" if paper else None,
-                "flop_counter": sum(op.flop_counter for op in ops)})
+                "flop_counter": sum(op.flop_counter for op in ops) if self.reconciliation.get("run") else None})
         return rows
 
     def owned_params(self, name: str, recurse: bool = True) -> int:
