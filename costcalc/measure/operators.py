@@ -178,7 +178,9 @@ _POINTWISE = getattr(torch.Tag, "pointwise", None)
 
 def rule_for(func: Any) -> Rule | None:
     """The rule of an aten operator (an ``OpOverload``): by its name, else element-wise by torch's
-    ``pointwise`` tag, else ``None`` (uncosted)."""
+    ``pointwise`` tag, else ``None`` (uncosted; so is every operator outside the ``aten`` namespace)."""
+    if getattr(func, "namespace", "aten") != "aten":
+        return None
     rule = RULES.get(func.__name__.split(".")[0])
     if rule is None and _POINTWISE is not None and _POINTWISE in getattr(func, "tags", ()):
         return ELEMENTWISE

@@ -77,7 +77,6 @@ class OperatorRecorder(TorchDispatchMode):
         self.stack = stack
         self.recording = recording
         self.global_counts = counter.flop_counts["Global"] if counter is not None else None
-        self.uncosted: set = set()
 
     @classmethod
     def _should_skip_dynamo(cls) -> bool:
@@ -97,8 +96,7 @@ class OperatorRecorder(TorchDispatchMode):
         family = rule.family if rule is not None else None
         if family != "data_movement" or measured:
             self.recording.operators.append(Operator(module, call, str(func.overloadpacket).removeprefix("aten."),
-                                                     family, macs, _numel(out), measured,
-                                                     attention))
+                                                     family, macs, _numel(out), measured, attention))
         return out
 
 
