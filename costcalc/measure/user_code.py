@@ -103,8 +103,10 @@ def _load_file(path: Path) -> Any:
     sys.modules[module_name] = module
     try:
         loader_spec.loader.exec_module(module)
-    except Exception as error:  # the user's module-level code
+    except BaseException as error:  # the user's module-level code (sys.exit too: run_user_code words it)
         sys.modules.pop(module_name, None)
+        if not isinstance(error, Exception):
+            raise
         raise _user_error(f"importing {path}", error) from error
     return module
 
