@@ -113,7 +113,8 @@ def test_spearman_hand_computed():
 
 
 def test_memory_and_roofline_never_import_torch():
-    code = ("import sys, json; import costcalc.memory, costcalc.roofline, costcalc.commands.bench_cmd; "
+    code = ("import sys, json; import costcalc.memory, costcalc.roofline, costcalc.commands.bench_cmd, "
+            "costcalc.commands.bench_plan, costcalc.commands.bench_views, costcalc.commands.bench_timing; "
             "print(json.dumps([m for m in ('torch', 'fvcore', 'numpy') if m in sys.modules]))")
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(output) == []

@@ -322,6 +322,8 @@ class Analysis:
     uncounted: list[dict[str, Any]]
     totals: dict[str, Any]
     convs: list[tuple[str, Any, Shape]]
+    layers: tuple[LayerCost, ...] = ()
+    """The analytic layers of the mapped modules (``costcalc bench`` sums their traffic and roofline)."""
 
     def payload(self) -> dict[str, Any]:
         return {"target": self.target, "input": list(self.input), "output": list(self.output),
@@ -419,7 +421,7 @@ def analyze(model: nn.Module, shape: tuple[int, ...], target: str) -> Analysis:
     macs = sum(layer.macs for layer in layers if layer.kind in MAC_KINDS)
     totals = _totals(layers, rows, uncounted, measured, model)
     return Analysis(target, tuple(shape), trace.calls[""][0][1], rows, uncounted,
-                    {"macs": macs, "flops": 2 * macs, **totals}, convs)
+                    {"macs": macs, "flops": 2 * macs, **totals}, convs, tuple(layers))
 
 
 def _totals(layers: list[LayerCost], rows: list[dict], uncounted: list[dict], measured: Measurement,

@@ -99,9 +99,12 @@ def time_call(run: Callable[[], Any], settings: Settings) -> Timing:
 
 
 def prepare(spec: Any, shape: Shape, settings: Settings) -> Callable[[], Any]:
-    """A no-argument callable running ``spec``'s module (eval, inference mode) on a random batch."""
+    """A no-argument callable running ``spec``'s module (eval, inference mode) on a random batch.
+
+    ``spec`` may also be a user's ``nn.Module`` (``costcalc bench file.py:Model``), run as it is.
+    """
     dtype = TORCH_DTYPES[settings.dtype]
-    module = build_module(spec).eval().to(dtype)
+    module = (spec if isinstance(spec, torch.nn.Module) else build_module(spec)).eval().to(dtype)
     generator = torch.Generator().manual_seed(0)
     inputs = torch.randn(settings.batch, *shape, generator=generator).to(dtype)
     if isinstance(_first_leaf(spec), S.Linear):
