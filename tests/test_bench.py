@@ -319,4 +319,11 @@ def test_bad_device_file_is_located(run, tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("peak_macs: 1e9\nbandwidth: zero\n", encoding="utf-8")
     line = run.error("bench", "--suite", "--device", str(path))
-    assert f"{path}:2: bandwidth must be a positive number" in line
+    assert f"{path}:2: bandwidth must be a number of bytes/s from 1e3 to 1e16" in line
+
+
+def test_tiny_peak_is_refused_so_json_stays_valid(run, tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text("name: tiny\npeak_macs: 1e-320\nbandwidth: 1e9\n", encoding="utf-8")
+    line = run.error("bench", "--in", "8", "--out", "8", "--kernel", "3", "--size", "8", "--device", str(path))
+    assert f"{path}:2: peak_macs must be a number of MAC/s from 1e3 to 1e18" in line and "got 1e-320" in line
