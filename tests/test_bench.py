@@ -34,7 +34,7 @@ def fake_timer(times=None, interrupt_at=None):
         from costcalc.cost import cost
 
         median = cost(spec, shape).macs * 1e-9 + 1e-6 if times is None else times[len(calls) - 1]
-        return bench.Timing(median, median / 10, settings.repeats, 1)
+        return bench.Timing(median, median / 10, settings.repeats, 1, median)
 
     return time_spec, calls
 
@@ -327,3 +327,29 @@ def test_tiny_peak_is_refused_so_json_stays_valid(run, tmp_path):
     path.write_text("name: tiny\npeak_macs: 1e-320\nbandwidth: 1e9\n", encoding="utf-8")
     line = run.error("bench", "--in", "8", "--out", "8", "--kernel", "3", "--size", "8", "--device", str(path))
     assert f"{path}:2: peak_macs must be a number of MAC/s from 1e3 to 1e18" in line and "got 1e-320" in line
+
+
+BOUND_TOLERANCE = 0.8
+"""A roofline row may measure down to 80 % of its bound before the test calls it beaten: calibration and
+rows are separate medians of a few blocks on a shared machine, so ±20 % is timer and load noise."""
+
+
+def test_no_suite_row_beats_its_roofline(run, tmp_path, monkeypatch):
+    """A roofline is a lower bound on time: with the calibrated profile, measured ≥ roofline on every row.
+
+    Reduced suite: MobileNet's Table 3 layer (its twelve compare rows include the standard 3×3 and 1×1
+    convolutions that run fastest per MAC) and the ShuffleNet stage layer; short timings.
+    """
+    from costcalc.commands import bench_plan
+
+    monkeypatch.setattr(bench_plan, "SUITE", bench_plan.SUITE[:1] + bench_plan.SUITE[-1:])
+    profile = bench.calibrate(1, min_time=0.05, repeats=3)
+    device = tmp_path / "local.yaml"
+    device.write_text(profile.to_yaml(), encoding="utf-8")
+    data = run.json("bench", "--suite", "--device", str(device), "--repeats", "3", "--warmup", "1",
+                    "--min-time", "0.05")
+    timed = [row for row in data["rows"] if row["measured_s"] is not None]
+    assert len(timed) == 24
+    beaten = {row["name"]: round(row["measured_s"]["median"] / row["roofline_s"], 2) for row in timed
+              if row["measured_s"]["median"] < BOUND_TOLERANCE * row["roofline_s"]}
+    assert not beaten, f"measured / roofline below {BOUND_TOLERANCE}: {beaten} ({profile.source})"
