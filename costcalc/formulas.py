@@ -5,6 +5,10 @@ feature map (``Df²`` is read as ``Dh·Dw`` for rectangular maps), ``Dk`` the ke
 is ``Kh·Kw``), ``M`` input and ``N`` output channels, ``g`` groups; and ShuffleNet (Zhang et al.
 2018, §3.2): ``h·w`` the feature map, ``c`` channels, ``m`` bottleneck channels.
 
+For a rectangular kernel each closed form that involves the kernel is shown in its ``Kh``/``Kw``
+form (:attr:`Formula.rectangular`): ``Dk·Dk`` splits into the two sides, and the one-sided forms
+(spatial separable, EffNet) name the side they use.
+
 The closed forms assume stride 1 and 'same' padding, so the output map equals the input map; the
 exact engine (:mod:`costcalc.cost`) uses the real output shape. Where both apply they agree
 exactly (a property test checks it); elsewhere :mod:`costcalc.compare` shows both and says why.
@@ -88,7 +92,8 @@ SHUFFLENET_UNIT = Formula("shufflenet_unit", "hw(2cm/g + 9m)", "ShuffleNet §3.2
                           lambda s: s.area * (Fraction(2 * s.m * s.n, s.g) + 9 * s.n))
 
 RATIO_DEPTHWISE = Formula("ratio_depthwise", "1/N", "MobileNet §3.1", lambda s: Fraction(1, s.n))
-RATIO_POINTWISE = Formula("ratio_pointwise", "1/Dk²", "MobileNet §3.1", lambda s: Fraction(1, s.kernel_area), "1/(Kh·Kw)")
+RATIO_POINTWISE = Formula("ratio_pointwise", "1/Dk²", "MobileNet §3.1", lambda s: Fraction(1, s.kernel_area),
+                          "1/(Kh·Kw)")
 RATIO_SEPARABLE = Formula("ratio_separable", "1/N + 1/Dk²", "MobileNet §3.1",
                           lambda s: Fraction(1, s.n) + Fraction(1, s.kernel_area), "1/N + 1/(Kh·Kw)")
 RATIO_GROUPED = Formula("ratio_grouped", "1/g", "ShuffleNet §3.1", lambda s: Fraction(1, s.g))

@@ -149,9 +149,8 @@ def calibrate(threads: int, matmul_size: int = 1024, copy_elements: int = 1 << 2
 
     * peak MACs: the highest rate among ``kernels`` (each timed through :func:`prepare` like any
       bench item: MACs / best block) and an ``n×n @ n×n`` float32 matmul (``n³`` MACs). A roofline
-      is a bound only if no layer runs faster than its peak: a 1024² matmul alone (about 46 GMAC/s
-      on one thread here) is slower than torch's 3×3 convolution (about 75 GMAC/s), which then
-      "beat" the bound.
+      is a bound only if no layer runs faster than its peak, and a 1024² matmul alone can be slower
+      than torch's 3×3 convolution (46 against 75 GMAC/s on one thread where this was found).
     * bandwidth: ``dst.copy_(src)`` over a tensor much larger than the caches (128 MiB by
       default) reads and writes ``nbytes`` each: ``2·nbytes`` per call (write-allocate traffic
       not counted, as STREAM's copy).
@@ -165,18 +164,16 @@ def calibrate(threads: int, matmul_size: int = 1024, copy_elements: int = 1 << 2
     settings = Settings(threads=threads, batch=1, dtype="float32", warmup=2, repeats=repeats, min_time=min_time)
     left, right = torch.randn(matmul_size, matmul_size), torch.randn(matmul_size, matmul_size)
     matmul = time_call(lambda: torch.mm(left, right), settings)
-    rates = {f"{matmul_size}² matmul": (matmul_size**3 / matmul.best, matmul.best)}
+    rates = {f"{matmul_size}² matmul": matmul_size**3 / matmul.best}
     for label, spec, shape in kernels:
-        timing = time_call(prepare(spec, shape, settings), settings)
-        rates[label] = (cost(spec, shape).macs / timing.best, timing.best)
-    fastest = max(rates, key=lambda label: rates[label][0])
+        rates[label] = cost(spec, shape).macs / time_call(prepare(spec, shape, settings), settings).best
     source = torch.ones(copy_elements)
     target = torch.empty_like(source)
     copy = time_call(lambda: target.copy_(source), settings)
     moved = 2 * source.numel() * source.element_size()
-    measured = ", ".join(f"{label} {rate / 1e9:.1f} GMAC/s" for label, (rate, _) in rates.items())
+    measured = ", ".join(f"{label} {rate / 1e9:.1f} GMAC/s" for label, rate in rates.items())
     return DeviceProfile(
-        name="local", peak_macs=rates[fastest][0], bandwidth=moved / copy.best,
+        name="local", peak_macs=max(rates.values()), bandwidth=moved / copy.best,
         description=f"{cpu_name()}, {threads} thread{'s' if threads > 1 else ''}, torch {torch.__version__}",
         source=(f"costcalc bench --calibrate: peak = fastest of float32 {measured}; "
                 f"{moved // 2 >> 20} MiB copy ({copy.best * 1e3:.3f} ms); best of {repeats} blocks"),
