@@ -276,8 +276,12 @@ def test_network_groups_join_macless_leaves():
 
 
 def test_real_calibration_runs_on_tiny_sizes():
-    profile = bench.calibrate(1, matmul_size=32, copy_elements=1 << 10, min_time=0.001, repeats=1)
+    from costcalc.specs import Conv2d, Shape
+
+    kernels = (("3×3 conv 4→4 on 8²", Conv2d(4, 4, 3), Shape(4, 8, 8)),)
+    profile = bench.calibrate(1, matmul_size=32, copy_elements=1 << 10, min_time=0.001, repeats=1, kernels=kernels)
     assert profile.peak_macs > 0 and profile.bandwidth > 0 and profile.threads == 1
+    assert "32² matmul" in profile.source and "3×3 conv 4→4 on 8²" in profile.source
 
 
 @pytest.mark.parametrize("args, message", [
@@ -343,7 +347,7 @@ def test_no_suite_row_beats_its_roofline(run, tmp_path, monkeypatch):
     from costcalc.commands import bench_plan
 
     monkeypatch.setattr(bench_plan, "SUITE", bench_plan.SUITE[:1] + bench_plan.SUITE[-1:])
-    profile = bench.calibrate(1, min_time=0.05, repeats=3)
+    profile = bench.calibrate(1, min_time=0.05, repeats=7)  # best of 7 blocks: robust to bursts of load
     device = tmp_path / "local.yaml"
     device.write_text(profile.to_yaml(), encoding="utf-8")
     data = run.json("bench", "--suite", "--device", str(device), "--repeats", "3", "--warmup", "1",
