@@ -4,6 +4,8 @@ import csv
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 TABLE3 = ("compare", "--in", "512", "--out", "512", "--kernel", "3", "--size", "14")
 
@@ -198,3 +200,17 @@ def test_rectangular_strided_padded_rows_match_torch(run):
     applicable = [row for row in rows if row["macs"] is not None]
     assert {row["name"] for row in applicable} >= {"spatial_separable", "effnet_depthwise"}
     assert all(row["match"] is True and row["measured_macs"] == row["macs"] for row in applicable)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from([1, 3, 5, 7]), st.sampled_from([1, 3, 5, 7]), st.integers(1, 16), st.integers(1, 16))
+def test_rectangular_texts_never_use_dk_and_square_texts_always_do(kh, kw, m, n):
+    """Dk is the paper's square kernel side: a Kh×Kw kernel's rows are written with Kh and Kw only."""
+    from costcalc.compare import LayerQuery, compare_layer
+
+    rows = compare_layer(LayerQuery(m, n, (kh, kw), (2 * max(kh, kw), 2 * max(kh, kw)), groups=1))
+    texts = " ".join(f"{row.formula_text} {row.formula_ratio_text}" for row in rows)
+    if kh != kw:
+        assert "Dk" not in texts and "Kh" in texts and "Kw" in texts
+    else:
+        assert "Kh" not in texts and "Kw" not in texts and "Dk" in texts
