@@ -135,11 +135,14 @@ CALIBRATION_KERNELS: tuple[tuple[str, Any, Shape], ...] = (
     ("3×3 conv 512→512 on 14²", S.Conv2d(512, 512, 3), Shape(512, 14, 14)),
     ("3×3 conv 128→128 on 56²", S.Conv2d(128, 128, 3), Shape(128, 56, 56)),
     ("3×3 conv 32→64 on 112²", S.Conv2d(32, 64, 3), Shape(32, 112, 112)),
+    ("3×3 conv 240→240 on 28²", S.Conv2d(240, 240, 3), Shape(240, 28, 28)),
+    ("3×3 conv 240→240 g=3 on 28²", S.Conv2d(240, 240, 3, groups=3), Shape(240, 28, 28)),
     ("1×1 conv 512→512 on 14²", S.pointwise(512, 512), Shape(512, 14, 14)),
     ("1×1 conv 1024→1024 on 7²", S.pointwise(1024, 1024), Shape(1024, 7, 7)),
 )
-"""The convolutions of ``costcalc bench --suite`` that do the most arithmetic per byte (its standard
-3×3 and 1×1 layers), timed as the suite times them: the peak is the fastest of these and a matmul."""
+"""The convolutions of ``costcalc bench --suite`` that do the most arithmetic per byte (its standard and
+grouped 3×3 and its 1×1 layers), timed as the suite times them: the peak is the fastest of these and a
+matmul."""
 
 
 def calibrate(threads: int, matmul_size: int = 1024, copy_elements: int = 1 << 25,
