@@ -44,6 +44,21 @@ CASES = {
     # attention: B·heads·L·S·E + B·heads·L·S·Ev (cross-attention: L ≠ S, E ≠ Ev)
     "sdpa cross": (Lambda(F.scaled_dot_product_attention), (Z(2, 3, 5, 8), Z(2, 3, 7, 8), Z(2, 3, 7, 4)),
                    2 * 3 * 5 * 7 * (8 + 4)),
+    "addbmm": (Lambda(lambda c, a, b: torch.addbmm(c, a, b)), (Z(3, 5), Z(2, 3, 4), Z(2, 4, 5)), 2 * 3 * 4 * 5),
+    # bilinear (aten._trilinear): B·O·I₁·I₂; cdist: B·P·R·M
+    "bilinear": (nn.Bilinear(3, 4, 5), (Z(2, 3), Z(2, 4)), 2 * 5 * 3 * 4),
+    "cdist": (Lambda(torch.cdist), (Z(2, 5, 3), Z(2, 6, 3)), 2 * 5 * 6 * 3),
+    # MultiheadAttention's fast path, kdim ≠ vdim ≠ E (unfused): q E², k kdim·E, v vdim·E, out E², 2·B·L·S·E
+    "mha kdim vdim": (Lambda(lambda q, k, v, m=nn.MultiheadAttention(16, 4, kdim=8, vdim=12, batch_first=True):
+                             m(q, k, v)[0]), (Z(2, 5, 16), Z(2, 7, 8), Z(2, 7, 12)),
+                      2 * 5 * 256 + 2 * 7 * 8 * 16 + 2 * 7 * 12 * 16 + 2 * 5 * 256 + 2 * 2 * 5 * 7 * 16),
+    # grouped-query attention: 8 query heads share 2 key/value heads; each query head still sees S keys
+    "sdpa gqa": (Lambda(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, enable_gqa=True)),
+                 (Z(2, 8, 5, 16), Z(2, 2, 7, 16), Z(2, 2, 7, 16)), 2 * 8 * 5 * 7 * (16 + 16)),
+    # TransformerEncoderLayer's fast path (aten._transformer_encoder_layer_fwd), B=2, L=5, E=16, F=32:
+    # 3·T·E² + 2·B·L²·E + T·E² + 2·T·E·F with T = B·L = 10
+    "transformer encoder fast path": (nn.TransformerEncoderLayer(16, 4, 32, batch_first=True), Z(2, 5, 16),
+                                      3 * 10 * 256 + 2 * 2 * 25 * 16 + 10 * 256 + 2 * 10 * 16 * 32),
     # recurrent: T·B·G·H·(I + H)
     "gru": (nn.GRU(8, 6), Z(5, 2, 8), 5 * 2 * 3 * 6 * (8 + 6)),
     "rnn tanh": (nn.RNN(8, 6, batch_first=True), Z(2, 5, 8), 5 * 2 * 6 * (8 + 6)),
@@ -71,3 +86,57 @@ def test_every_mac_rule_has_a_family_and_closed_form():
 def test_pointwise_tag_makes_unlisted_elementwise_ops_other_ops():
     assert rule_for(torch.ops.aten.atan2.default).family == "elementwise"
     assert rule_for(torch.ops.aten._fft_r2c.default) is None
+
+
+def _padding_mask() -> torch.Tensor:
+    mask = torch.zeros(2, 5, dtype=torch.bool)
+    mask[1, 3:] = True  # the second sequence has 3 tokens
+    return mask
+
+
+@pytest.mark.parametrize("norm_first, activation", [(False, "relu"), (True, "gelu")])
+def test_transformer_fast_path_costs_what_the_unfused_layer_runs(norm_first, activation):
+    layer = nn.TransformerEncoderLayer(16, 4, 32, batch_first=True, norm_first=norm_first, activation=activation)
+    x = torch.randn(2, 5, 16)
+    fused = costcalc.analyze(layer, x)
+    assert {op.name for op in fused.recording.operators if op.macs} == {"_transformer_encoder_layer_fwd"}
+    torch.backends.mha.set_fastpath_enabled(False)
+    try:
+        unfused = costcalc.analyze(layer, x)
+    finally:
+        torch.backends.mha.set_fastpath_enabled(True)
+    assert "_transformer_encoder_layer_fwd" not in {op.name for op in unfused.recording.operators}
+    assert fused.macs == unfused.macs == 3 * 10 * 256 + 2 * 2 * 25 * 16 + 10 * 256 + 2 * 10 * 16 * 32
+
+
+def test_padded_batch_as_nested_tensor_costs_the_real_tokens():
+    """``TransformerEncoder`` with a padding mask packs the batch into a nested tensor of 5 + 3 tokens:
+    each of 3 layers costs T·(4E² + 2EF) + 2·(5² + 3²)·E with T = 8."""
+    encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(16, 4, 32, batch_first=True), 3)
+    analysis = costcalc.analyze(encoder, (torch.randn(2, 5, 16), None, _padding_mask()))
+    payload = analysis.to_dict()
+    assert analysis.macs == 3 * (8 * (4 * 256 + 2 * 16 * 32) + 2 * (25 + 9) * 16)
+    assert payload["uncounted"] == [] and payload["output"] == [2, 5, 16]
+    assert {"layers.0", "layers.2"} <= {row["name"] for row in payload["modules"] if row["calls"]}
+
+
+@pytest.mark.parametrize("operator, family", [
+    ("view_as_real", "data_movement"), ("_pack_padded_sequence", "data_movement"),
+    ("_embedding_bag", "pooling"), ("addr", "elementwise"), ("_nested_tensor_from_mask", "data_movement")])
+def test_views_packing_and_bags_are_not_uncosted(operator, family):
+    assert rule_for(getattr(torch.ops.aten, operator).default).family == family
+
+
+def test_rule_that_cannot_read_a_call_lists_it_uncosted():
+    """A rule raising on an unusual call must not crash the analysis nor count 0 silently."""
+    from costcalc.measure import operators
+
+    broken = operators.Rule("matmul", "M·K·N", lambda args, out: args[99])
+    original = operators.RULES["mm"]
+    operators.RULES["mm"] = broken
+    try:
+        payload = costcalc.analyze(Lambda(torch.mm), (Z(2, 3), Z(3, 4))).to_dict()
+    finally:
+        operators.RULES["mm"] = original
+    assert [entry["operator"] for entry in payload["uncounted"]] == ["mm"]
+    assert payload["totals"]["macs"] == 0 and payload["totals"]["costed_share"] == 0.0

@@ -13,10 +13,14 @@ MARK = {True: "✓", False: "✗"}
 def headline(payload: dict[str, Any]) -> str:
     """The totals in one sentence, with the share costed analytically and what was not."""
     totals = payload["totals"]
-    share = f"{100 * totals['costed_share']:.2f} %"
-    text = (f"{exact(totals['macs'])} MACs ({human(totals['macs'])}), {exact(totals['params'])} params; "
-            f"{share} of the measured MACs costed analytically")
-    if totals["uncosted_operators"]:
+    text = f"{exact(totals['macs'])} MACs ({human(totals['macs'])}), {exact(totals['params'])} params; "
+    unmeasured = totals["unmeasured_operators"]
+    if unmeasured:
+        text += (f"MACs are a LOWER BOUND: {totals['uncosted_operators']} operator calls uncosted, and no counter "
+                 f"measures aten.{', aten.'.join(unmeasured)} (share costed unknown; listed below)")
+    else:
+        text += f"{100 * totals['costed_share']:.2f} % of the measured MACs costed analytically"
+    if totals["uncosted_operators"] and not unmeasured:
         text += (f"; {totals['uncosted_operators']} operator calls uncosted, measured "
                  f"{exact(totals['uncosted_measured_macs'])} MACs (listed below)")
     per_sample = totals["per_sample"]

@@ -11,7 +11,9 @@ Conventions (the papers', and DESIGN.md's):
 * other ops (normalization, activation, pooling, interpolate, softmax, element-wise) are output
   elements per family, never mixed into ``macs``; operators with no rule are *uncosted* and listed
   with the FLOPs ``FlopCounterMode`` measured for them, and the headline says which share of the
-  measured total was costed analytically.
+  measured total was costed analytically. When no counter measures an uncosted operator (it counts 0
+  for what it has no rule for), that share is unknown (``costed_share: null``) and ``macs`` is a
+  lower bound: the headline names those operators instead of claiming 100 %.
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ class Analysis:
         uncosted = self.uncosted()
         uncosted_macs = sum(entry["flop_counter"] for entry in uncosted) // 2
         measured = macs + uncosted_macs
+        unmeasured = sorted({entry["operator"] for entry in uncosted if not entry["flop_counter"]})
         batch = self.batch
         per_sample = None
         if batch and batch > 1 and macs % batch == 0:
@@ -124,7 +127,8 @@ class Analysis:
                 "other_ops": {family: other[family] for family in OTHER_FAMILIES if other[family]},
                 "uncosted_operators": sum(entry["calls"] for entry in uncosted),
                 "uncosted_measured_macs": uncosted_macs,
-                "costed_share": 1.0 if not measured else round(macs / measured, 6)}
+                "unmeasured_operators": unmeasured,
+                "costed_share": None if unmeasured else 1.0 if not measured else round(macs / measured, 6)}
 
     # -- layers and the module tree -------------------------------------------------------------------
 

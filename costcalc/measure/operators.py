@@ -13,7 +13,12 @@ one operator from its argument shapes, in exact integers, and carries its closed
 * ``attention``    scaled dot-product attention: ``QKᵀ`` + ``AV`` = ``B·heads·L·S·E + B·heads·L·S·Ev``;
 * ``attention_fused``  ``nn.MultiheadAttention``'s fast path (one fused operator): in-projections
   ``B·L·E² + 2·B·S·E²``, ``QKᵀ`` + ``AV`` ``2·B·L·S·E`` (heads·d = E), out-projection ``B·L·E²``;
-* ``recurrent``    an LSTM/GRU/RNN layer kernel: ``T·B·G·H·(I + H)`` for G gates of hidden size H.
+* ``transformer_fused``  ``nn.TransformerEncoderLayer``'s fast path (one fused operator) on T = B·L
+  tokens: in-projection ``3·T·E²``, ``QKᵀ`` + ``AV`` ``2·B·L²·E``, out-projection ``T·E²``, feed-forward
+  ``2·T·E·F``;
+* ``recurrent``    an LSTM/GRU/RNN layer kernel: ``T·B·G·H·(I + H)`` for G gates of hidden size H;
+* ``matmul`` also holds ``_trilinear`` (``nn.Bilinear``: ``B·O·I₁·I₂``, one multiply-accumulate per
+  term of the broadcast product) and ``cdist`` (``B·P·R·M``: one ``(x−y)²`` accumulated per pair and feature).
 
 Every other operator the registry knows is an *other op* (normalization, activation, pooling,
 interpolate, softmax, element-wise — counted as output elements, never mixed into MACs) or pure data
@@ -28,8 +33,9 @@ from math import prod
 from typing import Any, Callable
 
 import torch
+from torch.utils._python_dispatch import _disable_current_modes
 
-MAC_FAMILIES = ("convolution", "matmul", "attention", "attention_fused", "recurrent")
+MAC_FAMILIES = ("convolution", "matmul", "attention", "attention_fused", "transformer_fused", "recurrent")
 OTHER_FAMILIES = ("normalization", "activation", "pooling", "interpolate", "softmax", "elementwise")
 
 
@@ -96,6 +102,49 @@ def _multi_head_attention(args: tuple, out: Any) -> int:
     return projections + _fused_attention_core(args, out)
 
 
+def nested_sizes(tensor: torch.Tensor) -> list[list[int]]:
+    """The shape of each component of a nested tensor (``TransformerEncoder`` packs padded batches
+    into one when given ``src_key_padding_mask``), read with no dispatch mode recording it."""
+    with _disable_current_modes():
+        return tensor._nested_tensor_size().tolist()
+
+
+def _encoder_attention_core(args: tuple, out: Any) -> int:
+    """The ``QKᵀ`` + ``AV`` part of ``_transformer_encoder_layer_fwd``: ``2·ΣL²·E`` over the B sequences
+    (``2·B·L²·E`` when dense; heads·d = E)."""
+    src, embed = args[0], args[1]
+    lengths = [size[0] for size in nested_sizes(src)] if src.is_nested else [src.shape[-2]] * (src.numel() // embed
+                                                                                              // src.shape[-2])
+    return 2 * sum(length * length for length in lengths) * embed
+
+
+def _transformer_encoder_layer(args: tuple, out: Any) -> int:
+    """``_transformer_encoder_layer_fwd(src, E, heads, qkv_weight, qkv_bias, proj_weight, proj_bias, …,
+    ffn_weight_1, ffn_bias_1, ffn_weight_2, …)`` on ``src`` (B, L, E): T = B·L tokens cost
+    ``3·T·E²`` (in-projection) + ``2·B·L²·E`` (QKᵀ, AV) + ``T·E²`` (out-projection) + ``2·T·E·F`` (FFN)."""
+    tokens = args[0].numel() // args[1]
+    projections = tokens * (args[3].numel() + args[5].numel() + args[14].numel() + args[16].numel())
+    return projections + _encoder_attention_core(args, out)
+
+
+def _trilinear(args: tuple, out: Any) -> int:
+    """``_trilinear(i1, i2, i3, expand1, expand2, expand3, sumdim)``: each input is unsqueezed at its
+    ``expand`` dims, the three are multiplied with broadcasting and summed over ``sumdim`` — one
+    multiply-accumulate per element of the broadcast product (``nn.Bilinear``: ``B·O·I₁·I₂``)."""
+    shapes = []
+    for tensor, expand in zip(args[:3], args[3:6]):
+        shape = list(tensor.shape)
+        for dim in sorted(expand):
+            shape.insert(dim, 1)
+        shapes.append(shape)
+    return prod(max(sizes) for sizes in zip(*shapes))
+
+
+def _cdist(args: tuple, out: Any) -> int:
+    """``_cdist_forward(x1, x2, p)`` of ``x1`` (…, P, M) and ``x2`` (…, R, M): ``∏batch·P·R·M``."""
+    return out.numel() * args[0].shape[-1]
+
+
 def _recurrent(args: tuple, out: Any) -> int:
     """``mkldnn_rnn_layer(input, w_ih, w_hh, …)``: every step multiplies the input (I) and the hidden
     state (H) into G·H gate pre-activations: ``T·B·G·H·(I + H)``."""
@@ -111,6 +160,10 @@ MATRIX_VECTOR = Rule("matmul", "M·N (matrix × vector; dot: N)", _mv)
 ATTENTION = Rule("attention", "QKᵀ + AV = B·heads·L·S·E + B·heads·L·S·Ev", _attention, _attention)
 FUSED_ATTENTION = Rule("attention_fused", "B·L·E² + 2·B·S·E² (in-proj) + 2·B·heads·L·S·d (QKᵀ, AV) + B·L·E² "
                        "(out-proj)", _multi_head_attention, _fused_attention_core)
+TRANSFORMER_FUSED = Rule("transformer_fused", "3·T·E² (in-proj) + 2·B·L²·E (QKᵀ, AV) + T·E² (out-proj) + "
+                         "2·T·E·F (feed-forward), T = B·L tokens", _transformer_encoder_layer, _encoder_attention_core)
+TRILINEAR = Rule("matmul", "B·O·I₁·I₂ (bilinear: one MAC per term of the broadcast product)", _trilinear)
+PAIRWISE_DISTANCE = Rule("matmul", "B·P·R·M (cdist: (x−y)² accumulated per pair and feature)", _cdist)
 RECURRENT = Rule("recurrent", "T·B·G·H·(I + H) (G gates: LSTM 4, GRU 3, RNN 1)", _recurrent)
 
 
@@ -127,7 +180,10 @@ RULES: dict[str, Rule] = {
                      "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
                      "mkldnn_convolution", "_slow_conv2d_forward", "slow_conv3d_forward"), CONVOLUTION),
     **dict.fromkeys(("mm", "addmm", "_addmm_activation"), MATMUL),
-    **dict.fromkeys(("bmm", "baddbmm"), BATCHED_MATMUL),
+    **dict.fromkeys(("bmm", "baddbmm", "addbmm"), BATCHED_MATMUL),
+    "_trilinear": TRILINEAR,
+    "_cdist_forward": PAIRWISE_DISTANCE,
+    "_transformer_encoder_layer_fwd": TRANSFORMER_FUSED,
     **dict.fromkeys(("mv", "addmv", "dot", "vdot"), MATRIX_VECTOR),
     **dict.fromkeys(("_scaled_dot_product_flash_attention_for_cpu", "_scaled_dot_product_flash_attention",
                      "_scaled_dot_product_efficient_attention", "_scaled_dot_product_cudnn_attention",
@@ -148,7 +204,9 @@ RULES: dict[str, Rule] = {
                      "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d",
                      "adaptive_avg_pool2d", "adaptive_avg_pool3d", "_adaptive_avg_pool2d", "_adaptive_avg_pool3d",
                      "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "mean", "sum", "amax",
-                     "amin", "max", "min", "prod", "logsumexp", "argmax", "argmin", "cumsum"), POOLING),
+                     "amin", "max", "min", "prod", "logsumexp", "argmax", "argmin", "cumsum", "_embedding_bag",
+                     "_embedding_bag_forward_only"), POOLING),
+    "addr": ELEMENTWISE,  # β·C + α·(a ⊗ b): one multiply per output element, as torch.outer's ``mul``
     **dict.fromkeys(("upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d", "_upsample_nearest_exact1d",
                      "_upsample_nearest_exact2d", "_upsample_nearest_exact3d", "upsample_linear1d",
                      "upsample_bilinear2d", "_upsample_bilinear2d_aa", "upsample_bicubic2d", "_upsample_bicubic2d_aa",
@@ -170,7 +228,9 @@ RULES: dict[str, Rule] = {
                      "item", "set_", "resize_", "index_put", "index_put_", "scatter", "_reshape_alias",
                      "view_as", "movedim", "swapaxes", "diagonal", "tril_indices", "triu_indices", "topk",
                      "sort", "nonzero", "where", "bernoulli_", "rand", "randn", "normal_", "uniform_",
-                     "one_hot", "_to_dim_order_copy", "lift", "unfold"), DATA_MOVEMENT),
+                     "one_hot", "_to_dim_order_copy", "lift", "unfold", "_pack_padded_sequence",
+                     "_pad_packed_sequence", "_nested_tensor_from_mask", "_nested_tensor_from_mask_left_aligned",
+                     "_nested_tensor_from_tensor_list", "to_padded_tensor"), DATA_MOVEMENT),
 }
 
 _POINTWISE = getattr(torch.Tag, "pointwise", None)
@@ -178,18 +238,22 @@ _POINTWISE = getattr(torch.Tag, "pointwise", None)
 
 def rule_for(func: Any) -> Rule | None:
     """The rule of an aten operator (an ``OpOverload``): by its name, else element-wise by torch's
-    ``pointwise`` tag, else ``None`` (uncosted; so is every operator outside the ``aten`` namespace)."""
+    ``pointwise`` tag, else data movement when torch's schema marks it a view (``view_as_real``,
+    ``unfold``, …), else ``None`` (uncosted; so is every operator outside the ``aten`` namespace)."""
     if getattr(func, "namespace", "aten") != "aten":
         return None
     rule = RULES.get(func.__name__.split(".")[0])
     if rule is None and _POINTWISE is not None and _POINTWISE in getattr(func, "tags", ()):
         return ELEMENTWISE
+    if rule is None and getattr(func, "is_view", False):
+        return DATA_MOVEMENT
     return rule
 
 
 def family_formulas() -> dict[str, str]:
     """Each MAC family's closed form, as the table notes print them."""
     forms: dict[str, list[str]] = {}
-    for rule in (CONVOLUTION, MATMUL, BATCHED_MATMUL, MATRIX_VECTOR, ATTENTION, FUSED_ATTENTION, RECURRENT):
+    for rule in (CONVOLUTION, MATMUL, BATCHED_MATMUL, MATRIX_VECTOR, TRILINEAR, PAIRWISE_DISTANCE, ATTENTION,
+                 FUSED_ATTENTION, TRANSFORMER_FUSED, RECURRENT):
         forms.setdefault(rule.family, []).append(rule.formula)
     return {family: "; ".join(texts) for family, texts in forms.items()}

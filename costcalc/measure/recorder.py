@@ -21,7 +21,7 @@ from torch.nn.modules import module as module_hooks
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
-from costcalc.measure.operators import rule_for
+from costcalc.measure.operators import nested_sizes, rule_for
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,11 @@ class Recording:
 
 
 def first_shape(value: Any) -> tuple[int, ...]:
-    """The shape of the first tensor in ``value`` (a tensor, or tuples, lists and dicts of them)."""
+    """The shape of the first tensor in ``value`` (a tensor, or tuples, lists and dicts of them; a nested
+    tensor as padded to its longest components)."""
+    if isinstance(value, torch.Tensor) and value.is_nested:  # padded: the longest component per dimension
+        sizes = nested_sizes(value)
+        return (len(sizes), *map(max, zip(*sizes))) if sizes else ()
     if isinstance(value, torch.Tensor):
         return tuple(value.shape)
     items = value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) else ()
@@ -91,8 +95,11 @@ class OperatorRecorder(TorchDispatchMode):
         measured = sum(self.global_counts.values()) - before if self.global_counts is not None else 0
         rule = rule_for(func)
         module, call = self.stack[-1]
-        macs = rule.macs(args, out) if rule is not None and rule.macs is not None else 0
-        attention = rule.attention(args, out) if rule is not None and rule.attention is not None else 0
+        try:
+            macs = rule.macs(args, out) if rule is not None and rule.macs is not None else 0
+            attention = rule.attention(args, out) if rule is not None and rule.attention is not None else 0
+        except Exception:  # a call the rule cannot read (an unusual overload): listed as uncosted, not dropped
+            rule, macs, attention = None, 0, 0
         family = rule.family if rule is not None else None
         if family != "data_movement" or measured:
             self.recording.operators.append(Operator(module, call, str(func.overloadpacket).removeprefix("aten."),
