@@ -48,6 +48,19 @@ def parse_ints(text: str, option: str) -> tuple[int, ...]:
     return values
 
 
+INPUT_DTYPES = ("float32", "float16", "bfloat16", "float64", "int64", "int32", "bool")
+
+
+def parse_input(text: str) -> tuple[tuple[int, ...], str]:
+    """``--input 2,128:int64`` → ``((2, 128), "int64")``: a shape of any rank, optionally ``:dtype``
+    (token ids need an integer type; a half-precision model a half-precision input)."""
+    shape_text, colon, dtype = text.partition(":")
+    dtype = dtype.strip() if colon else "float32"
+    if dtype not in INPUT_DTYPES:
+        raise usage_error(f"--input dtype must be one of {', '.join(INPUT_DTYPES)}, got {dtype!r} in {text!r}")
+    return parse_ints(shape_text, "--input"), dtype
+
+
 def _suggestions(analysis: Any, groups: tuple[int, ...]) -> dict[str, Any]:
     """The what-if report over the Conv2d modules that map to a spec (one convolution per call, the
     same input each call): each runs ``calls × batch`` times on one image."""
@@ -80,9 +93,10 @@ def _add_memory(payload: dict[str, Any], dtype: str) -> None:
 
 @click.command("analyze")
 @click.argument("target")
-@click.option("--input", "input_texts", multiple=True, metavar="N,C,…",
+@click.option("--input", "input_texts", multiple=True, metavar="N,C,…[:DTYPE]",
               help="Input shape of any rank (N,C,L; N,C,H,W; N,C,D,H,W), zeros; repeat for several positional "
-                   "inputs. Default 1,3,224,224.")
+                   "inputs; append :int64 for token ids (or :float16, :bfloat16, :int32, :bool, …). "
+                   "Default 1,3,224,224.")
 @click.option("--arg", "arguments", multiple=True, metavar="KEY=VALUE",
               help="Argument for the class or factory (repeatable); values are Python literals, else strings.")
 @click.option("--depth", type=click.IntRange(0), default=2, show_default=True,
@@ -121,7 +135,8 @@ def command(target: str, input_texts: tuple[str, ...], arguments: tuple[str, ...
 
     Example: costcalc analyze configs/examples/vgg_cifar.py:VGGCifar --input 1,3,32,32 --suggest
     """
-    shapes = [parse_ints(text, "--input") for text in input_texts or ("1,3,224,224",)]
+    inputs = [parse_input(text) for text in input_texts or ("1,3,224,224",)]
+    shapes, dtypes = [shape for shape, _ in inputs], [dtype for _, dtype in inputs]
     groups = parse_ints(groups_text, "--groups")
     resolutions = list(parse_ints(res_text, "--res-list")) if res_text else []
     kwargs = dict(parse_argument(text) for text in arguments)
@@ -131,11 +146,12 @@ def command(target: str, input_texts: tuple[str, ...], arguments: tuple[str, ...
     try:
         obj = torch_side.load_target(target)
         model = torch_side.build_model(obj, kwargs, target)
-        analysis = torch_side.analyze(model, torch_side.zeros(shapes), target=target,
+        analysis = torch_side.analyze(model, torch_side.zeros(shapes, dtypes), target=target,
                                       reconcile=reconcile or strict or fmt == "json")
-        at_res = torch_side.at_resolutions(model, shapes, resolutions) if resolutions else []
+        at_res = torch_side.at_resolutions(model, shapes, resolutions, dtypes) if resolutions else []
     except torch_side.TargetError as error:
-        raise usage_error(str(error)) from None
+        hint = "; give the input's dtype, e.g. --input 2,128:int64" if "scalar type" in str(error) else ""
+        raise usage_error(f"{error}{hint}") from None
     except torch_side.UserCodeError as error:
         raise UserCodeFailure(f"{error.summary}\n{error.details}") from None
     payload = analysis.to_dict()

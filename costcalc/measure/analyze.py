@@ -14,6 +14,8 @@ are passed as they are).
 
 from __future__ import annotations
 
+import os
+from math import prod
 from typing import Any
 
 import torch
@@ -51,12 +53,35 @@ def input_shapes(arguments: tuple) -> list[list[int]]:
     return shapes
 
 
-def zeros(shapes: list[tuple[int, ...]]) -> tuple:
-    """One zero tensor per ``--input`` shape, as positional arguments."""
+def free_memory() -> int | None:
+    """Bytes of physical memory free now (``None`` where the system does not say)."""
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e9:,.1f} GB" if count >= 10**8 else f"{count / 1e6:,.1f} MB"
+
+
+def zeros(shapes: list[tuple[int, ...]], dtypes: list[str] | None = None) -> tuple:
+    """One zero tensor per ``--input`` shape, of its dtype (torch's name; ``float32`` by default), as
+    positional arguments. Inputs that would not fit in free memory are refused before allocation."""
+    dtypes = dtypes or ["float32"] * len(shapes)
     for shape in shapes:
         if not shape or any(size < 1 for size in shape):
             raise TargetError(f"--input must be positive sizes N,C,… (any rank), got {','.join(map(str, shape))}")
-    return tuple(torch.zeros(shape) for shape in shapes)
+    needed = sum(prod(shape) * getattr(torch, dtype).itemsize for shape, dtype in zip(shapes, dtypes))
+    free = free_memory()
+    text = " and ".join(",".join(map(str, shape)) for shape in shapes)
+    if free is not None and needed > free:
+        raise TargetError(f"--input {text} needs {_size(needed)} for the input alone, more than the "
+                          f"{_size(free)} of memory free; give a smaller shape")
+    try:
+        return tuple(torch.zeros(shape, dtype=getattr(torch, dtype)) for shape, dtype in zip(shapes, dtypes))
+    except (RuntimeError, MemoryError) as error:
+        raise TargetError(f"--input {text}: cannot allocate the input ({str(error).splitlines()[0][:120]})") from None
 
 
 def _input_text(arguments: tuple) -> str:
@@ -90,7 +115,8 @@ def analyze(model: nn.Module, inputs: Any, *, reconcile: bool = False, target: s
     return Analysis(target or type(model).__name__, input_shapes(arguments), recording, model, reconciliation)
 
 
-def at_resolutions(model: nn.Module, shapes: list[tuple[int, ...]], resolutions: list[int]) -> list[dict[str, Any]]:
+def at_resolutions(model: nn.Module, shapes: list[tuple[int, ...]], resolutions: list[int],
+                   dtypes: list[str] | None = None) -> list[dict[str, Any]]:
     """The model's MACs with the first input's last two dimensions set to each square resolution.
 
     A resolution the model refuses gets ``macs: null`` and the reason, the others still count.
@@ -101,9 +127,8 @@ def at_resolutions(model: nn.Module, shapes: list[tuple[int, ...]], resolutions:
     rows = []
     for resolution in resolutions:
         shape = (*first[:-2], resolution, resolution)
-        arguments = zeros([shape, *shapes[1:]])
         try:
-            recording = _record(model, arguments, count=False)
+            recording = _record(model, zeros([shape, *shapes[1:]], dtypes), count=False)
         except (TargetError, UserCodeError) as error:
             reason = error.summary if isinstance(error, UserCodeError) else str(error)
             rows.append({"resolution": resolution, "input": list(shape), "macs": None, "flops": None,

@@ -1,0 +1,77 @@
+"""``costcalc analyze --input``: dtypes (token ids, half precision) and inputs too large for memory."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("fvcore")
+
+from costcalc.measure import analyze as torch_side  # noqa: E402
+
+MODELS = """
+import torch
+from torch import nn
+
+class Tokens(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(50, 16)
+        self.head = nn.Linear(16, 4)
+
+    def forward(self, ids):
+        return self.head(self.embed(ids))
+
+def half_conv():
+    return nn.Conv2d(3, 4, 3).to(torch.float16)
+"""
+
+
+@pytest.fixture
+def models(tmp_path):
+    path = tmp_path / "models.py"
+    path.write_text(textwrap.dedent(MODELS))
+    return path
+
+
+def test_token_ids_as_int64(run, models):
+    payload = run.json("analyze", f"{models}:Tokens", "--input", "2,7:int64")
+    # the embedding is a lookup (no MACs); the head is 2·7 tokens × 16 × 4
+    assert payload["totals"]["macs"] == 2 * 7 * 16 * 4 and payload["totals"]["params"] == 50 * 16 + 16 * 4 + 4
+    assert payload["uncounted"] == [] and payload["inputs"] == [[2, 7]]
+
+
+def test_float_token_ids_say_how_to_give_the_dtype(run, models):
+    error = run.error("analyze", f"{models}:Tokens", "--input", "2,7")
+    assert error.startswith("Error: the model rejects input 2,7: Expected tensor for argument #1 'indices'")
+    assert error.endswith("give the input's dtype, e.g. --input 2,128:int64")
+
+
+def test_half_precision_input(run, models):
+    payload = run.json("analyze", f"{models}:half_conv", "--input", "1,3,8,8:float16", "--strict")
+    assert payload["totals"]["macs"] == 4 * 6 * 6 * 3 * 9
+
+
+def test_unknown_dtype_is_a_usage_error(run, models):
+    assert run.error("analyze", f"{models}:Tokens", "--input", "2,7:int8") == (
+        "Error: --input dtype must be one of float32, float16, bfloat16, float64, int64, int32, bool, "
+        "got 'int8' in '2,7:int8'")
+
+
+def test_input_larger_than_free_memory_is_one_line(run, models, monkeypatch):
+    monkeypatch.setattr(torch_side, "free_memory", lambda: 10**9)
+    # 2 × 3 × 10⁴ × 10⁴ float16 = 1.2 GB > 1 GB free
+    assert run.error("analyze", f"{models}:half_conv", "--input", "2,3,10000,10000:float16") == (
+        "Error: --input 2,3,10000,10000 needs 1.2 GB for the input alone, more than the 1.0 GB of memory free; "
+        "give a smaller shape")
+
+
+def test_res_list_marks_a_resolution_too_large_for_memory(run, models, monkeypatch):
+    monkeypatch.setattr(torch_side, "free_memory", lambda: 10**6)
+    payload = run.json("analyze", f"{models}:half_conv", "--input", "1,3,8,8:float16", "--res-list", "8,1000")
+    small, large = payload["resolutions"]
+    assert small["macs"] == 4 * 6 * 6 * 3 * 9 and small["reason"] is None
+    assert large["macs"] is None and large["reason"] == (
+        "--input 1,3,1000,1000 needs 6.0 MB for the input alone, more than the 1.0 MB of memory free; give a smaller shape")
