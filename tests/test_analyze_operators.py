@@ -140,3 +140,32 @@ def test_rule_that_cannot_read_a_call_lists_it_uncosted():
         operators.RULES["mm"] = original
     assert [entry["operator"] for entry in payload["uncounted"]] == ["mm"]
     assert payload["totals"]["macs"] == 0 and payload["totals"]["costed_share"] == 0.0
+
+
+@pytest.mark.parametrize("function, inputs, macs, cause", [
+    # fvcore's matmul handle ignores the broadcast batch: 2·1·3·4·6 = 144 instead of 2·5·3·4·6 = 720
+    (lambda a, b: a @ b, (Z(2, 1, 3, 4), Z(5, 4, 6)), 2 * 5 * 3 * 4 * 6, "fvcore's matmul handle miscounts"),
+    (lambda a, b: a @ b, (Z(4), Z(3, 4, 5)), 3 * 4 * 5, "fvcore's matmul handle miscounts"),
+    (lambda a, b: torch.tensordot(a, b, dims=([1, 2], [0, 1])), (Z(3, 4, 5), Z(4, 5, 6)), 3 * 4 * 5 * 6,
+     "fvcore has no handle for aten::tensordot"),
+    (lambda a, b, c: torch.linalg.multi_dot([a, b, c]), (Z(3, 4), Z(4, 5), Z(5, 6)), 3 * 4 * 5 + 3 * 5 * 6,
+     "fvcore has no handle for aten::linalg_multi_dot"),
+])
+def test_fvcore_difference_confirmed_by_flop_counter_is_explained(function, inputs, macs, cause):
+    """Where FlopCounterMode measures exactly 2 × the analytic MACs, fvcore is the counter that is wrong."""
+    analysis = costcalc.analyze(Lambda(function), inputs, reconcile=True)
+    assert analysis.macs == macs and analysis.reconciliation["flop_counter"]["match"]
+    (entry,) = analysis.reconciliation["fvcore"]["disagreements"]
+    assert entry["analytic"] == macs and entry["measured"] != macs
+    assert entry["explained"] and entry["wrong"] == "fvcore" and entry["cause"].startswith(cause)
+
+
+@pytest.mark.parametrize("module, inputs, macs", [
+    # LSTM with projections (no oneDNN kernel: runs as mm/addmm): fvcore skips aten::lstm
+    (nn.LSTM(8, 6, proj_size=3), Z(5, 1, 8), 5 * (4 * 6 * (8 + 3) + 6 * 3)),
+    (nn.GRU(8, 6, batch_first=True), Z(3, 5, 8), 5 * 3 * 3 * 6 * (8 + 6)),
+])
+def test_recurrent_layers_pass_strict_whichever_kernel_runs(module, inputs, macs):
+    analysis = costcalc.analyze(module, inputs, reconcile=True)
+    assert analysis.macs == macs
+    assert analysis.reconciliation["fvcore"]["explained"] and analysis.reconciliation["flop_counter"]["explained"]
