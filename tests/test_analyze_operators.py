@@ -169,3 +169,25 @@ def test_recurrent_layers_pass_strict_whichever_kernel_runs(module, inputs, macs
     analysis = costcalc.analyze(module, inputs, reconcile=True)
     assert analysis.macs == macs
     assert analysis.reconciliation["fvcore"]["explained"] and analysis.reconciliation["flop_counter"]["explained"]
+
+
+class SelfAttention(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.attention = nn.MultiheadAttention(16, 4, batch_first=True)
+
+    def forward(self, x):
+        return self.attention(x, x, x)[0]
+
+
+@pytest.mark.parametrize("module, family, params", [
+    # in_proj 3E² + 3E, out_proj E² + E, norms 4E, linear1 EF + F, linear2 FE + E (E = 16, F = 32)
+    (nn.TransformerEncoderLayer(16, 4, 32, batch_first=True), "transformer_fused", 4 * 256 + 4 * 16 + 4 * 16 + 2 * 512
+     + 32 + 16),
+    (SelfAttention(), "attention_fused", 4 * 256 + 4 * 16),
+])
+def test_fused_kernel_row_owns_the_weights_it_reads(module, family, params):
+    """A fused kernel reads the weights of submodules that never ran (linear1/2, self_attn, out_proj):
+    its layer row — and so --memory's weight traffic — carries them all."""
+    (row,) = costcalc.analyze(module, Z(2, 5, 16)).layers()
+    assert row["family"] == family and row["params"] == params == sum(p.numel() for p in module.parameters())

@@ -153,7 +153,7 @@ class Analysis:
                 "kind": kind, "family": family, "calls": len(calls) if name else 1,
                 "input": list(calls[0][0]), "output": list(calls[0][1]), "macs": macs,
                 "macs_per_call": [per_call[call] for call in sorted(per_call)],
-                "params": self.owned_params(name, recurse=False),
+                "params": self.owned_params(name, recurse=False) + self._idle_params(name),
                 "operators": dict(Counter(op.name for op in ops)),
                 "formula": f"{paper.text} ({paper.source})" if paper else None,
                 "flop_counter": sum(op.flop_counter for op in ops) if self.reconciliation.get("run") else None})
@@ -166,6 +166,21 @@ class Analysis:
             return sum(count for owner, count in self.owners.items()
                        if owner == name or owner.startswith(f"{name}.parametrizations." if name else "parametrizations."))
         return sum(count for owner, count in self.owners.items() if _within(owner, name))
+
+    def _idle_params(self, name: str) -> int:
+        """Parameters of submodules that never ran themselves (nor did any module between them and
+        ``name``): a fused kernel of ``name`` read them — ``TransformerEncoderLayer``'s fast path uses
+        its ``linear1``/``linear2``/``self_attn`` weights, ``MultiheadAttention``'s its ``out_proj``."""
+        calls = self.recording.calls
+        idle = 0
+        for owner, count in self.owners.items():
+            if owner == name or not _within(owner, name) or "parametrizations" in owner.split("."):
+                continue
+            parts = owner.split(".")
+            path = [".".join(parts[:end]) for end in range(len(name.split(".")) + 1 if name else 1, len(parts) + 1)]
+            if not any(calls.get(step) for step in path):
+                idle += count
+        return idle
 
     def by_module(self, depth: int | None = None) -> list[dict[str, Any]]:
         """The module tree down to ``depth`` (``None``: all), each row with its subtree's totals.
