@@ -75,3 +75,19 @@ def test_res_list_marks_a_resolution_too_large_for_memory(run, models, monkeypat
     assert small["macs"] == 4 * 6 * 6 * 3 * 9 and small["reason"] is None
     assert large["macs"] is None and large["reason"] == (
         "--input 1,3,1000,1000 needs 6.0 MB for the input alone, more than the 1.0 MB of memory free; give a smaller shape")
+
+
+def test_text_transformer_example_by_hand(run):
+    """configs/examples/text_transformer.py on 2 × 32 token ids (E = 64, F = 128, 2 layers, 8 classes):
+    each fused encoder layer on T = 64 tokens costs 4·T·E² + 2·B·L²·E + 2·T·E·F; the classifier B·E·8."""
+    from pathlib import Path
+
+    target = f"{Path(__file__).resolve().parents[1] / 'configs' / 'examples' / 'text_transformer.py'}:TextTransformer"
+    payload = run.json("analyze", target, "--input", "2,32:int64")
+    per_layer = 4 * 64 * 64 * 64 + 2 * 2 * 32 * 32 * 64 + 2 * 64 * 64 * 128
+    assert payload["totals"]["macs"] == 2 * per_layer + 2 * 64 * 8 == 4_719_616
+    assert payload["totals"]["by_family"] == {"transformer_fused": 2 * per_layer, "matmul": 2 * 64 * 8}
+    # embedding 1000·64; per layer in_proj 3E² + 3E, out_proj E² + E, FFN 2EF + F + E, norms 4E; classifier
+    assert payload["totals"]["params"] == 64_000 + 2 * (4 * 64 * 64 + 4 * 64 + 2 * 64 * 128 + 128 + 64 + 4 * 64) \
+        + 64 * 8 + 8
+    assert payload["uncounted"] == [] and payload["reconciliation"]["flop_counter"]["explained"]
