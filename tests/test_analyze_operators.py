@@ -191,3 +191,18 @@ def test_fused_kernel_row_owns_the_weights_it_reads(module, family, params):
     its layer row — and so --memory's weight traffic — carries them all."""
     (row,) = costcalc.analyze(module, Z(2, 5, 16)).layers()
     assert row["family"] == family and row["params"] == params == sum(p.numel() for p in module.parameters())
+
+
+def test_transformer_encoder_counter_differences_are_explained():
+    """fvcore traces each layer unfused but its attention through the fused MHA kernel it has no handle
+    for: it measures the feed-forward 2·T·E·F = 2·10·16·32 and skips the rest; FlopCounterMode has no
+    rule for the fused layer. Both are named wrong, so --strict passes on the exact count."""
+    encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(16, 4, 32, batch_first=True), 2,
+                                    enable_nested_tensor=False)
+    analysis = costcalc.analyze(encoder, Z(2, 5, 16), reconcile=True)
+    per_layer = 3 * 10 * 256 + 2 * 2 * 25 * 16 + 10 * 256 + 2 * 10 * 16 * 32
+    assert analysis.macs == 2 * per_layer
+    fvcore = analysis.reconciliation["fvcore"]
+    assert [(entry["layer"], entry["analytic"], entry["measured"], entry["wrong"]) for entry in fvcore["disagreements"]] \
+        == [(f"layers.{index}", per_layer, 2 * 10 * 16 * 32, "fvcore") for index in range(2)]
+    assert fvcore["explained"] and analysis.reconciliation["flop_counter"]["explained"]

@@ -26,7 +26,7 @@ from torch import nn
 
 from costcalc import formulas
 from costcalc.measure.operators import MAC_FAMILIES, OTHER_FAMILIES
-from costcalc.measure.recorder import Operator, Recording
+from costcalc.measure.recorder import Operator, Recording, within
 from costcalc.measure.spec_view import conv_spec
 
 PAPER_FORMULAS = {"conv": formulas.STANDARD, "depthwise": formulas.DEPTHWISE, "pointwise": formulas.POINTWISE,
@@ -39,10 +39,6 @@ def parameter_owners(model: nn.Module) -> dict[str, int]:
     for name, parameter in model.named_parameters():  # remove_duplicate=True: each tensor once
         owners[name.rpartition(".")[0]] += parameter.numel()
     return dict(owners)
-
-
-def _within(name: str, prefix: str) -> bool:
-    return not prefix or name == prefix or name.startswith(prefix + ".")
 
 
 def _layer_kind(module: nn.Module | None, family: str, operators: list[Operator], input_shape) -> str:
@@ -165,7 +161,7 @@ class Analysis:
         if not recurse:
             return sum(count for owner, count in self.owners.items()
                        if owner == name or owner.startswith(f"{name}.parametrizations." if name else "parametrizations."))
-        return sum(count for owner, count in self.owners.items() if _within(owner, name))
+        return sum(count for owner, count in self.owners.items() if within(owner, name))
 
     def _idle_params(self, name: str) -> int:
         """Parameters of submodules that never ran themselves (nor did any module between them and
@@ -174,7 +170,7 @@ class Analysis:
         calls = self.recording.calls
         idle = 0
         for owner, count in self.owners.items():
-            if owner == name or not _within(owner, name) or "parametrizations" in owner.split("."):
+            if owner == name or not within(owner, name) or "parametrizations" in owner.split("."):
                 continue
             parts = owner.split(".")
             path = [".".join(parts[:end]) for end in range(len(name.split(".")) + 1 if name else 1, len(parts) + 1)]

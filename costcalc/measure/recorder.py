@@ -47,6 +47,11 @@ class Recording:
     output: tuple[int, ...] = ()
 
 
+def within(name: str, prefix: str) -> bool:
+    """Whether module ``name`` is ``prefix`` or inside it (``""`` is the model: everything is inside)."""
+    return not prefix or name == prefix or name.startswith(prefix + ".")
+
+
 def first_shape(value: Any) -> tuple[int, ...]:
     """The shape of the first tensor in ``value`` (a tensor, or tuples, lists and dicts of them; a nested
     tensor as padded to its longest components)."""
