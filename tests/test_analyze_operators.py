@@ -206,3 +206,26 @@ def test_transformer_encoder_counter_differences_are_explained():
     assert [(entry["layer"], entry["analytic"], entry["measured"], entry["wrong"]) for entry in fvcore["disagreements"]] \
         == [(f"layers.{index}", per_layer, 2 * 10 * 16 * 32, "fvcore") for index in range(2)]
     assert fvcore["explained"] and analysis.reconciliation["flop_counter"]["explained"]
+
+
+class ClassifierWithLoss(nn.Module):
+    """A forward that also scatters, sorts, compares and computes its losses, as training code does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x, target):
+        logits = self.fc(x)
+        counts = torch.zeros(4).index_add(0, target, torch.ones(len(target)))
+        ranked = logits.argsort(dim=1)
+        correct = (logits.argmax(dim=1) == target).float().mean()
+        loss = F.cross_entropy(logits, target) + F.mse_loss(logits, torch.zeros_like(logits)) \
+            + F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits)) + F.smooth_l1_loss(logits, logits)
+        return loss, counts, ranked, correct, torch.eye(4)[target], logits.median()
+
+
+def test_losses_reductions_and_scatters_are_other_ops_not_uncosted():
+    payload = costcalc.analyze(ClassifierWithLoss(), (Z(3, 8), torch.tensor([0, 2, 1]))).to_dict()
+    assert payload["uncounted"] == [] and payload["totals"]["macs"] == 3 * 8 * 4
+    assert payload["totals"]["other_ops"]["loss"] == 4  # four scalar losses

@@ -20,8 +20,8 @@ one operator from its argument shapes, in exact integers, and carries its closed
 * ``matmul`` also holds ``_trilinear`` (``nn.Bilinear``: ``B·O·I₁·I₂``, one multiply-accumulate per
   term of the broadcast product) and ``cdist`` (``B·P·R·M``: one ``(x−y)²`` accumulated per pair and feature).
 
-Every other operator the registry knows is an *other op* (normalization, activation, pooling,
-interpolate, softmax, element-wise — counted as output elements, never mixed into MACs) or pure data
+Every other operator the registry knows is an *other op* (normalization, activation, pooling and
+reductions, interpolate, softmax, element-wise, loss — counted as output elements, never mixed into MACs) or pure data
 movement (views, copies, concatenation: no arithmetic). An operator found in none of these is
 *uncosted*: the analysis lists it with what the counters measured for it.
 """
@@ -36,7 +36,7 @@ import torch
 from torch.utils._python_dispatch import _disable_current_modes
 
 MAC_FAMILIES = ("convolution", "matmul", "attention", "attention_fused", "transformer_fused", "recurrent")
-OTHER_FAMILIES = ("normalization", "activation", "pooling", "interpolate", "softmax", "elementwise")
+OTHER_FAMILIES = ("normalization", "activation", "pooling", "interpolate", "softmax", "elementwise", "loss")
 
 
 @dataclass(frozen=True)
@@ -173,6 +173,7 @@ def _other(family: str) -> Rule:
 
 NORMALIZATION, ACTIVATION, POOLING = _other("normalization"), _other("activation"), _other("pooling")
 INTERPOLATE, SOFTMAX, ELEMENTWISE = _other("interpolate"), _other("softmax"), _other("elementwise")
+LOSS = _other("loss")
 DATA_MOVEMENT = Rule("data_movement", "no arithmetic (views, copies, concatenation, padding)")
 
 RULES: dict[str, Rule] = {
@@ -206,7 +207,15 @@ RULES: dict[str, Rule] = {
                      "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "mean", "sum", "amax",
                      "amin", "max", "min", "prod", "logsumexp", "argmax", "argmin", "cumsum", "_embedding_bag",
                      "_embedding_bag_forward_only"), POOLING),
-    "addr": ELEMENTWISE,  # β·C + α·(a ⊗ b): one multiply per output element, as torch.outer's ``mul``
+    # addr β·C + α·(a ⊗ b): one multiply per output element, as torch.outer's ``mul``; scatter/index adds
+    **dict.fromkeys(("addr", "index_add", "scatter_add", "scatter_reduce", "cross", "renorm", "rrelu_with_noise",
+                     "eq", "ne", "floor_divide", "remainder", "_thnn_fused_lstm_cell", "_thnn_fused_gru_cell"),
+                    ELEMENTWISE),
+    **dict.fromkeys(("cumprod", "median", "nanmedian", "mode", "kthvalue", "trace", "any", "all", "count_nonzero",
+                     "histc", "bucketize", "searchsorted", "aminmax"), POOLING),
+    **dict.fromkeys(("nll_loss_forward", "nll_loss2d_forward", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+                     "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "soft_margin_loss",
+                     "multi_margin_loss", "multilabel_margin_loss_forward", "_ctc_loss", "poisson_nll_loss"), LOSS),
     **dict.fromkeys(("upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d", "_upsample_nearest_exact1d",
                      "_upsample_nearest_exact2d", "_upsample_nearest_exact3d", "upsample_linear1d",
                      "upsample_bilinear2d", "_upsample_bilinear2d_aa", "upsample_bicubic2d", "_upsample_bicubic2d_aa",
@@ -230,7 +239,12 @@ RULES: dict[str, Rule] = {
                      "sort", "nonzero", "where", "bernoulli_", "rand", "randn", "normal_", "uniform_",
                      "one_hot", "_to_dim_order_copy", "lift", "unfold", "_pack_padded_sequence",
                      "_pad_packed_sequence", "_nested_tensor_from_mask", "_nested_tensor_from_mask_left_aligned",
-                     "_nested_tensor_from_tensor_list", "to_padded_tensor"), DATA_MOVEMENT),
+                     "_nested_tensor_from_tensor_list", "to_padded_tensor", "scatter_", "index_copy",
+                     "index_fill", "masked_select", "masked_scatter", "take", "put_", "_unique2", "argsort", "eye",
+                     "linspace", "logspace", "randperm", "randint", "multinomial", "bernoulli", "hann_window", "diag",
+                     "diag_embed", "tile", "repeat_interleave", "block_diag", "new_empty_strided", "fill",
+                     "lift_fresh_copy", "copy", "_copy_from", "_copy_from_and_resize", "_assert_async",
+                     "_efficientzerotensor", "complex", "polar", "hstack", "vstack"), DATA_MOVEMENT),
 }
 
 _POINTWISE = getattr(torch.Tag, "pointwise", None)
