@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -80,7 +81,6 @@ def test_res_list_marks_a_resolution_too_large_for_memory(run, models, monkeypat
 def test_text_transformer_example_by_hand(run):
     """configs/examples/text_transformer.py on 2 × 32 token ids (E = 64, F = 128, 2 layers, 8 classes):
     each fused encoder layer on T = 64 tokens costs 4·T·E² + 2·B·L²·E + 2·T·E·F; the classifier B·E·8."""
-    from pathlib import Path
 
     target = f"{Path(__file__).resolve().parents[1] / 'configs' / 'examples' / 'text_transformer.py'}:TextTransformer"
     payload = run.json("analyze", target, "--input", "2,32:int64")
@@ -91,3 +91,16 @@ def test_text_transformer_example_by_hand(run):
     assert payload["totals"]["params"] == 64_000 + 2 * (4 * 64 * 64 + 4 * 64 + 2 * 64 * 128 + 128 + 64 + 4 * 64) \
         + 64 * 8 + 8
     assert payload["uncounted"] == [] and payload["reconciliation"]["flop_counter"]["explained"]
+
+
+def test_res_list_sets_the_length_of_a_sequence_and_keeps_a_video_depth(run, tmp_path):
+    examples = Path(__file__).resolve().parents[1] / "configs" / "examples"
+    payload = run.json("analyze", f"{examples / 'keyword_lstm.py'}:KeywordLSTM", "--input", "1,40,100",
+                       "--res-list", "50")
+    (row,) = payload["resolutions"]
+    # T = 50 frames: Conv1d 40→64 k5 T·64·40·5, LSTM T·4·128·(64 + 128), classifier 128·12
+    assert row["input"] == [1, 40, 50] and row["macs"] == 50 * 64 * 40 * 5 + 50 * 4 * 128 * 192 + 128 * 12
+    path = tmp_path / "video.py"
+    path.write_text("from torch import nn\ndef video():\n    return nn.Conv3d(3, 4, (3, 1, 1))\n")
+    (row,) = run.json("analyze", f"{path}:video", "--input", "1,3,8,16,16", "--res-list", "32")["resolutions"]
+    assert row["input"] == [1, 3, 8, 32, 32] and row["macs"] == 4 * 6 * 32 * 32 * 3 * 3

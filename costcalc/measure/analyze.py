@@ -117,16 +117,19 @@ def analyze(model: nn.Module, inputs: Any, *, reconcile: bool = False, target: s
 
 def at_resolutions(model: nn.Module, shapes: list[tuple[int, ...]], resolutions: list[int],
                    dtypes: list[str] | None = None) -> list[dict[str, Any]]:
-    """The model's MACs with the first input's last two dimensions set to each square resolution.
+    """The model's MACs at each resolution of the first input: its length L (N,C,L), its H×W square
+    (N,C,H,W), or its H×W with the depth kept (N,C,D,H,W).
 
     A resolution the model refuses gets ``macs: null`` and the reason, the others still count.
     """
     first = shapes[0]
     if len(first) < 3:
-        raise TargetError("--res-list needs an input with spatial dimensions (N,C,H,W or N,C,D,H,W)")
+        raise TargetError("--res-list needs an input with spatial dimensions (N,C,L; N,C,H,W or N,C,D,H,W), got "
+                          f"{','.join(map(str, first))}")
+    spatial = min(2, len(first) - 2)
     rows = []
     for resolution in resolutions:
-        shape = (*first[:-2], resolution, resolution)
+        shape = (*first[:-spatial], *[resolution] * spatial)
         try:
             recording = _record(model, zeros([shape, *shapes[1:]], dtypes), count=False)
         except (TargetError, UserCodeError) as error:
