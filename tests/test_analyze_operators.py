@@ -48,6 +48,9 @@ CASES = {
     # bilinear (aten._trilinear): B·O·I₁·I₂; cdist: B·P·R·M
     "bilinear": (nn.Bilinear(3, 4, 5), (Z(2, 3), Z(2, 4)), 2 * 5 * 3 * 4),
     "cdist": (Lambda(torch.cdist), (Z(2, 5, 3), Z(2, 6, 3)), 2 * 5 * 6 * 3),
+    "pdist": (Lambda(F.pdist), Z(5, 8), 5 * 4 // 2 * 8),
+    # a max_norm embedding renormalizes the rows it looks up (normalization): a lookup, no MACs
+    "embedding max_norm": (nn.Embedding(10, 4, max_norm=1.0), torch.tensor([[1, 2, 3]]), 0),
     # MultiheadAttention's fast path, kdim ≠ vdim ≠ E (unfused): q E², k kdim·E, v vdim·E, out E², 2·B·L·S·E
     "mha kdim vdim": (Lambda(lambda q, k, v, m=nn.MultiheadAttention(16, 4, kdim=8, vdim=12, batch_first=True):
                              m(q, k, v)[0]), (Z(2, 5, 16), Z(2, 7, 8), Z(2, 7, 12)),

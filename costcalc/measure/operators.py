@@ -18,7 +18,8 @@ one operator from its argument shapes, in exact integers, and carries its closed
   ``2·T·E·F``;
 * ``recurrent``    an LSTM/GRU/RNN layer kernel: ``T·B·G·H·(I + H)`` for G gates of hidden size H;
 * ``matmul`` also holds ``_trilinear`` (``nn.Bilinear``: ``B·O·I₁·I₂``, one multiply-accumulate per
-  term of the broadcast product) and ``cdist`` (``B·P·R·M``: one ``(x−y)²`` accumulated per pair and feature).
+  term of the broadcast product), ``cdist`` (``B·P·R·M``: one ``(x−y)²`` accumulated per pair and
+  feature) and ``pdist`` (``N(N−1)/2·M``).
 
 Every other operator the registry knows is an *other op* (normalization, activation, pooling and
 reductions, interpolate, softmax, element-wise, loss — counted as output elements, never mixed into MACs) or pure data
@@ -145,6 +146,11 @@ def _cdist(args: tuple, out: Any) -> int:
     return out.numel() * args[0].shape[-1]
 
 
+def _pdist(args: tuple, out: Any) -> int:
+    """``_pdist_forward(x, p)`` of ``x`` (N, M): ``N(N−1)/2·M`` — every pair once (the output's length)."""
+    return out.numel() * args[0].shape[-1]
+
+
 def _recurrent(args: tuple, out: Any) -> int:
     """``mkldnn_rnn_layer(input, w_ih, w_hh, …)``: every step multiplies the input (I) and the hidden
     state (H) into G·H gate pre-activations: ``T·B·G·H·(I + H)``."""
@@ -164,6 +170,7 @@ TRANSFORMER_FUSED = Rule("transformer_fused", "3·T·E² (in-proj) + 2·B·L²·
                          "2·T·E·F (feed-forward), T = B·L tokens", _transformer_encoder_layer, _encoder_attention_core)
 TRILINEAR = Rule("matmul", "B·O·I₁·I₂ (bilinear: one MAC per term of the broadcast product)", _trilinear)
 PAIRWISE_DISTANCE = Rule("matmul", "B·P·R·M (cdist: (x−y)² accumulated per pair and feature)", _cdist)
+PAIRS_DISTANCE = Rule("matmul", "N(N−1)/2·M (pdist: each pair of rows once)", _pdist)
 RECURRENT = Rule("recurrent", "T·B·G·H·(I + H) (G gates: LSTM 4, GRU 3, RNN 1)", _recurrent)
 
 
@@ -184,6 +191,7 @@ RULES: dict[str, Rule] = {
     **dict.fromkeys(("bmm", "baddbmm", "addbmm"), BATCHED_MATMUL),
     "_trilinear": TRILINEAR,
     "_cdist_forward": PAIRWISE_DISTANCE,
+    "_pdist_forward": PAIRS_DISTANCE,
     "_transformer_encoder_layer_fwd": TRANSFORMER_FUSED,
     **dict.fromkeys(("mv", "addmv", "dot", "vdot"), MATRIX_VECTOR),
     **dict.fromkeys(("_scaled_dot_product_flash_attention_for_cpu", "_scaled_dot_product_flash_attention",
@@ -195,7 +203,7 @@ RULES: dict[str, Rule] = {
                      "_native_batch_norm_legit_functional", "native_layer_norm", "native_group_norm",
                      "_weight_norm_interface", "linalg_vector_norm", "norm", "rms_norm", "_fused_rms_norm",
                      "var_mean", "var", "std", "std_mean", "_batch_norm_with_update",
-                     "_batch_norm_no_update"), NORMALIZATION),
+                     "_batch_norm_no_update", "embedding_renorm_"), NORMALIZATION),
     **dict.fromkeys(("relu", "relu_", "relu6", "gelu", "gelu_", "silu", "silu_", "sigmoid", "sigmoid_", "tanh",
                      "tanh_", "hardswish", "hardswish_", "hardsigmoid", "hardsigmoid_", "hardtanh", "hardtanh_",
                      "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "celu", "softplus", "mish", "mish_",
@@ -263,11 +271,3 @@ def rule_for(func: Any) -> Rule | None:
         return DATA_MOVEMENT
     return rule
 
-
-def family_formulas() -> dict[str, str]:
-    """Each MAC family's closed form, as the table notes print them."""
-    forms: dict[str, list[str]] = {}
-    for rule in (CONVOLUTION, MATMUL, BATCHED_MATMUL, MATRIX_VECTOR, TRILINEAR, PAIRWISE_DISTANCE, ATTENTION,
-                 FUSED_ATTENTION, TRANSFORMER_FUSED, RECURRENT):
-        forms.setdefault(rule.family, []).append(rule.formula)
-    return {family: "; ".join(texts) for family, texts in forms.items()}
