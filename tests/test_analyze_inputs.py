@@ -75,7 +75,8 @@ def test_res_list_marks_a_resolution_too_large_for_memory(run, models, monkeypat
     small, large = payload["resolutions"]
     assert small["macs"] == 4 * 6 * 6 * 3 * 9 and small["reason"] is None
     assert large["macs"] is None and large["reason"] == (
-        "--input 1,3,1000,1000 needs 6.0 MB for the input alone, more than the 1.0 MB of memory free; give a smaller shape")
+        "--input 1,3,1000,1000 needs 6.0 MB for the input alone, more than the 1.0 MB of memory free; "
+        "give a smaller shape")
 
 
 def test_text_transformer_example_by_hand(run):
@@ -104,3 +105,16 @@ def test_res_list_sets_the_length_of_a_sequence_and_keeps_a_video_depth(run, tmp
     path.write_text("from torch import nn\ndef video():\n    return nn.Conv3d(3, 4, (3, 1, 1))\n")
     (row,) = run.json("analyze", f"{path}:video", "--input", "1,3,8,16,16", "--res-list", "32")["resolutions"]
     assert row["input"] == [1, 3, 8, 32, 32] and row["macs"] == 4 * 6 * 32 * 32 * 3 * 3
+
+
+def test_suggest_names_the_convolutions_it_does_not_price(run, tmp_path):
+    path = tmp_path / "video.py"
+    path.write_text("from torch import nn\n"
+                    "def video():\n"
+                    "    return nn.Sequential(nn.Conv3d(3, 8, 3, padding=1), nn.ConvTranspose3d(8, 4, 2, stride=2),\n"
+                    "                         nn.Flatten(1, 2), nn.Conv2d(16, 8, 3))\n")
+    payload = run.json("analyze", f"{path}:video", "--input", "1,3,2,6,6", "--suggest")
+    assert [entry["layer"] for entry in payload["suggestions"]] == ["3"]
+    reason = "convolution: only Conv2d modules running one convolution on the same input each call are priced"
+    assert payload["suggestions_left_out"] == [{"layer": "0", "reason": f"Conv3d {reason}"},
+                                               {"layer": "1", "reason": f"ConvTranspose3d {reason}"}]

@@ -206,8 +206,8 @@ def test_transformer_encoder_counter_differences_are_explained():
     per_layer = 3 * 10 * 256 + 2 * 2 * 25 * 16 + 10 * 256 + 2 * 10 * 16 * 32
     assert analysis.macs == 2 * per_layer
     fvcore = analysis.reconciliation["fvcore"]
-    assert [(entry["layer"], entry["analytic"], entry["measured"], entry["wrong"]) for entry in fvcore["disagreements"]] \
-        == [(f"layers.{index}", per_layer, 2 * 10 * 16 * 32, "fvcore") for index in range(2)]
+    rows = [(entry["layer"], entry["analytic"], entry["measured"], entry["wrong"]) for entry in fvcore["disagreements"]]
+    assert rows == [(f"layers.{index}", per_layer, 2 * 10 * 16 * 32, "fvcore") for index in range(2)]
     assert fvcore["explained"] and analysis.reconciliation["flop_counter"]["explained"]
 
 

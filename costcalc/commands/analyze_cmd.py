@@ -67,13 +67,20 @@ def _suggestions(analysis: Any, groups: tuple[int, ...]) -> dict[str, Any]:
     from costcalc.measure.spec_view import conv_input, conv_spec
     from costcalc.suggest import ConvLayer, suggest as what_if
 
-    layers = []
+    layers, unpriced = [], []
     for row in analysis.layers():
+        if row["family"] != "convolution":
+            continue
         calls = analysis.recording.calls.get(row["name"], [])
         spec = conv_spec(analysis.modules[row["name"]], calls[0][0]) if row["kind"] in PAPER_KINDS else None
         if spec is not None and all(call[0] == calls[0][0] for call in calls):
             layers.append(ConvLayer(row["name"], spec, conv_input(calls[0][0]), len(calls) * calls[0][0][0]))
-    return what_if(layers, analysis.macs, groups)
+        else:
+            unpriced.append({"layer": row["name"], "reason": f"{row['module'] or 'functional'} convolution: only Conv2d "
+                             "modules running one convolution on the same input each call are priced"})
+    report = what_if(layers, analysis.macs, groups)
+    report["left_out"] = unpriced + report["left_out"]
+    return report
 
 
 def _add_memory(payload: dict[str, Any], dtype: str) -> None:

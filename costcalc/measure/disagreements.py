@@ -97,7 +97,8 @@ def _confirmed_cause(skipped: Counter, own: Counter) -> str:
         return (f"fvcore has no handle for {', '.join(sorted(skipped))} and counts it as 0; FlopCounterMode "
                 f"measures the analytic count")
     handles = ", ".join(sorted(operator for operator in own if operator in FVCORE_MAC_OPERATORS)) or "its"
-    return f"fvcore's {handles} handle miscounts this call (broadcast or vector operands); FlopCounterMode measures the analytic count"
+    return (f"fvcore's {handles} handle miscounts this call (broadcast or vector operands); FlopCounterMode "
+            f"measures the analytic count")
 
 
 def fvcore_check(model: nn.Module, inputs: tuple, operators: list[Operator]) -> dict[str, Any]:
@@ -140,8 +141,8 @@ def fvcore_check(model: nn.Module, inputs: tuple, operators: list[Operator]) -> 
         gaps = {FVCORE_GAPS[op] for op in skipped if op in FVCORE_GAPS}
         missing = sum(_skipped_macs(gap, analytic_own[name], modules.get(name)) for gap in gaps)
         if gaps and measured + missing == analytic:
-            explained, cause = True, (f"fvcore has no handle for {', '.join(sorted(op for op in skipped if op in FVCORE_GAPS))} "
-                                      f"and counts it as 0")
+            named = ", ".join(sorted(op for op in skipped if op in FVCORE_GAPS))
+            explained, cause = True, f"fvcore has no handle for {named} and counts it as 0"
         elif name in confirmed:
             explained, cause = True, _confirmed_cause(skipped, own)
         else:
