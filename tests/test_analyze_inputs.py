@@ -12,6 +12,8 @@ pytest.importorskip("fvcore")
 
 from costcalc.measure import analyze as torch_side  # noqa: E402
 
+EXAMPLES = Path(__file__).resolve().parents[1] / "configs" / "examples"
+
 MODELS = """
 import torch
 from torch import nn
@@ -82,8 +84,7 @@ def test_res_list_marks_a_resolution_too_large_for_memory(run, models, monkeypat
 def test_text_transformer_example_by_hand(run):
     """configs/examples/text_transformer.py on 2 × 32 token ids (E = 64, F = 128, 2 layers, 8 classes):
     each fused encoder layer on T = 64 tokens costs 4·T·E² + 2·B·L²·E + 2·T·E·F; the classifier B·E·8."""
-
-    target = f"{Path(__file__).resolve().parents[1] / 'configs' / 'examples' / 'text_transformer.py'}:TextTransformer"
+    target = f"{EXAMPLES / 'text_transformer.py'}:TextTransformer"
     payload = run.json("analyze", target, "--input", "2,32:int64")
     per_layer = 4 * 64 * 64 * 64 + 2 * 2 * 32 * 32 * 64 + 2 * 64 * 64 * 128
     assert payload["totals"]["macs"] == 2 * per_layer + 2 * 64 * 8 == 4_719_616
@@ -95,8 +96,7 @@ def test_text_transformer_example_by_hand(run):
 
 
 def test_res_list_sets_the_length_of_a_sequence_and_keeps_a_video_depth(run, tmp_path):
-    examples = Path(__file__).resolve().parents[1] / "configs" / "examples"
-    payload = run.json("analyze", f"{examples / 'keyword_lstm.py'}:KeywordLSTM", "--input", "1,40,100",
+    payload = run.json("analyze", f"{EXAMPLES / 'keyword_lstm.py'}:KeywordLSTM", "--input", "1,40,100",
                        "--res-list", "50")
     (row,) = payload["resolutions"]
     # T = 50 frames: Conv1d 40→64 k5 T·64·40·5, LSTM T·4·128·(64 + 128), classifier 128·12

@@ -18,13 +18,13 @@ one operator from its argument shapes, in exact integers, and carries its closed
   ``2·T·E·F``;
 * ``recurrent``    an LSTM/GRU/RNN layer kernel: ``T·B·G·H·(I + H)`` for G gates of hidden size H;
 * ``matmul`` also holds ``_trilinear`` (``nn.Bilinear``: ``B·O·I₁·I₂``, one multiply-accumulate per
-  term of the broadcast product), ``cdist`` (``B·P·R·M``: one ``(x−y)²`` accumulated per pair and
+  term of the broadcast product), ``cdist`` (``B·P·R·M``: one ``|x−y|ᵖ`` accumulated per pair and
   feature) and ``pdist`` (``N(N−1)/2·M``).
 
 Every other operator the registry knows is an *other op* (normalization, activation, pooling and
-reductions, interpolate, softmax, element-wise, loss — counted as output elements, never mixed into MACs) or pure data
-movement (views, copies, concatenation: no arithmetic). An operator found in none of these is
-*uncosted*: the analysis lists it with what the counters measured for it.
+reductions, interpolate, softmax, element-wise, loss — counted as output elements, never mixed into
+MACs) or pure data movement (views, copies, concatenation: no arithmetic). An operator found in none
+of these is *uncosted*: the analysis lists it with what the counters measured for it.
 """
 
 from __future__ import annotations
@@ -114,9 +114,9 @@ def _encoder_attention_core(args: tuple, out: Any) -> int:
     """The ``QKᵀ`` + ``AV`` part of ``_transformer_encoder_layer_fwd``: ``2·ΣL²·E`` over the B sequences
     (``2·B·L²·E`` when dense; heads·d = E)."""
     src, embed = args[0], args[1]
-    lengths = [size[0] for size in nested_sizes(src)] if src.is_nested else [src.shape[-2]] * (src.numel() // embed
-                                                                                              // src.shape[-2])
-    return 2 * sum(length * length for length in lengths) * embed
+    if src.is_nested:
+        return 2 * sum(size[0] * size[0] for size in nested_sizes(src)) * embed
+    return 2 * (src.numel() // embed) * src.shape[-2] * embed
 
 
 def _transformer_encoder_layer(args: tuple, out: Any) -> int:
@@ -141,13 +141,9 @@ def _trilinear(args: tuple, out: Any) -> int:
     return prod(max(sizes) for sizes in zip(*shapes))
 
 
-def _cdist(args: tuple, out: Any) -> int:
-    """``_cdist_forward(x1, x2, p)`` of ``x1`` (…, P, M) and ``x2`` (…, R, M): ``∏batch·P·R·M``."""
-    return out.numel() * args[0].shape[-1]
-
-
-def _pdist(args: tuple, out: Any) -> int:
-    """``_pdist_forward(x, p)`` of ``x`` (N, M): ``N(N−1)/2·M`` — every pair once (the output's length)."""
+def _distances(args: tuple, out: Any) -> int:
+    """One ``|x−y|ᵖ`` accumulated per output distance and feature M: ``_cdist_forward(x1, x2, p)`` of
+    (…, P, M) and (…, R, M) gives ``∏batch·P·R·M``, ``_pdist_forward(x, p)`` of (N, M) ``N(N−1)/2·M``."""
     return out.numel() * args[0].shape[-1]
 
 
@@ -169,8 +165,8 @@ FUSED_ATTENTION = Rule("attention_fused", "B·L·E² + 2·B·S·E² (in-proj) + 
 TRANSFORMER_FUSED = Rule("transformer_fused", "3·T·E² (in-proj) + 2·B·L²·E (QKᵀ, AV) + T·E² (out-proj) + "
                          "2·T·E·F (feed-forward), T = B·L tokens", _transformer_encoder_layer, _encoder_attention_core)
 TRILINEAR = Rule("matmul", "B·O·I₁·I₂ (bilinear: one MAC per term of the broadcast product)", _trilinear)
-PAIRWISE_DISTANCE = Rule("matmul", "B·P·R·M (cdist: (x−y)² accumulated per pair and feature)", _cdist)
-PAIRS_DISTANCE = Rule("matmul", "N(N−1)/2·M (pdist: each pair of rows once)", _pdist)
+PAIRWISE_DISTANCE = Rule("matmul", "B·P·R·M (cdist: |x−y|ᵖ accumulated per pair and feature)", _distances)
+PAIRS_DISTANCE = Rule("matmul", "N(N−1)/2·M (pdist: each pair of rows once)", _distances)
 RECURRENT = Rule("recurrent", "T·B·G·H·(I + H) (G gates: LSTM 4, GRU 3, RNN 1)", _recurrent)
 
 
