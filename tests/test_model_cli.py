@@ -80,7 +80,7 @@ def test_csv_is_the_layer_records(run):
     (("model", "mobilnet"), "did you mean 'mobilenet'?"),
     (("model", "mobilenet", "--alpha", "0"), "alpha must be a number in (0, 2]"),
     (("model", "mobilenet", "--alpha", "2.5"), "got 2.5"),
-    (("model", "mobilenet", "--res", "16"), "res must be an integer ≥ 32"),
+    (("model", "mobilenet", "--res", "0"), "res must be an integer ≥ 1 ('same' padding rounds"),
     (("model", "mobilenet", "--groups", "3"), "--groups does not apply to mobilenet"),
     (("model", "effnet", "--alpha", "0.5"), "--alpha does not apply to effnet"),
     (("model", "shufflenet", "--groups", "5"), "groups must be one of 1, 2, 3, 4, 8"),

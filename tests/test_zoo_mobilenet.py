@@ -167,7 +167,7 @@ def test_params_independent_of_resolution():
 
 @pytest.mark.parametrize("kwargs, fragment", [
     ({"alpha": 0}, "alpha must be a number in (0, 2]"), ({"alpha": 2.5}, "got 2.5"), ({"alpha": -1}, "got -1"),
-    ({"res": 31}, "res must be an integer ≥ 32"), ({"classes": 0}, "classes must be a positive integer"),
+    ({"res": 0}, "res must be an integer ≥ 1"), ({"classes": 0}, "classes must be a positive integer"),
 ])
 def test_bad_options(kwargs, fragment):
     with pytest.raises(SpecError, match=None) as error:

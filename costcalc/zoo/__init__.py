@@ -126,7 +126,7 @@ class ModelEntry:
 
 
 MODELS: dict[str, ModelEntry] = {}
-MODULES = ("mobilenet_v1", "shufflenet_v1", "effnet")
+MODULES = ("mobilenet_v1", "shufflenet_v1", "effnet", "mobilenet_v2", "mobilenet_v3", "shufflenet_v2", "efficientnet")
 
 
 def register(entry: ModelEntry) -> ModelEntry:
