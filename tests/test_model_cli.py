@@ -27,7 +27,12 @@ def test_json_contract_mobilenet(run):
     assert data["baseline"]["conv_macs"] == 4_866_269_184 and data["baseline"]["params"] == 29_294_088
     assert data["baseline"]["ratio"] == pytest.approx(568_740_352 / 4_867_293_184)
     assert {"description", "macs", "params", "ratio"} <= set(data["baseline"])
-    assert all(row["agrees"] for row in data["published"])
+    costs = [row for row in data["published"] if row["quantity"] not in ("top1", "top5")]
+    assert costs and all(row["agrees"] for row in costs)
+    accuracies = [(row["quantity"], row["published"], row["source"][:7], row["ours"], row["agrees"])
+                  for row in data["published"] if row["quantity"] in ("top1", "top5")]
+    assert accuracies == [("top1", "70.9", "TF-slim", None, None), ("top5", "89.9", "TF-slim", None, None),
+                          ("top1", "70.6", "Howard ", None, None)]
     assert data["rounding"].startswith("max(int(d·α), 8)")
 
 

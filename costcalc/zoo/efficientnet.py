@@ -139,6 +139,6 @@ def notes(options: dict[str, Any]) -> list[str]:
 register(ModelEntry(
     "efficientnet", (),
     "EfficientNet (Tan & Le 2019): MBConv stages with SE and swish, compound-scaled; --variant --res --classes",
-    efficientnet, ("variant", "res", "classes"), {"variant": "b0", "classes": 1000},
+    efficientnet, ("variant", "res", "classes"), {"variant": "b0", "res": None, "classes": 1000},
     published, notes, accuracy,
 ))

@@ -82,7 +82,7 @@ def published(options: dict[str, Any]) -> list[Published]:
     scale = options["scale"]
     if options["res"] != 224 or options["classes"] != 1000:
         return []
-    source = f"torchvision shufflenet_v2_x{scale:g}".replace(".", "_")
+    source = f"torchvision shufflenet_v2_x{scale:.1f}".replace(".", "_")
     return [Published("params", TORCHVISION_PARAMS[scale], source, scale=1),
             Published("macs", TORCHVISION_GFLOPS[scale], f"{source} (GFLOPS = multiply-adds)", scale=10**9),
             Published("macs", TABLE_8[scale][0], TABLE_8_SOURCE, note=TABLE_8_NOTE)]
