@@ -80,7 +80,9 @@ def mobilenet_v2(alpha: float = 1.0, res: int = 224, classes: int = 1000) -> Net
 TORCHVISION_PARAMS = {1.0: "3,504,872"}
 # Sandler et al. 2018, Table 4 (and its text for 1.4): alpha → (M MAdds, M params, top-1).
 PAPER = {1.0: ("300", "3.4", "72.0"), 1.4: ("585", "6.9", "74.7")}
-PAPER_NOTES = {1.4: ("the paper prints 585 M / 6.9 M for 1.4-224; this architecture counts ≈ 582 M / 6.1 M, as "
+PAPER_NOTES = {1.0: ("the count is 300.77 M MACs and 3.50 M params (torchvision's own docs: 0.30 GFLOPS); the paper "
+                     "truncates the MACs to 300 and prints 3.4 M params"),
+               1.4: ("the paper prints 585 M / 6.9 M for 1.4-224; this architecture counts ≈ 582 M / 6.1 M, as "
                      "TF-slim's released 1.4 model (582 M, 6.06 M): the paper's figures do not follow from its table")}
 TF_SLIM_14 = "TF-slim mobilenet/README.md (mobilenet_v2_1.4_224, 1001 classes)"
 
