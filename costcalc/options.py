@@ -49,10 +49,12 @@ def _stack(*decorators: Callable) -> Callable[[Callable], Callable]:
 
 
 model_options = _stack(
-    click.option("--alpha", type=float, help="MobileNet width multiplier α in (0, 2] (TF-slim rounding)."),
+    click.option("--alpha", type=float, help="MobileNet width multiplier α in (0, 2] (v1: TF-slim rounding; "
+                                             "v2, v3: _make_divisible)."),
     click.option("--res", type=int, help="Input resolution (square)."),
     click.option("--groups", type=int, help="ShuffleNet groups g: 1, 2, 3, 4 or 8 (compare rows: any g)."),
-    click.option("--scale", type=float, help="ShuffleNet scale s (0.25, 0.5, 1.0, 1.5, 2.0, ...)."),
+    click.option("--scale", type=float, help="ShuffleNet scale s (v1: 0.25, 0.5, 1.0, 1.5, 2.0, ...; v2: 0.5, 1.0, "
+                                             "1.5, 2.0)."),
     click.option("--variant", help="EfficientNet variant b0 … b7 (compound-scaled width, depth, resolution)."),
     click.option("--classes", type=int, help="Classifier outputs (MobileNet/ShuffleNet 1000, EffNet 10)."),
     click.option("--shallow", is_flag=True, flag_value=True, default=None,

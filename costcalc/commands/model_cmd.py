@@ -229,7 +229,8 @@ def add_verification(payload: dict[str, Any], network: Network, name: str, unit:
 @format_option
 def command(name: str | None, config_path: str | None, do_verify: bool, per_layer: bool, memory: bool, dtype: str,
             unit: str, fmt: str, **options: Any) -> None:
-    """Cost a whole network: mobilenet (mobilenet_v1), shufflenet (shufflenet_v1), effnet, or --config FILE.
+    """Cost a whole network: mobilenet (mobilenet_v1), shufflenet (shufflenet_v1), effnet, mobilenet_v2,
+    mobilenet_v3 (--size large|small), shufflenet_v2, efficientnet (--variant b0…b7), or --config FILE.
 
     Prints every layer's MACs and params, a breakdown by kind, the totals, the same network with
     standard convolutions in place of its factorized blocks, and the published numbers for the
