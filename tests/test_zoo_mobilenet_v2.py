@@ -83,3 +83,11 @@ def test_bad_options(kwargs, fragment):
     with pytest.raises(SpecError) as error:
         mobilenet_v2(**kwargs)
     assert fragment in str(error.value)
+
+
+def test_tf_slim_1_4_counts_weights_only():
+    options = {"alpha": 1.4, "res": 224, "classes": 1000}
+    ours = report(1.4)
+    rows = [row for row in zoo.find("mobilenet_v2").published(options) if row.source.startswith("TF-slim")]
+    assert [(row.quantity, row.value, row.agrees(getattr(ours, row.quantity))) for row in rows] == [
+        ("macs", "582", True), ("weights", "6.06", True)]

@@ -102,7 +102,8 @@ def published(options: dict[str, Any]) -> list[Published]:
                  Published("params", params, "Sandler et al. 2018, Table 4", note=note)]
     if alpha == 1.4:
         rows += [Published("macs", "582", TF_SLIM_14, note="1001 classes: +1,792 MACs over this count"),
-                 Published("params", "6.06", TF_SLIM_14, note="1001 classes: +1,793 params over this count")]
+                 Published("weights", "6.06", TF_SLIM_14,
+                           note="conv + FC weights only (no biases, no BN); 1001 classes: +1,792 over this count")]
     return rows
 
 

@@ -140,11 +140,8 @@ def accuracy(options: dict[str, Any]) -> list[Accuracy]:
 
 
 def notes(options: dict[str, Any]) -> list[str]:
-    lines = ["squeeze-excitation's two 1×1 convs count in MACs; its channel-wise multiply is an other op (scale)",
-             "baseline: each bneck → one k×k conv c → c' at its stride (SE and expansion dropped)"]
-    if options["size"] == "small" and options["alpha"] == 1.0:
-        lines.append(TF_SLIM_SMALL)
-    return lines
+    return ["squeeze-excitation's two 1×1 convs count in MACs; its channel-wise multiply is an other op (scale)",
+            "baseline: each bneck → one k×k conv c → c' at its stride (SE and expansion dropped)"]
 
 
 register(ModelEntry(
