@@ -176,13 +176,13 @@ def expansion_symbols(query: LayerQuery) -> F.Symbols:
 
 INVERTED_RESIDUAL = F.Formula("inverted_residual", "hw·(2·t·c² + 9·t·c)", "MobileNetV2 Table 1 (t = 6)",
                               lambda s: s.area * (2 * s.n * s.m * s.m + 9 * s.n * s.m))
-RATIO_INVERTED_VS_STANDARD = F.Formula("ratio_inverted_standard", "t·(2c + 9)/(9c)", "MobileNetV2 against MobileNet eq. 2",
-                                       lambda s: Fraction(s.n * (2 * s.m + 9), 9 * s.m))
+RATIO_INVERTED_VS_STANDARD = F.Formula("ratio_inverted_standard", "t·(2c + 9)/(9c)",
+                                       "MobileNetV2 against MobileNet eq. 2", lambda s: Fraction(s.n * (2 * s.m + 9), 9 * s.m))
 SHUFFLENET_V2_UNIT = F.Formula(
     "shufflenet_v2_unit", "hw·(2·(c/2)² + 9·c/2)", "ShuffleNet V2 Fig. 3c (G1: each 1×1 keeps c1 = c2 = c/2)",
     lambda s: s.area * (Fraction(s.m * s.m, 2) + Fraction(9 * s.m, 2)))
-RATIO_SHUFFLENET_V2_VS_STANDARD = F.Formula("ratio_shufflenet_v2_standard", "(c + 9)/(18c)", "ShuffleNet V2 against MobileNet eq. 2",
-                                            lambda s: Fraction(s.m + 9, 18 * s.m))
+RATIO_SHUFFLENET_V2_VS_STANDARD = F.Formula("ratio_shufflenet_v2_standard", "(c + 9)/(18c)",
+                                            "ShuffleNet V2 against MobileNet eq. 2", lambda s: Fraction(s.m + 9, 18 * s.m))
 
 ROWS: tuple[RowDefinition, ...] = (
     RowDefinition("standard", "Dk×Dk convolution M→N", LayerQuery.standard, F.STANDARD),

@@ -101,7 +101,8 @@ def test_shallow_is_a_mobilenet_option_only(run):
     assert "--shallow does not apply to shufflenet" in run.error("model", "shufflenet", "--shallow")
     payload = run.json("model", "mobilenet", "--shallow")
     assert payload["totals"]["macs"] == 307_323_392 and payload["options"]["shallow"] is True
-    assert [(row["quantity"], row["agrees"]) for row in payload["published"]] == [("macs", True), ("weights", True), ("top1", None)]
+    assert [(row["quantity"], row["agrees"]) for row in payload["published"]] == [
+        ("macs", True), ("weights", True), ("top1", None)]
 
 
 @pytest.mark.parametrize("alpha, res, macs, params", [

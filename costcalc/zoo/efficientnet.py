@@ -28,7 +28,8 @@ from costcalc.zoo.mobilenet_v1 import MIN_RES, SAME_PADDING, check_classes, chec
 from costcalc.zoo.mobilenet_v2 import make_divisible
 
 STEM_CHANNELS = 32
-ROUNDING = "widths _make_divisible(c·w, 8); repeats ⌈n·d⌉; SE squeeze max(1, c_in // 4); last conv 4 × the last width"
+ROUNDING = ("widths _make_divisible(c·w, 8); repeats ⌈n·d⌉; SE squeeze max(1, c_in // 4); "
+            "last conv 4 × the last width")
 
 # Table 1 stages after the stem: expansion t, kernel k, stride s of the first repeat, channels c, repeats n.
 TABLE_1: tuple[tuple[int, int, int, int, int], ...] = (

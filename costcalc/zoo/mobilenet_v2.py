@@ -26,7 +26,8 @@ from costcalc.zoo.mobilenet_v1 import MIN_RES, SAME_PADDING, alpha_text, check_a
 DIVISOR = 8
 STEM_CHANNELS = 32
 LAST_CHANNELS = 1280
-ROUNDING = "_make_divisible(c·α, 8): nearest multiple of 8, at least 8 and ≥ 90 % of c·α (torchvision); last conv 1280·max(1, α)"
+ROUNDING = ("_make_divisible(c·α, 8): nearest multiple of 8, at least 8 and ≥ 90 % of c·α (torchvision); "
+            "last conv 1280·max(1, α)")
 
 # Table 2 bottleneck rows: t (expansion), c (output channels), n (repeats), s (stride of the first repeat).
 TABLE_2: tuple[tuple[int, int, int, int], ...] = (
