@@ -90,19 +90,21 @@ def _log_locator(axis: Any, bins: int) -> Any:
 
 
 def place_labels(fig: Any, axes: Any, candidates: list[tuple[float, float, str, str]]) -> int:
-    """Write each ``(x, y, text, colour)`` beside its point unless it would touch a label already
-    written or leave the axes; returns how many were written."""
+    """Write each ``(x, y, text, colour)`` beside its point — right of it, else left — unless it would
+    touch a label already written or leave the axes; returns how many were written."""
     renderer = fig.canvas.get_renderer()
     frame = axes.get_window_extent(renderer)
     placed: list[Any] = []
     for x, y, text, colour in candidates[:MAX_LABELS]:
-        label = axes.annotate(text, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=7, color=colour)
-        box = label.get_window_extent(renderer).expanded(1.05, 1.15)
-        if overlaps(box, placed) or not (frame.x0 <= box.x0 and box.x1 <= frame.x1
-                                          and frame.y0 <= box.y0 and box.y1 <= frame.y1):
+        for offset, align in (((4, 3), "left"), ((-4, 3), "right")):
+            label = axes.annotate(text, (x, y), xytext=offset, textcoords="offset points", fontsize=7, color=colour,
+                                  ha=align)
+            box = label.get_window_extent(renderer).expanded(1.05, 1.15)
+            if not overlaps(box, placed) and (frame.x0 <= box.x0 and box.x1 <= frame.x1
+                                              and frame.y0 <= box.y0 and box.y1 <= frame.y1):
+                placed.append(box)
+                break
             label.remove()
-            continue
-        placed.append(box)
     return len(placed)
 
 
@@ -128,7 +130,7 @@ def scatter(fig: Any, result: Sweep, unit: str, x: str, y: str) -> None:
                             markersize=max(size + 4, 7), label="Pareto front", drawstyle="steps-post")
         line.set_gid("pareto-front")
     if result.target is not None and x == "macs":
-        axes.axvline(result.target, color="grey", linestyle=":", linewidth=1, label=f"{compact(result.target)} {unit}",
+        axes.axvline(result.target, color="grey", linestyle=":", linewidth=1, label=f"{compact(result.target)} {UNIT_LABELS[unit].split()[0]}",
                      gid="near")
     axes.set_xscale("log")
     if y != "top1":

@@ -23,12 +23,15 @@ from typing import Any
 
 from costcalc.grid_cost import cost_grid
 
-OPTION_TYPES: dict[str, type] = {"alpha": float, "res": int, "groups": int, "scale": float, "classes": int}
-"""Every option of ``costcalc model`` that takes a list in a sweep, and the type of its values."""
+OPTION_TYPES: dict[str, type] = {"alpha": float, "res": int, "groups": int, "scale": float, "classes": int,
+                                 "size": str, "variant": str}
+"""Every option of ``costcalc model`` that takes a list in a sweep, and the type of its values (a
+name, such as MobileNetV3's ``size`` or EfficientNet's ``variant``, is checked by its network)."""
+EXAMPLES = {float: "0.5,1.0", int: "128,224", str: "b0,b1"}
 FLAGS = ("shallow",)
 """Options of ``costcalc model`` that are switches: a sweep sets them for every configuration."""
 
-SHORT = {"alpha": "α", "res": "r", "groups": "g", "scale": "s", "classes": "c"}
+SHORT = {"alpha": "α", "res": "r", "groups": "g", "scale": "s", "classes": "c", "size": "", "variant": ""}
 QUANTITY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?)\s*$")
 SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9}
 
@@ -38,9 +41,12 @@ class SweepError(ValueError):
 
 
 # ---------------------------------------------------------------------------------------------- parsing
-def parse_value(text: str, option: str) -> int | float:
-    """One value of ``option``: a positive integer (res, groups, classes) or positive number (alpha, scale)."""
+def parse_value(text: str, option: str) -> int | float | str:
+    """One value of ``option``: a positive integer (res, groups, classes), a positive number (alpha,
+    scale) or a name (size, variant)."""
     kind = OPTION_TYPES[option]
+    if kind is str:
+        return text.strip().lower()
     word = "a positive integer" if kind is int else "a positive number"
     try:
         value: int | float = kind(text.strip())
@@ -61,7 +67,7 @@ def parse_values(text: Any, option: str) -> tuple[int | float, ...]:
     items = [str(item) for item in text] if isinstance(text, (list, tuple)) else str(text).split(",")
     if not items or any(not item.strip() for item in items):
         raise SweepError(f"--{option} needs a comma-separated list of values (e.g. --{option} "
-                         f"{'0.5,1.0' if OPTION_TYPES[option] is float else '128,224'}), got {text!r}")
+                         f"{EXAMPLES[OPTION_TYPES[option]]}), got {text!r}")
     values = tuple(parse_value(item, option) for item in items)
     seen: set = set()
     for item, value in zip(items, values):
@@ -116,6 +122,7 @@ class Config:
         values = self.kwargs
         if short:
             return " ".join(key if key in FLAGS else f"{values[key]:g}×" if key == "scale"
+                            else f"{SHORT[key]}{values[key]}" if isinstance(values[key], str)
                             else f"{SHORT[key]}{values[key]:g}" for key in keys) or "default"
         return " ".join(key if key in FLAGS else f"{key}={values[key]}" for key in keys) or "default"
 

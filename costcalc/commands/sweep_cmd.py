@@ -46,6 +46,8 @@ def check_plot_path(path: str | None, x: str, y: str, kind: str) -> None:
 @click.option("--groups", help="Groups g (ShuffleNet), e.g. 1,2,3,4,8.")
 @click.option("--scale", help="Scales s× (ShuffleNet), e.g. 0.5,1.0,1.5,2.0.")
 @click.option("--classes", help="Classifier outputs, e.g. 1000,1001.")
+@click.option("--size", help="MobileNetV3 sizes, e.g. large,small.")
+@click.option("--variant", help="EfficientNet variants, e.g. b0,b1,b2,b3.")
 @click.option("--shallow", is_flag=True, default=False,
               help="MobileNet Table 5's shallow network for every configuration.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
