@@ -9,15 +9,15 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Callable, Sequence
-from fractions import Fraction
 from typing import Any
 
 
-def ratio(value: int | None, reference: int | None) -> Fraction | None:
-    """``value / reference`` exactly, or ``None``."""
+def ratio(value: int | None, reference: int | None) -> int | float | None:
+    """``value / reference``: an int when whole, else the correctly rounded float (what
+    ``float(Fraction(value, reference))`` gives, without building the fraction); ``None`` without both."""
     if value is None or not reference:
         return None
-    return Fraction(value, reference)
+    return value // reference if value % reference == 0 else value / reference
 
 
 def pareto(points: Sequence[tuple[Any, Any]]) -> list[bool]:

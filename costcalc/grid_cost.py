@@ -26,6 +26,7 @@ Pure Python, exact integers; never imports torch.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, is_dataclass
+from functools import lru_cache
 from operator import mul
 from typing import Any
 
@@ -54,17 +55,20 @@ class Terms:
         return sum(map(mul, spatial, self.channel)) + self.flat_macs
 
 
+@lru_cache(maxsize=None)
+def spatial_fields(spec_type: type) -> tuple[str, ...]:
+    """The fields of a spec type that may change an output's height or width (all but channel counts)."""
+    return tuple(item.name for item in fields(spec_type) if item.name not in CHANNEL_FIELDS) \
+        if is_dataclass(spec_type) else ()
+
+
 def spatial_signature(layer: Any) -> tuple[Any, ...]:
     """What decides a layer's output height and width: its name, inputs, type and every field but channel counts."""
     spec = layer.spec
     if layer.kind in ("add", "concat"):
-        described: tuple[Any, ...] = (layer.kind,)
-    elif is_dataclass(spec):
-        described = (type(spec).__name__, *((item.name, getattr(spec, item.name)) for item in fields(spec)
-                                            if item.name not in CHANNEL_FIELDS))
-    else:
-        described = (type(spec).__name__,)
-    return (layer.name, layer.sources, described)
+        return (layer.name, layer.sources, layer.kind)
+    return (layer.name, layer.sources, type(spec).__name__,
+            *(getattr(spec, name) for name in spatial_fields(type(spec))))
 
 
 def terms(body: Any, shape: Shape) -> Terms | None:

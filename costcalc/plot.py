@@ -200,10 +200,19 @@ def _index_ticks(axis: Any, values: tuple[Any, ...]) -> None:
 
 
 def readable_ticks_index(fig: Any, axis: Any, values: tuple[Any, ...]) -> None:
-    """Ticks at cell centres, every k-th option value, k grown until no two labels touch."""
+    """Ticks at cell centres, every k-th option value: k from the widest label against the cell
+    spacing (measured once with every label), then grown until no two labels touch."""
     from matplotlib.ticker import FixedLocator
 
-    for step in (1, 2, 3, 4, 5, 10, 20, 25, 50, 100):
+    axis.set_major_locator(FixedLocator([index + 0.5 for index in range(len(values))]))
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    boxes = [label.get_window_extent(renderer) for label in axis.get_ticklabels() if label.get_text()]
+    vertical = axis.axis_name == "y"
+    extent = max((box.height if vertical else box.width for box in boxes), default=0)
+    frame = axis.axes.get_window_extent(renderer)
+    spacing = (frame.height if vertical else frame.width) / len(values)
+    for step in [step for step in (1, 2, 3, 4, 5, 10, 20, 25, 50, 100, 200, 500) if step * spacing >= extent]:
         axis.set_major_locator(FixedLocator([index + 0.5 for index in range(0, len(values), step)]))
         fig.draw_without_rendering()
         if not tick_labels_collide(fig, axis):

@@ -177,12 +177,11 @@ class Plan:
 
     def configs(self) -> list[Config]:
         """The cartesian product of the axes, the first axis varying slowest; other options at their defaults."""
-        keys, names, name = list(self.axes), self.option_names, self.entry.name
-        configs = []
-        for values in itertools.product(*(self.axes[key] for key in keys)):
-            options = {**self.entry.defaults, **dict(zip(keys, values))}
-            configs.append(Config(name, tuple((key, options[key]) for key in names)))
-        return configs
+        keys, name = list(self.axes), self.entry.name
+        slots = [(option, keys.index(option) if option in self.axes else None) for option in self.option_names]
+        defaults = self.entry.defaults
+        return [Config(name, tuple((option, defaults[option] if at is None else values[at]) for option, at in slots))
+                for values in itertools.product(*(self.axes[key] for key in keys))]
 
 
 def assign(entries: list[Any], axes: dict[str, tuple[Any, ...]]) -> tuple[list[Plan], dict[str, list[str]]]:
@@ -218,13 +217,21 @@ def run(plans: list[Plan]) -> list[Row]:
 def unusable_values(plan: Plan, rows: list[Row]) -> SweepError | None:
     """A listed value that no configuration of the grid can use (each of its rows is invalid), as an error
     naming the value, the network and why; values that only fail in some combinations stay rows with notes."""
-    ours = [row for row in rows if row.config.model == plan.entry.name]
+    usable: set[tuple[str, Any]] = set()
+    first_note: dict[tuple[str, Any], str] = {}
+    for row in rows:
+        if row.config.model != plan.entry.name:
+            continue
+        for key, value in row.config.options:
+            if row.valid:
+                usable.add((key, value))
+            else:
+                first_note.setdefault((key, value), row.note)
     for key, values in plan.axes.items():
         for value in values:
-            failed = [row for row in ours if row.config.kwargs[key] == value]
-            if failed and not any(row.valid for row in failed):
+            if (key, value) not in usable and (key, value) in first_note:
                 where = plan.origin.get(key, f"--{key}")
-                return SweepError(f"{where} {value}: {plan.entry.name}: {failed[0].note}")
+                return SweepError(f"{where} {value}: {plan.entry.name}: {first_note[(key, value)]}")
     return None
 
 
