@@ -153,48 +153,38 @@ def network_by_network(entry: Any, configs: list[Any], cache: CostCache | None =
     results = []
     for config in configs:
         network = build(entry, config.options)
+        if isinstance(network, str):
+            results.append((None, None, network))
+            continue
         try:
-            if isinstance(network, str):
-                raise SpecError(network)
             results.append((*cache.totals(network), ""))
         except SpecError as error:
             results.append((None, None, str(error)))
     return results
 
 
-def factored(entry: Any, configs: list[Any]) -> list[tuple[int | None, int | None, str]] | None:
-    """``(macs, params, note)`` per configuration from spatial and channel terms, or ``None`` when the
-    grid cannot be factored (see the module docstring) and must be costed network by network."""
-    if SPATIAL_OPTION not in entry.grid_options or not configs:
-        return None
-    at = [key for key, _ in configs[0].options].index(SPATIAL_OPTION)
-    split = [(config.options[:at] + config.options[at + 1:], config.options[at][1]) for config in configs]
-    widths, resolutions = list(dict.fromkeys(key for key, _ in split)), list(dict.fromkeys(res for _, res in split))
-    first_res = resolutions[0]
-
-    def options(width: tuple, res: Any) -> tuple:
-        return width[:at] + ((SPATIAL_OPTION, res),) + width[at:]
-
-    networks = {width: build(entry, options(width, first_res)) for width in widths}
-    base = next((network for network in networks.values() if not isinstance(network, str)), None)
-    if base is None:
-        return None
-    base_width = next(width for width, network in networks.items() if network is base)
+def _inputs(entry: Any, base: Network, with_res: Any, resolutions: list[Any]) -> dict[Any, Shape | None] | None:
+    """The input shape at each resolution (``None`` where the builder refuses it), building the base
+    width at each; ``None`` when the body changes with the resolution (not factorable)."""
     inputs: dict[Any, Shape | None] = {}
     for res in resolutions:
-        network = base if res == first_res else build(entry, options(base_width, res))
+        network = build(entry, with_res(res))
         if not isinstance(network, str) and network.body != base.body:
-            return None  # the body depends on the resolution
+            return None
         inputs[res] = None if isinstance(network, str) else network.input_shape
+    return inputs
+
+
+def _width_terms(networks: dict[tuple, Network | str], base: Network) -> dict[tuple, Terms | None] | None:
+    """Each width's :class:`Terms` (``None`` for a width its builder or the engine refuses); ``None``
+    when the input shape depends on a width or a layer's MACs cannot be factored."""
     by_width: dict[tuple, Terms | None] = {}
-    skeletons: dict[tuple, int] = {}  # skeleton → its number (hashed once per width, not per configuration)
-    layers: list[tuple[LayerCost, ...]] = []
     for width, network in networks.items():
         if isinstance(network, str):
             by_width[width] = None
             continue
         if network.input_shape != base.input_shape:
-            return None  # the input shape depends on a width option
+            return None
         try:
             found = terms(network.body, base.input_shape)
         except SpecError:
@@ -203,10 +193,39 @@ def factored(entry: Any, configs: list[Any]) -> list[tuple[int | None, int | Non
         if found is None:
             return None
         by_width[width] = found
-        if found.skeleton not in skeletons:
-            skeletons[found.skeleton] = len(layers)
-            layers.append(found.layers)
-    numbers = {width: None if found is None else skeletons[found.skeleton] for width, found in by_width.items()}
+    return by_width
+
+
+def factored(entry: Any, configs: list[Any]) -> list[tuple[int | None, int | None, str]] | None:
+    """``(macs, params, note)`` per configuration from spatial and channel terms, or ``None`` when the
+    grid cannot be factored (see the module docstring) and must be costed network by network.
+
+    Builds each width at the first resolution and the first buildable width at each resolution;
+    spatial terms are computed once per (skeleton, resolution); configurations the builder or the
+    engine refuses are costed network by network for their exact note.
+    """
+    if SPATIAL_OPTION not in entry.grid_options or not configs:
+        return None
+    at = [key for key, _ in configs[0].options].index(SPATIAL_OPTION)
+    split = [(config.options[:at] + config.options[at + 1:], config.options[at][1]) for config in configs]
+    widths, resolutions = list(dict.fromkeys(key for key, _ in split)), list(dict.fromkeys(res for _, res in split))
+
+    def options(width: tuple, res: Any) -> tuple:
+        return width[:at] + ((SPATIAL_OPTION, res),) + width[at:]
+
+    networks = {width: build(entry, options(width, resolutions[0])) for width in widths}
+    base_width = next((width for width, network in networks.items() if not isinstance(network, str)), None)
+    if base_width is None:
+        return None
+    base = networks[base_width]
+    inputs = _inputs(entry, base, lambda res: options(base_width, res), resolutions)
+    by_width = _width_terms(networks, base) if inputs is not None else None
+    if by_width is None:
+        return None
+    skeletons: dict[tuple, int] = {}  # skeleton → its number (hashed once per width, not per configuration)
+    numbers = {width: None if found is None else skeletons.setdefault(found.skeleton, len(skeletons))
+               for width, found in by_width.items()}
+    layers = {numbers[width]: found.layers for width, found in by_width.items() if found is not None}
     spatial: dict[tuple[int, Any], tuple[int, ...] | None] = {}
     results: list[tuple[int | None, int | None, str] | None] = []
     for width, res in split:
@@ -220,8 +239,8 @@ def factored(entry: Any, configs: list[Any]) -> list[tuple[int | None, int | Non
                 spatial[key] = spatial_terms(layers[key[0]], shape)
             except SpecError:
                 spatial[key] = None
-        terms_here = spatial[key]
-        results.append(None if terms_here is None else (found.macs(terms_here), found.params, ""))
+        here = spatial[key]
+        results.append(None if here is None else (found.macs(here), found.params, ""))
     invalid = [index for index, result in enumerate(results) if result is None]
     for index, result in zip(invalid, network_by_network(entry, [configs[index] for index in invalid])):
         results[index] = result

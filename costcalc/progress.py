@@ -9,6 +9,7 @@ spinner around one long step (drawing a plot, calibrating).
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypeVar
@@ -48,7 +49,7 @@ def track(items: Sequence[T], describe: Callable[[T], str], label: str = "workin
 def working(label: str, shown: bool = True) -> Iterator[None]:
     """A transient spinner with ``label`` and the elapsed time while the block runs (when ``shown``
     and stderr is a terminal); removed when the block ends or raises."""
-    if not shown:
+    if not shown or not sys.stderr.isatty():  # decided before rich is imported
         yield
         return
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn

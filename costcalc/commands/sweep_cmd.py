@@ -8,6 +8,7 @@ Planning is :mod:`costcalc.sweep_plan` (command line or sweep file), costing and
 
 from __future__ import annotations
 
+import math
 import os
 
 import click
@@ -85,13 +86,16 @@ def command(names: tuple[str, ...], config_path: str | None, reference: str | No
     y = y or ("macs" if plot_kind == "heatmap" or x == "params" else "params")
     check_plot_path(plot_path, x, y, plot_kind)
     from costcalc import sweep_plan, sweep_result, sweep_views
+    from costcalc.progress import working
 
     try:
         settings, plans, where = sweep_plan.load_plans(names, config_path, lists)
         if plot_path and plot_kind == "heatmap" and (len(plans) != 1 or len(plans[0].varying) != 2):
             raise SweepError("--plot-kind heatmap needs one network with exactly two varying options "
                              "(e.g. --alpha 0.25,0.5,1.0 --res 128,160,224)")
-        result = sweep_result.compute(settings, plans, where, reference, near, unit)
+        count = sum(math.prod(len(values) for values in plan.axes.values()) for plan in plans)
+        with working(f"costing {count:,} configurations", count >= LARGE):
+            result = sweep_result.compute(settings, plans, where, reference, near, unit)
     except SweepError as error:
         raise usage_error(str(error)) from None
     if verify:
