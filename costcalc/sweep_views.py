@@ -186,7 +186,7 @@ def build_payload(result: Sweep, unit: str) -> dict[str, Any]:
     """The JSON document: ``model`` is one string (``"mobilenet"`` or ``"mobilenet+shufflenet"``), the
     list is in ``models``; counts in MACs (``flops`` beside them), ``near`` in ``--unit``."""
     names = list(result.entries)
-    ref, target = result.reference, result.target
+    ref, target, varying = result.reference, result.target, result.varying
     return {
         "model": "+".join(names),
         "models": names,
@@ -197,5 +197,5 @@ def build_payload(result: Sweep, unit: str) -> dict[str, Any]:
                       "flops": in_unit(ref.macs, "flops"), "params": ref.params, "in_grid": result.in_grid},
         "near": None if target is None else {"target": target, "unit": unit,
                                              "closest": {m: r.config.kwargs for m, r in result.closest.items()}},
-        "rows": [row_payload(row, result.varying, target, unit) for row in result.rows],
+        "rows": [row_payload(row, varying, target, unit) for row in result.rows],
     }

@@ -445,3 +445,24 @@ def test_verify_keeps_the_pivot_and_adds_the_verdict(run):
     text = run("sweep", "mobilenet", "--alpha", "0.25,0.5", "--res", "64,96", "--verify").stdout
     cells = [line for line in text.splitlines() if line.startswith(("│ 0.25", "│ 0.5"))]
     assert "alpha \\ res" in text and sum(line.count(" ✓") for line in cells[:2]) == 4 and "fvcore ✓" in text
+
+
+def test_plot_never_replaces_the_sweep_file(run, tmp_path):
+    path = tmp_path / "same.svg"
+    path.write_text("networks:\n  - model: mobilenet\n", encoding="utf-8")
+    assert "is the sweep file" in run.error("sweep", "--config", str(path), "--plot", str(path))
+    assert path.read_text(encoding="utf-8").startswith("networks:")
+
+
+def test_families_config_costs_every_family(run):
+    """The cross-family chart's sweep file: every network it names is in the zoo and most rows have a
+    published top-1 (active once the successor networks are in the zoo)."""
+    from costcalc import zoo
+
+    if any(zoo.find(name) is None for name in ("shufflenet_v2", "mobilenet_v2", "mobilenet_v3", "efficientnet")):
+        pytest.skip("the successor networks are not in the zoo yet")
+    data = run.json("sweep", "--config", "configs/sweeps/families_top1.yaml")
+    assert set(data["models"]) == {"mobilenet", "shufflenet", "shufflenet_v2", "mobilenet_v2", "mobilenet_v3",
+                                   "efficientnet"}
+    for model in data["models"]:
+        assert any(row["top1"] is not None for row in data["rows"] if row["model"] == model), model
