@@ -9,6 +9,11 @@ Counts follow the MobileNet / ShuffleNet / EffNet papers: ``macs`` are convoluti
 fully-connected multiply-accumulates (FLOPs = 2 × MACs); batch norm, activations, pooling,
 shuffles, adds and biases are reported separately as ``other_ops``. Torch modules built from the
 same specs, and fvcore counts of them, live in :mod:`costcalc.measure` (the ``measure`` extra).
+
+Any PyTorch model, operator by operator (needs torch; imported on first use)::
+
+    analysis = costcalc.analyze(model, torch.zeros(1, 3, 224, 224))   # or a tuple of positional inputs
+    analysis.macs, analysis.flops, analysis.params, analysis.by_module(depth=1), analysis.to_dict()
 """
 
 from importlib import import_module
@@ -22,18 +27,20 @@ from costcalc.specs import (
     GlobalAvgPool, Linear, Network, Pool2d, Sequential, Shape, ShuffleUnit, SpecError, depthwise, pointwise, sequence,
 )
 
-_LAZY = {"LayerQuery": "costcalc.compare", "compare_layer": "costcalc.compare"}
+_LAZY = {"LayerQuery": "costcalc.compare", "compare_layer": "costcalc.compare",
+         "analyze": "costcalc.measure.analyze", "Analysis": "costcalc.measure.analyze"}
 
 __all__ = [
-    "Activation", "BatchNorm2d", "Bottleneck", "Branches", "ChannelShuffle", "Conv2d", "CostReport",
+    "Activation", "Analysis", "BatchNorm2d", "Bottleneck", "Branches", "ChannelShuffle", "Conv2d", "CostReport",
     "DepthwiseSeparable", "EffNetBlock", "Flatten", "GlobalAvgPool", "LayerCost", "LayerQuery", "Linear", "Network",
-    "Pool2d", "Sequential", "Shape", "ShuffleUnit", "SpecError", "compare_layer", "cost", "depthwise", "pointwise",
+    "Pool2d", "Sequential", "Shape", "ShuffleUnit", "SpecError", "analyze", "compare_layer", "cost", "depthwise", "pointwise",
     "sequence",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    """Load the compare API on first use (PEP 562): ``costcalc model`` need not import it."""
+    """Load the compare API and the torch-side ``analyze`` on first use (PEP 562): ``import costcalc``
+    stays torch-free and ``costcalc model`` need not import compare."""
     if name not in _LAZY:
         raise AttributeError(f"module 'costcalc' has no attribute {name!r}")
     value = getattr(import_module(_LAZY[name]), name)

@@ -9,8 +9,17 @@ prices the papers' replacements with :func:`costcalc.compare.compare_layer` — 
 * ``depthwise_grouped_pointwise`` with ``g`` groups — MobileNet's depthwise followed by ShuffleNet's
   1×1 group convolution (Zhang et al. 2018, §3.1) and a channel shuffle (a permutation, no MACs):
   ``Df²·M·Dk² + M·N·Df²/g``, ratio ``1/N + 1/(g·Dk²)``; only for ``g`` dividing ``M`` and ``N``;
-* ``spatial_separable`` — the EffNet / Inception-v3 spatial factorization, ``Dk×1`` conv ``M→N``
-  then ``1×Dk`` conv ``N→N``: ``Df²·M·N·Dk + Df²·N·N·Dk``, ratio ``1/Dk + N/(M·Dk)``.
+* ``spatial_separable`` — the EffNet / Inception-v3 spatial factorization, ``Kh×1`` conv ``M→N``
+  then ``1×Kw`` conv ``N→N``: ``Df²·M·N·Kh + Df²·N·N·Kw``, ratio ``1/Kw + N/(M·Kh)``; not offered
+  for a kernel that is already one row or one column (``1×7``).
+
+Where a network spends most of its MACs in 1×1 convolutions (MobileNetV2-like), every pointwise
+layer is also priced as ShuffleNet's ``grouped_pointwise`` with ``g`` groups and a channel
+shuffle: ``M·N·Df²/g``, ratio ``1/g``.
+
+A replacement that would cost *more* MACs than the layer (a spatial factorization with N ≫ M) is
+listed as not worth it and never counted as a saving. A module run several times costs its MACs
+on every call, but its weights — and so the params a replacement saves — once.
 
 MACs are conv multiply-accumulates (FLOPs = 2 × MACs); params are the convolution weights (biases
 are left out on both sides, as in ``compare``). The closed forms assume stride 1 and 'same'
@@ -24,6 +33,7 @@ from fractions import Fraction
 from typing import Any
 
 from costcalc.compare import CompareRow, LayerQuery, compare_layer
+from costcalc.cost import cost
 from costcalc.render import number
 from costcalc.specs import Conv2d, Shape, SpecError
 
@@ -32,15 +42,25 @@ DEFAULT_GROUPS = (2, 3, 4, 8)
 
 @dataclass(frozen=True)
 class ConvLayer:
-    """One convolution of the model: its module name, spec and the input it is run on."""
+    """One convolution module of the model: its name, spec, the (one-image) input it is run on, and
+    how many times it runs on such an input (calls × batch)."""
 
     name: str
     spec: Conv2d
     input: Shape
+    calls: int = 1
 
 
-def eligible(spec: Conv2d) -> str:
-    """'' when ``spec`` is a standard convolution the report can price, else the reason it is left out."""
+POINTWISE_HEAVY = Fraction(1, 2)  # share of the model's MACs in 1×1 layers above which grouped 1×1s are proposed
+
+
+def eligible(spec: Conv2d, pointwise: bool = False) -> str:
+    """'' when ``spec`` is a convolution the report can price, else the reason it is left out.
+
+    Standard k×k convolutions always; ungrouped 1×1 convolutions when ``pointwise`` (the model is
+    pointwise-heavy)."""
+    if spec.kind == "pointwise" and pointwise:
+        return ""
     if spec.kind != "conv":
         return f"a {spec.kind} convolution is already factorized"
     if spec.dilation != (1, 1):
@@ -56,52 +76,71 @@ def _query(layer: ConvLayer, groups: int) -> LayerQuery:
                       (layer.input.height, layer.input.width), spec.stride, spec.symmetric_padding, groups)
 
 
-def _option(row: CompareRow, standard: CompareRow, groups: int | None) -> dict[str, Any]:
-    """One replacement: exact MACs and params, savings, exact ratio and the paper's ratio beside it."""
-    ratio = Fraction(row.macs, standard.macs)
+def _option(row: CompareRow, original: CompareRow, groups: int | None, calls: int) -> dict[str, Any]:
+    """One replacement over every call: exact MACs, savings (params once), exact and paper's ratio."""
+    ratio = Fraction(row.macs, original.macs)
     return {"name": row.name if groups is None else f"{row.name} g={groups}", "replacement": row.name,
-            "groups": groups, "description": row.definition.description, "macs": row.macs,
-            "params": row.params, "saved_macs": standard.macs - row.macs,
-            "saved_params": standard.params - row.params, "ratio": number(ratio),
+            "groups": groups, "description": row.definition.description, "macs": row.macs * calls,
+            "params": row.params, "saved_macs": (original.macs - row.macs) * calls,
+            "saved_params": original.params - row.params, "ratio": number(ratio),
             "formula": row.definition.formula.text, "formula_source": row.definition.formula.source,
             "formula_ratio_text": row.definition.ratio.text if row.definition.ratio else "1",
             "formula_ratio": number(row.formula_ratio), "note": row.note or None}
 
 
+def _replacements(spec: Conv2d) -> tuple[str, ...]:
+    if spec.kind == "pointwise":
+        return ()
+    if 1 in spec.kernel_size:
+        return ("depthwise_separable",)
+    return ("depthwise_separable", "spatial_separable")
+
+
 def suggest_layer(layer: ConvLayer, groups: tuple[int, ...] = DEFAULT_GROUPS) -> dict[str, Any]:
-    """The replacements of one standard convolution, best first (largest MAC saving)."""
+    """The replacements of one convolution, best first; those that would cost more apart, as not worth it."""
     spec = layer.spec
     candidates = [g for g in groups if spec.in_channels % g == 0 and spec.out_channels % g == 0]
-    options: list[dict[str, Any]] = []
     rows_by_group = {g: {row.name: row for row in compare_layer(_query(layer, g))} for g in candidates or [1]}
     first = rows_by_group[next(iter(rows_by_group))]
-    standard = first["standard"]
-    for name in ("depthwise_separable", "spatial_separable"):
+    original = first["pointwise" if spec.kind == "pointwise" else "standard"]
+    options: list[dict[str, Any]] = []
+    for name in _replacements(spec):
         if first[name].macs is not None:
-            options.append(_option(first[name], standard, None))
+            options.append(_option(first[name], original, None, layer.calls))
+    grouped = "grouped_pointwise" if spec.kind == "pointwise" else "depthwise_grouped_pointwise"
     for g in candidates:
-        row = rows_by_group[g]["depthwise_grouped_pointwise"]
-        if row.macs is not None:
-            options.append(_option(row, standard, g))
+        row = rows_by_group[g][grouped]
+        if row.macs is not None and g > 1:
+            options.append(_option(row, original, g, layer.calls))
     options.sort(key=lambda option: (-option["saved_macs"], option["name"]))
-    skipped_groups = [g for g in groups if g not in candidates]
-    return {"layer": layer.name, "in_channels": spec.in_channels, "out_channels": spec.out_channels,
-            "kernel_size": list(spec.kernel_size), "stride": list(spec.stride), "input": list(layer.input),
-            "output": list(standard.report.output), "macs": standard.macs, "params": standard.params,
-            "best_saved_macs": options[0]["saved_macs"] if options else 0, "options": options,
-            "groups_not_dividing": skipped_groups}
+    worth = [option for option in options if option["saved_macs"] > 0]
+    return {"layer": layer.name, "kind": spec.kind, "in_channels": spec.in_channels,
+            "out_channels": spec.out_channels, "kernel_size": list(spec.kernel_size), "stride": list(spec.stride),
+            "input": list(layer.input), "output": list(original.report.output), "calls": layer.calls,
+            "macs": original.macs * layer.calls, "params": original.params,
+            "best_saved_macs": worth[0]["saved_macs"] if worth else 0, "options": worth,
+            "not_worth_it": [option for option in options if option["saved_macs"] <= 0],
+            "groups_not_dividing": [g for g in groups if g not in candidates]}
+
+
+def pointwise_heavy(layers: list[ConvLayer], model_macs: int) -> bool:
+    """Whether the model's ungrouped 1×1 convolutions hold at least :data:`POINTWISE_HEAVY` of its MACs."""
+    pointwise = sum(cost(layer.spec, layer.input).macs * layer.calls for layer in layers
+                    if layer.spec.kind == "pointwise")
+    return bool(model_macs) and Fraction(pointwise, model_macs) >= POINTWISE_HEAVY
 
 
 def suggest(layers: list[ConvLayer], model_macs: int,
             groups: tuple[int, ...] = DEFAULT_GROUPS) -> dict[str, Any]:
     """Per-layer replacements (sorted by saving) and, per replacement, the whole model re-costed.
 
-    ``model_macs`` is the model's conv + linear MACs; a replacement applied to every layer it fits
-    gives ``model_macs − Σ saved_macs``.
+    ``model_macs`` is the model's MACs; a replacement applied to every layer where it saves gives
+    ``model_macs − Σ saved_macs``; the layers where it would cost more are counted apart.
     """
     per_layer, left_out = [], []
+    pointwise = pointwise_heavy(layers, model_macs)
     for layer in layers:
-        reason = eligible(layer.spec)
+        reason = eligible(layer.spec, pointwise)
         if reason:
             if layer.spec.kind == "conv":
                 left_out.append({"layer": layer.name, "reason": reason})
@@ -113,11 +152,14 @@ def suggest(layers: list[ConvLayer], model_macs: int,
     per_layer.sort(key=lambda entry: (-entry["best_saved_macs"], entry["layer"]))
     totals: dict[str, dict[str, Any]] = {}
     for entry in per_layer:
-        for option in entry["options"]:
+        for option in entry["options"] + entry["not_worth_it"]:
             total = totals.setdefault(option["name"], {
                 "name": option["name"], "replacement": option["replacement"], "groups": option["groups"],
-                "layers": 0, "replaced_macs": 0, "macs": 0, "saved_macs": 0, "saved_params": 0,
-                "formula_ratio_text": option["formula_ratio_text"]})
+                "layers": 0, "not_worth_it": 0, "replaced_macs": 0, "macs": 0, "saved_macs": 0,
+                "saved_params": 0, "formula_ratio_text": option["formula_ratio_text"]})
+            if option["saved_macs"] <= 0:
+                total["not_worth_it"] += 1
+                continue
             total["layers"] += 1
             total["replaced_macs"] += entry["macs"]
             total["macs"] += option["macs"]
@@ -127,5 +169,7 @@ def suggest(layers: list[ConvLayer], model_macs: int,
         total["model_macs"] = model_macs - total["saved_macs"]
         total["ratio"] = number(Fraction(total["macs"], total["replaced_macs"])) if total["replaced_macs"] else None
         total["model_ratio"] = number(Fraction(total["model_macs"], model_macs)) if model_macs else None
-    ordered = sorted(totals.values(), key=lambda total: (-total["saved_macs"], total["name"]))
-    return {"groups": list(groups), "layers": per_layer, "totals": ordered, "left_out": left_out}
+    ordered = sorted((total for total in totals.values() if total["layers"]),
+                     key=lambda total: (-total["saved_macs"], total["name"]))
+    return {"groups": list(groups), "pointwise_heavy": pointwise, "layers": per_layer, "totals": ordered,
+            "left_out": left_out}

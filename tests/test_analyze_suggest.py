@@ -43,3 +43,47 @@ def test_stride_two_uses_the_real_output():
     separable = next(option for option in entry["options"] if option["name"] == "depthwise_separable")
     # depthwise 16·16 · 16 · 9 on the strided map, then pointwise 16·16 · 16 · 32
     assert entry["output"] == [32, 16, 16] and separable["macs"] == 36_864 + 131_072
+
+
+def test_dearer_swap_is_not_worth_it_and_never_a_saving():
+    # 3→64 3×3 on 32×32: spatial separable 32²·(3·64·3 + 64·64·3) = 13,172,736 > 32²·64·27 = 1,769,472
+    entry = suggest_layer(ConvLayer("stem", Conv2d(3, 64, 3, padding=1), Shape(3, 32, 32)))
+    assert [option["name"] for option in entry["not_worth_it"]] == ["spatial_separable"]
+    assert entry["not_worth_it"][0]["saved_macs"] == 1_769_472 - 13_172_736
+    assert all(option["saved_macs"] > 0 for option in entry["options"])
+    report = suggest([ConvLayer("stem", Conv2d(3, 64, 3, padding=1), Shape(3, 32, 32))], model_macs=1_769_472)
+    assert "spatial_separable" not in {total["name"] for total in report["totals"]}
+
+
+def test_reused_module_costs_every_call_saves_params_once():
+    once = suggest_layer(TABLE3)
+    twice = suggest_layer(ConvLayer("conv", TABLE3.spec, TABLE3.input, calls=2))
+    first, second = once["options"][0], twice["options"][0]
+    assert twice["macs"] == 2 * once["macs"] and second["saved_macs"] == 2 * first["saved_macs"]
+    assert second["saved_params"] == first["saved_params"] and twice["params"] == once["params"]
+
+
+def test_rectangular_kernel_is_not_spatially_factorized_again():
+    # 1×7 conv 64→64 on 17×17 ('same' padding 0×3): already one row; depthwise separable still applies:
+    # 17²·64·7 + 64·64·17² against 17²·64·64·7
+    entry = suggest_layer(ConvLayer("row", Conv2d(64, 64, (1, 7), padding=(0, 3)), Shape(64, 17, 17)))
+    names = {option["name"] for option in entry["options"] + entry["not_worth_it"]}
+    assert "spatial_separable" not in names
+    separable = next(option for option in entry["options"] if option["name"] == "depthwise_separable")
+    assert separable["macs"] == 17 * 17 * 64 * 7 + 64 * 64 * 17 * 17 and entry["macs"] == 17 * 17 * 64 * 64 * 7
+
+
+def test_pointwise_heavy_nets_get_grouped_pointwise_with_shuffle():
+    # a MobileNet-like pair: 3×3 depthwise (17·17·64·9) and a 1×1 64→128 (17·17·64·128) holding 93 % of the MACs
+    layers = [ConvLayer("dw", depthwise(64), Shape(64, 17, 17)), ConvLayer("pw", Conv2d(64, 128, 1), Shape(64, 17, 17))]
+    model_macs = 17 * 17 * 64 * 9 + 17 * 17 * 64 * 128
+    report = suggest(layers, model_macs)
+    assert report["pointwise_heavy"]
+    (entry,) = report["layers"]
+    options = {option["name"]: option for option in entry["options"]}
+    # ShuffleNet §3.1: a 1×1 group convolution costs M·N·Df²/g; g = 4 saves 3/4
+    assert options["grouped_pointwise g=4"]["macs"] == 17 * 17 * 64 * 128 // 4
+    assert options["grouped_pointwise g=4"]["saved_params"] == 64 * 128 * 3 // 4
+    # a 3×3 conv of 16·16·64·64·9 = 9,437,184 MACs beside it: the 1×1 holds 20 %, no grouped 1×1 proposed
+    assert not suggest([ConvLayer("c", Conv2d(64, 64, 3, padding=1), Shape(64, 16, 16)), layers[1]],
+                       16 * 16 * 64 * 64 * 9 + 17 * 17 * 64 * 128)["pointwise_heavy"]

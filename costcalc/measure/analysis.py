@@ -1,0 +1,209 @@
+"""The :class:`Analysis` of one recorded forward: totals, layers, the module tree, what was not costed.
+
+Conventions (the papers', and DESIGN.md's):
+
+* ``macs`` = the multiply-accumulates of every convolution, matmul / linear, attention and recurrent
+  operator (:data:`costcalc.measure.operators.MAC_FAMILIES`), bias excluded, the whole batch as run;
+  ``flops = 2·macs``. A reused module costs its MACs on every call.
+* ``params`` = every unique parameter tensor once (tied and shared weights once; a parametrization
+  counts the tensors that exist, e.g. weight norm's ``original0``/``original1``), each owned by the
+  first module that names it.
+* other ops (normalization, activation, pooling, interpolate, softmax, element-wise) are output
+  elements per family, never mixed into ``macs``; operators with no rule are *uncosted* and listed
+  with the FLOPs ``FlopCounterMode`` measured for them, and the headline says which share of the
+  measured total was costed analytically.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from torch import nn
+
+from costcalc import formulas
+from costcalc.measure.operators import MAC_FAMILIES, OTHER_FAMILIES
+from costcalc.measure.recorder import Operator, Recording
+from costcalc.measure.spec_view import conv_spec
+
+PAPER_FORMULAS = {"conv": formulas.STANDARD, "depthwise": formulas.DEPTHWISE, "pointwise": formulas.POINTWISE,
+                  "grouped": formulas.GROUPED, "grouped_pointwise": formulas.GROUPED_POINTWISE}
+
+
+def parameter_owners(model: nn.Module) -> dict[str, int]:
+    """Module name → elements of the unique parameters it owns (first name wins; tied weights once)."""
+    owners: Counter = Counter()
+    for name, parameter in model.named_parameters():  # remove_duplicate=True: each tensor once
+        owners[name.rpartition(".")[0]] += parameter.numel()
+    return dict(owners)
+
+
+def _within(name: str, prefix: str) -> bool:
+    return not prefix or name == prefix or name.startswith(prefix + ".")
+
+
+def _layer_kind(module: nn.Module | None, family: str, operators: list[Operator], input_shape) -> str:
+    """The papers' kind for a Conv2d that maps to a spec; else the family named by what ran."""
+    if family == "convolution":
+        spec = conv_spec(module, input_shape) if module is not None else None
+        if spec is not None and len(operators) == len({op.call for op in operators}):
+            return spec.kind
+        return "convolution"
+    if family == "matmul":
+        return "linear" if isinstance(module, nn.Linear) else "matmul"
+    return family
+
+
+@dataclass
+class Analysis:
+    """A model analysed on one set of inputs. ``to_dict()`` is exactly the ``costcalc analyze`` JSON."""
+
+    target: str
+    inputs: list[list[int]]
+    recording: Recording
+    model: nn.Module = field(repr=False)
+    reconciliation: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.modules = dict(self.model.named_modules())
+        self.owners = parameter_owners(self.model)
+
+    # -- headline -----------------------------------------------------------------------------------
+
+    @property
+    def macs(self) -> int:
+        """Conv + matmul + attention + recurrent multiply-accumulates, bias excluded, the batch as run."""
+        return sum(op.macs for op in self.recording.operators)
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.macs
+
+    @property
+    def params(self) -> int:
+        """Every unique parameter once."""
+        return sum(self.owners.values())
+
+    @property
+    def batch(self) -> int | None:
+        """The batch size when every input tensor has the same leading dimension, else ``None``."""
+        leading = {shape[0] for shape in self.inputs if shape}
+        return leading.pop() if len(leading) == 1 else None
+
+    def uncosted(self) -> list[dict[str, Any]]:
+        """Operators with no rule, per module and operator, with FlopCounterMode's measurement."""
+        groups: dict[tuple[str, str], list[Operator]] = defaultdict(list)
+        for op in self.recording.operators:
+            if op.family is None:
+                groups[(op.module, op.name)].append(op)
+        return [{"module": module or "(model)", "type": type(self.modules[module]).__name__, "operator": name,
+                 "calls": len(ops), "elements": sum(op.elements for op in ops),
+                 "flop_counter": sum(op.flop_counter for op in ops),
+                 "reason": f"no analytic rule for aten.{name}"}
+                for (module, name), ops in groups.items()]
+
+    def totals(self) -> dict[str, Any]:
+        macs = self.macs
+        by_family = Counter()
+        other: Counter = Counter()
+        for op in self.recording.operators:
+            if op.family in MAC_FAMILIES:
+                by_family[op.family] += op.macs
+            elif op.family in OTHER_FAMILIES:
+                other[op.family] += op.elements
+        uncosted = self.uncosted()
+        uncosted_macs = sum(entry["flop_counter"] for entry in uncosted) // 2
+        measured = macs + uncosted_macs
+        batch = self.batch
+        per_sample = None
+        if batch and batch > 1 and macs % batch == 0:
+            per_sample = {"batch": batch, "macs": macs // batch, "flops": 2 * macs // batch}
+        return {"macs": macs, "flops": 2 * macs, "params": self.params, "batch": batch, "per_sample": per_sample,
+                "by_family": {family: by_family[family] for family in MAC_FAMILIES if by_family[family]},
+                "other_ops": {family: other[family] for family in OTHER_FAMILIES if other[family]},
+                "uncosted_operators": sum(entry["calls"] for entry in uncosted),
+                "uncosted_measured_macs": uncosted_macs,
+                "costed_share": 1.0 if not measured else round(macs / measured, 6)}
+
+    # -- layers and the module tree -------------------------------------------------------------------
+
+    def layers(self) -> list[dict[str, Any]]:
+        """One row per (module, MAC family) that ran MAC operators itself, in execution order."""
+        groups: dict[tuple[str, str], list[Operator]] = {}
+        for op in self.recording.operators:
+            if op.family in MAC_FAMILIES:
+                groups.setdefault((op.module, op.family), []).append(op)
+        rows = []
+        for (name, family), ops in groups.items():
+            module = self.modules.get(name)
+            calls = self.recording.calls.get(name, [((), ())])
+            kind = _layer_kind(module, family, ops, calls[0][0])
+            macs = sum(op.macs for op in ops)
+            per_call = Counter()
+            for op in ops:
+                per_call[op.call] += op.macs
+            paper = PAPER_FORMULAS.get(kind)
+            rows.append({
+                "name": name or "(model)", "module": type(module).__name__ if module is not None else "",
+                "kind": kind, "family": family, "calls": len(calls) if name else 1,
+                "input": list(calls[0][0]), "output": list(calls[0][1]), "macs": macs,
+                "macs_per_call": [per_call[call] for call in sorted(per_call)],
+                "params": self.owned_params(name, recurse=False),
+                "operators": dict(Counter(op.name for op in ops)),
+                "formula": f"{paper.text} ({paper.source})" if paper else None,
+                "flop_counter": sum(op.flop_counter for op in ops) if self.reconciliation.get("run") else None})
+        return rows
+
+    def owned_params(self, name: str, recurse: bool = True) -> int:
+        """Unique parameters owned by module ``name`` (and its submodules when ``recurse``); a
+        parametrization's tensors belong to the module it parametrizes."""
+        if not recurse:
+            return sum(count for owner, count in self.owners.items()
+                       if owner == name or owner.startswith(f"{name}.parametrizations." if name else "parametrizations."))
+        return sum(count for owner, count in self.owners.items() if _within(owner, name))
+
+    def by_module(self, depth: int | None = None) -> list[dict[str, Any]]:
+        """The module tree down to ``depth`` (``None``: all), each row with its subtree's totals.
+
+        ``macs`` counts every call and every operator run inside the module (its own forward code
+        included); ``params`` its unique parameters; ``share`` its fraction of the model's MACs.
+        """
+        total = self.macs
+        macs_under: Counter = Counter()
+        for op in self.recording.operators:
+            if op.macs:
+                parts = op.module.split(".") if op.module else []
+                for end in range(len(parts) + 1):
+                    macs_under[".".join(parts[:end])] += op.macs
+        rows = []
+        for name, module in self.modules.items():
+            level = name.count(".") + 1 if name else 0
+            if depth is not None and level > depth:
+                continue
+            if "parametrizations" in name.split("."):
+                continue
+            calls = self.recording.calls.get(name, [])
+            params = self.owned_params(name)
+            if not calls and not params:
+                continue
+            rows.append({"name": name or "(model)", "type": type(module).__name__, "depth": level,
+                         "calls": len(calls), "output": list(calls[0][1]) if calls else None,
+                         "macs": macs_under[name], "params": params,
+                         "share": round(macs_under[name] / total, 6) if total else 0.0})
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``costcalc analyze --format json`` payload (``--res-list`` and ``--suggest`` fill their keys)."""
+        return {"target": self.target, "input": self.inputs[0] if self.inputs else [], "inputs": self.inputs,
+                "output": list(self.recording.output), "totals": self.totals(), "layers": self.layers(),
+                "modules": self.by_module(), "uncounted": self.uncosted(),
+                "reconciliation": self.reconciliation, "resolutions": [], "suggestions": [],
+                "suggestion_totals": [], "suggestions_left_out": []}
+
+    def table(self, depth: int | None = 2, unit: str = "macs"):
+        """The module tree as a rich table (what ``costcalc analyze`` prints by default)."""
+        from costcalc.commands.analyze_view import tree_view
+        from costcalc.render import to_rich
+
+        return to_rich(tree_view(self.to_dict(), depth, unit))
