@@ -174,14 +174,14 @@ def heatmap(fig: Any, result: Sweep, unit: str, quantity: str) -> None:
     axes = fig.add_subplot()
     norm = None if quantity == "top1" else LogNorm()
     mesh = axes.pcolormesh(grid, norm=norm, cmap="viridis", gid="heatmap")
-    fig.colorbar(mesh, ax=axes, label=axis_label(quantity, unit).replace(" (log)", ""),
-                 format=lambda number, _: compact(number))
+    colorbar = fig.colorbar(mesh, ax=axes, label=axis_label(quantity, unit).replace(" (log)", ""))
     axes.set_xlabel(second)
     axes.set_ylabel(first)
     _index_ticks(axes.xaxis, column_values)
     _index_ticks(axes.yaxis, rows_values)
     readable_ticks_index(fig, axes.xaxis, column_values)
     readable_ticks_index(fig, axes.yaxis, rows_values)
+    readable_ticks(fig, colorbar.ax.yaxis, quantity != "top1")
     fig.set_layout_engine("none")
     renderer = fig.canvas.get_renderer()
     frame = axes.get_window_extent(renderer)
@@ -189,7 +189,8 @@ def heatmap(fig: Any, result: Sweep, unit: str, quantity: str) -> None:
     if cell_width >= 34 and cell_height >= 12:
         for (i, j), number in numpy.ndenumerate(grid):
             if not numpy.isnan(number):
-                axes.text(j + 0.5, i + 0.5, compact(number), ha="center", va="center", fontsize=7, color="white")
+                text = f"{number:.1f}" if quantity == "top1" else compact(number)
+                axes.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=7, color="white")
 
 
 def _index_ticks(axis: Any, values: tuple[Any, ...]) -> None:
