@@ -56,6 +56,7 @@ def _file_settings(config: Any, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _file_plan(config: Any, index: int, item: Any) -> Plan:
+    """The plan of ``networks[index]``: its model, option lists (each remembering its ``file:line``) and flags."""
     where = ("networks", index)
     if not isinstance(item, dict) or "model" not in item:
         raise config.error(where, "each network needs a 'model' key (mobilenet, shufflenet, effnet, …)")
