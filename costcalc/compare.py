@@ -130,10 +130,18 @@ def _spatial_separable(query: LayerQuery):
 
 
 def _effnet_depthwise(query: LayerQuery):
-    (kh, kw), (ph, pw), channels = query.kernel_size, query.padding, query.in_channels
-    return sequence(("dw_row", depthwise(channels, (1, kw), padding=(0, 0, pw, pw))),
+    """EffNet's replacement of the ``Kh×Kw`` depthwise: ``1×Kw`` depthwise, 2×1 max pool, ``Kh×1`` depthwise.
+
+    The layer's stride and padding apply per axis, to the 1-D convolution along that axis, as in
+    ``spatial_separable``: the ``1×Kw`` conv takes the width padding and stride, the ``Kh×1`` conv
+    (after the pool) the height padding and stride. So at 'same' padding the output is the
+    depthwise row's output with its height halved; a height padding that does not keep the size
+    changes the pooled height by ``2·ph − (Kh − 1)``, as it changes the depthwise row's height.
+    """
+    (kh, kw), (sh, sw), (ph, pw), channels = query.kernel_size, query.stride, query.padding, query.in_channels
+    return sequence(("dw_row", depthwise(channels, (1, kw), (1, sw), padding=(0, 0, pw, pw))),
                     ("pool", Pool2d("max", (2, 1), (2, 1))),
-                    ("dw_col", depthwise(channels, (kh, 1), padding=(ph, ph, 0, 0))))
+                    ("dw_col", depthwise(channels, (kh, 1), (sh, 1), padding=(ph, ph, 0, 0))))
 
 
 def _unit(build: Callable[[LayerQuery], Any]) -> Callable[[LayerQuery], Any]:
@@ -161,6 +169,8 @@ class RowDefinition:
     symbols: Callable[[LayerQuery], F.Symbols] = symbols
     stride_note: str = ""
     """How the row applies a stride, when that is not the plain strided convolution."""
+    padding_note: str = ""
+    """How the row applies a padding that does not keep the size, when that is not the plain padded convolution."""
     pools_height: bool = False
     """The row halves the height with a 2×1 pool (EffNet), which floors an odd height."""
 
@@ -190,7 +200,9 @@ ROWS: tuple[RowDefinition, ...] = (
                   stride_note="the Dk×1 conv strides the height at full width, the 1×Dk conv strides the width"),
     RowDefinition("effnet_depthwise", "1×Dk depthwise, 2×1 max pool, Dk×1 depthwise (EffNet)",
                   _effnet_depthwise, F.EFFNET_DEPTHWISE, reference="depthwise", ratio=F.RATIO_EFFNET,
-                  stride_note="EffNet's 2×1 pool halves only the height, the layer's stride is not applied",
+                  stride_note="the 1×Dk depthwise strides the width, the Dk×1 depthwise (after the pool) the height",
+                  padding_note="the height padding pads the Dk×1 depthwise after the pool, the width padding "
+                               "the 1×Dk depthwise",
                   pools_height=True),
     RowDefinition("resnet_bottleneck", "ResNet bottleneck, m = N/4 (1×1, 3×3, 1×1 + add)",
                   _unit(lambda q: Bottleneck(q.in_channels, q.out_channels, q.bottleneck)), F.RESNET_UNIT,
@@ -218,6 +230,9 @@ class CompareRow:
     formula_ratio: Fraction | None
     ratio: Fraction | None = None
     note: str = ""
+    formula_text: str = ""
+    """The closed form as written for this layer's kernel (``Kh``/``Kw`` when it is rectangular)."""
+    formula_ratio_text: str = "1"
 
     @property
     def name(self) -> str:
@@ -240,7 +255,8 @@ def _explain(query: LayerQuery, row: RowDefinition, report: CostReport, formula_
     if query.stride != (1, 1):
         reasons += [f"stride {query.stride[0]}×{query.stride[1]}", *filter(None, [row.stride_note])]
     if not query.is_same and query.stride == (1, 1):
-        reasons.append(f"padding {query.padding[0]}×{query.padding[1]} does not keep the size")
+        reasons += [f"padding {query.padding[0]}×{query.padding[1]} does not keep the size",
+                    *filter(None, [row.padding_note])]
     if row.pools_height and query.size[0] % 2:
         reasons.append(f"the 2×1 pool floors the odd height {query.size[0]}")
     why = "; ".join(reasons) or "the closed form ignores the layer's exact geometry"
@@ -253,12 +269,15 @@ def compare_layer(query: LayerQuery) -> list[CompareRow]:
     results: dict[str, CompareRow] = {}
     for row in ROWS:
         formula_symbols = row.symbols(query)
+        texts = {"formula_text": row.formula.text_for(formula_symbols),
+                 "formula_ratio_text": row.ratio.text_for(formula_symbols) if row.ratio else "1"}
         try:
             spec = row.build(query)
             row_input = row.input(query)
             report = cost(spec, row_input)
         except SpecError as error:
-            results[row.name] = CompareRow(row, None, None, None, None, None, note=f"not applicable: {error}")
+            results[row.name] = CompareRow(row, None, None, None, None, None, note=f"not applicable: {error}",
+                                           **texts)
             continue
         formula_macs = row.formula(formula_symbols)
         formula_ratio = row.ratio(formula_symbols) if row.ratio else Fraction(1)
@@ -269,5 +288,6 @@ def compare_layer(query: LayerQuery) -> list[CompareRow]:
         elif reference is not None and reference.macs:
             ratio = Fraction(report.macs, reference.macs)
         note = _explain(query, row, report, formula_macs, ratio, formula_ratio)
-        results[row.name] = CompareRow(row, report, spec, row_input, formula_macs, formula_ratio, ratio, note)
+        results[row.name] = CompareRow(row, report, spec, row_input, formula_macs, formula_ratio, ratio, note,
+                                       **texts)
     return list(results.values())

@@ -23,6 +23,18 @@ from typing import Any
 from costcalc.configs import SHIPPED_CONFIGS, ConfigError, ConfigFile
 
 PROFILE_KEYS = ("name", "description", "source", "peak_macs", "bandwidth", "threads", "dtype")
+PROFILE_RANGES = {"peak_macs": (3, 18, "MAC/s"), "bandwidth": (3, 16, "bytes/s")}
+"""Accepted range of each rate, as powers of ten: from a microcontroller's thousands per second to beyond any machine's
+(1 EMAC/s, 10 PB/s). Outside it a profile is a typo — and a rate near 0 (``1e-320``) would make the
+roofline infinite, which JSON cannot carry."""
+
+
+def check_rate(key: str, value: Any) -> str | None:
+    """Why ``value`` cannot be the profile's ``key`` (``None`` when it can): a finite number in range."""
+    low, high, unit = PROFILE_RANGES[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 10.0**low <= value <= 10.0**high:
+        return f"{key} must be a number of {unit} from 1e{low} to 1e{high} (e.g. 2.5e10), got {value!r}"
+    return None
 
 
 DEVICES_DIR = SHIPPED_CONFIGS / "devices"
@@ -42,10 +54,10 @@ class DeviceProfile:
     dtype: str | None = None
 
     def __post_init__(self) -> None:
-        for key in ("peak_macs", "bandwidth"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ValueError(f"{key} must be a positive number, got {value!r}")
+        for key in PROFILE_RANGES:
+            problem = check_rate(key, getattr(self, key))
+            if problem:
+                raise ValueError(problem)
 
     @property
     def ridge(self) -> float:
@@ -104,15 +116,17 @@ def estimate_sequence(costs: list[tuple[int, int]], profile: DeviceProfile) -> E
     return total
 
 
-def _positive_number(config: ConfigFile, key: str, value: Any) -> float:
-    """A number or numeric string (``1.2e11`` — YAML 1.1 reads it as text — or ``25.6e9``)."""
+def _rate(config: ConfigFile, key: str, value: Any) -> float:
+    """A rate in :data:`PROFILE_RANGES`, as a number or numeric string (``1.2e11`` — YAML 1.1 reads it as
+    text — or ``25.6e9``); errors name the file, line and key."""
     if isinstance(value, str):
         try:
             value = float(value.replace("_", "").replace(",", ""))
         except ValueError:
             pass
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value == float("inf"):
-        raise config.error((key,), f"{key} must be a positive number (e.g. 2.5e10), got {value!r}")
+    problem = check_rate(key, value)
+    if problem:
+        raise config.error((key,), problem)
     return float(value)
 
 
@@ -127,8 +141,8 @@ def load_profile(path: str | Path) -> DeviceProfile:
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise config.error(("threads",), f"threads must be a positive integer, got {threads!r}")
     return DeviceProfile(name=str(data.get("name", config.path.stem)),
-                         peak_macs=_positive_number(config, "peak_macs", data["peak_macs"]),
-                         bandwidth=_positive_number(config, "bandwidth", data["bandwidth"]),
+                         peak_macs=_rate(config, "peak_macs", data["peak_macs"]),
+                         bandwidth=_rate(config, "bandwidth", data["bandwidth"]),
                          description=str(data.get("description", "")), source=str(data.get("source", "")),
                          threads=threads, dtype=data.get("dtype"))
 

@@ -34,7 +34,7 @@ def fake_timer(times=None, interrupt_at=None):
         from costcalc.cost import cost
 
         median = cost(spec, shape).macs * 1e-9 + 1e-6 if times is None else times[len(calls) - 1]
-        return bench.Timing(median, median / 10, settings.repeats, 1)
+        return bench.Timing(median, median / 10, settings.repeats, 1, median)
 
     return time_spec, calls
 
@@ -92,10 +92,71 @@ def test_model_bench_without_baseline(run, device):
     assert data["rows"][-1]["name"] == "network"
 
 
-def test_suite_reports_spearman(run, device, monkeypatch):
-    from costcalc.commands import bench_cmd
+def test_rows_that_cannot_apply_stay_untimed_with_the_reason(run, device, monkeypatch):
+    # 8→8: the residual units' bottleneck m = 2 is not divisible by the default g = 8.
+    time_spec, calls = fake_timer()
+    monkeypatch.setattr(bench, "time_spec", time_spec)
+    data = run.json("bench", "--in", "8", "--out", "8", "--kernel", "3", "--size", "8", "--device", device)
+    rows = {row["name"]: row for row in data["rows"]}
+    from costcalc.compare import ROWS
 
-    monkeypatch.setattr(bench_cmd, "SUITE", (("tiny", {"in": 8, "out": 8, "kernel": 3, "size": 8, "groups": 2}),))
+    assert list(rows) == [row.name for row in ROWS]
+    for name in ("resnext_bottleneck", "shufflenet_unit"):
+        row = rows[name]
+        assert (row["macs"], row["bytes"], row["roofline_s"], row["measured_s"]) == (None, None, None, None)
+        assert row["note"].startswith("not applicable: groups=8 does not divide")
+    assert len(calls) == len(rows) - 2 == data["spearman"]["n"]
+    assert rows["resnet_bottleneck"]["note"] is None
+    table = run("bench", "--in", "8", "--out", "8", "--kernel", "3", "--size", "8", "--device", device).stdout
+    assert "shufflenet_unit [2]" in table and "[2] not applicable: groups=8 does not divide" in table
+
+
+def test_network_file_is_timed_like_a_zoo_model(run, device, monkeypatch):
+    time_spec, calls = fake_timer()
+    monkeypatch.setattr(bench, "time_spec", time_spec)
+    data = run.json("bench", "--config", "configs/models/tiny_mobilenet.yaml", "--device", device)
+    names = [row["name"] for row in data["rows"]]
+    assert names[:3] == ["stem", "ds1", "ds1 standard"] and names[-2:] == ["network", "network standard"]
+    from costcalc.cost import cost
+    from costcalc.netconfig import load_network
+
+    network = load_network("configs/models/tiny_mobilenet.yaml")
+    assert data["rows"][-2]["macs"] == cost(network.body, network.input_shape).macs
+    assert data["peak_activations"]["bytes"] > 0 and len(calls) == len(names)
+    assert "a network file sets its own layers" in run.error(
+        "bench", "--config", "configs/models/tiny_mobilenet.yaml", "--size", "8", "--device", device)
+
+
+def test_pytorch_target_is_timed_with_analyze_counts(run, device):
+    data = run.json("bench", "configs/examples/vgg_cifar.py:VGGCifar", "--input", "1,3,32,32", "--batch", "2",
+                    "--device", device, *FAST)
+    [row] = data["rows"]
+    # VGG-CIFAR: 7,530,496 MACs per image (costcalc analyze), batch 2.
+    assert (row["name"], row["role"], row["input"], row["macs"]) == ("network", "network", [3, 32, 32], 2 * 7_530_496)
+    assert row["measured_s"]["median"] > 0 and row["roofline_s"] > 0 and row["note"] is None
+    mobilenet = run.json("bench", "configs/examples/mobilenet_cifar.py:MobileNetCifar", "--input", "1,3,32,32",
+                         "--device", device, *FAST)["rows"][0]
+    # Hardswish is an activation (analyze's other ops), so every MAC layer maps to a spec: no note.
+    assert mobilenet["macs"] == 3_470_592 and mobilenet["note"] is None
+
+
+def test_pytorch_target_names_layers_without_a_formula(run, device, tmp_path):
+    model = tmp_path / "reflect.py"
+    model.write_text("from torch import nn\n\n"
+                     "class Reflect(nn.Sequential):\n"
+                     "    def __init__(self):\n"
+                     "        super().__init__(nn.Conv2d(3, 8, 3, padding=1, padding_mode='reflect', bias=False),\n"
+                     "                         nn.Conv2d(8, 8, 1, bias=False))\n")
+    [row] = run.json("bench", f"{model}:Reflect", "--input", "1,3,8,8", "--device", device, *FAST)["rows"]
+    # Only the 1×1 conv maps to a spec: 8·8·8·8 = 4,096 MACs; the reflect-padded 3×3 (8·8·8·3·9 = 13,824) is named.
+    assert row["macs"] == 4_096
+    assert row["note"].endswith("0 (Conv2d); analyze counts 13,824 MACs in them")
+
+
+def test_suite_reports_spearman(run, device, monkeypatch):
+    from costcalc.commands import bench_plan
+
+    monkeypatch.setattr(bench_plan, "SUITE", (("tiny", {"in": 8, "out": 8, "kernel": 3, "size": 8, "groups": 2}),))
     time_spec, calls = fake_timer()
     monkeypatch.setattr(bench, "time_spec", time_spec)
     data = run.json("bench", "--suite", "--device", device)
@@ -158,7 +219,7 @@ def test_calibrate_save_failing_mid_write_keeps_the_old_file(run, tmp_path, monk
     leaves the previous profile intact and no temporary behind, as a one-line error."""
     import errno
 
-    from costcalc.commands import bench_cmd
+    from costcalc.commands import bench_timing
 
     profile = DeviceProfile("local", 2.5e10, 1.25e10, "fake CPU", "test", threads=1, dtype="float32")
     monkeypatch.setattr(bench, "calibrate", lambda threads: profile)
@@ -177,7 +238,7 @@ def test_calibrate_save_failing_mid_write_keeps_the_old_file(run, tmp_path, monk
             self.handle.write(text[: len(text) // 2])
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(bench_cmd, "open", Full, raising=False)
+    monkeypatch.setattr(bench_timing, "open", Full, raising=False)
     path = tmp_path / "me.yaml"
     path.write_text("name: old\npeak_macs: 1.0e+9\nbandwidth: 1.0e+9\n", encoding="utf-8")
     line = run.error("bench", "--calibrate", "--save", str(path))
@@ -219,7 +280,7 @@ def test_cli_defaults_are_the_settings(run, device, monkeypatch):
 
 
 def test_network_groups_join_macless_leaves():
-    from costcalc.commands.bench_cmd import group_children
+    from costcalc.commands.bench_plan import group_children
     from costcalc.zoo import MODELS
 
     groups = group_children(MODELS["mobilenet"].build(alpha=0.25, res=32, classes=10))
@@ -229,8 +290,12 @@ def test_network_groups_join_macless_leaves():
 
 
 def test_real_calibration_runs_on_tiny_sizes():
-    profile = bench.calibrate(1, matmul_size=32, copy_elements=1 << 10, min_time=0.001, repeats=1)
+    from costcalc.specs import Conv2d, Shape
+
+    kernels = (("3×3 conv 4→4 on 8²", Conv2d(4, 4, 3), Shape(4, 8, 8)),)
+    profile = bench.calibrate(1, matmul_size=32, copy_elements=1 << 10, min_time=0.001, repeats=1, kernels=kernels)
     assert profile.peak_macs > 0 and profile.bandwidth > 0 and profile.threads == 1
+    assert "32² matmul" in profile.source and "3×3 conv 4→4 on 8²" in profile.source
 
 
 @pytest.mark.parametrize("args, message", [
@@ -255,6 +320,14 @@ def test_real_calibration_runs_on_tiny_sizes():
     (("mobilenet", "--alpha", "-1", "--device", "laptop-i5-8250u"), "alpha must be a number"),
     (("--in", "8", "--out", "8", "--kernel", "9", "--size", "3", "--padding", "0"), "height"),
     (("--in", "8", "--out", "8", "--kernel", "3", "--size", "8", "--padding", "-1"), "'--padding'"),
+    (("--suite", "--min-time", "nan"), "'--min-time': must be a finite number of seconds > 0 (e.g. 0.15), got nan"),
+    (("--suite", "--min-time", "inf"), "got inf"),
+    (("--suite", "--min-time", "-1e-3"), "got -0.001"),
+    (("--suite", "--input", "1,3,8,8"), "--input applies to a TARGET file.py:Model"),
+    (("configs/examples/vgg_cifar.py:VGGCifar", "--input", "1,3"), "--input for bench is an image batch N,C,H,W"),
+    (("configs/examples/vgg_cifar.py:VGGCifar", "--alpha", "0.5"), "--alpha applies to a zoo model NAME"),
+    (("configs/examples/nowhere.py:Net",), "no such file 'configs/examples/nowhere.py'"),
+    (("configs/examples/vgg_cifar.py:VGG",), "has no 'VGG'"),
 ])
 def test_bad_input_is_one_error_line(run, args, message):
     assert message in run.error("bench", *args)
@@ -264,4 +337,37 @@ def test_bad_device_file_is_located(run, tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("peak_macs: 1e9\nbandwidth: zero\n", encoding="utf-8")
     line = run.error("bench", "--suite", "--device", str(path))
-    assert f"{path}:2: bandwidth must be a positive number" in line
+    assert f"{path}:2: bandwidth must be a number of bytes/s from 1e3 to 1e16" in line
+
+
+def test_tiny_peak_is_refused_so_json_stays_valid(run, tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text("name: tiny\npeak_macs: 1e-320\nbandwidth: 1e9\n", encoding="utf-8")
+    line = run.error("bench", "--in", "8", "--out", "8", "--kernel", "3", "--size", "8", "--device", str(path))
+    assert f"{path}:2: peak_macs must be a number of MAC/s from 1e3 to 1e18" in line and "got 1e-320" in line
+
+
+BOUND_TOLERANCE = 0.8
+"""A roofline row may measure down to 80 % of its bound before the test calls it beaten: calibration and
+rows are separate medians of a few blocks on a shared machine, so ±20 % is timer and load noise."""
+
+
+def test_no_suite_row_beats_its_roofline(run, tmp_path, monkeypatch):
+    """A roofline is a lower bound on time: with the calibrated profile, measured ≥ roofline on every row.
+
+    Reduced suite: MobileNet's Table 3 layer (its twelve compare rows include the standard 3×3 and 1×1
+    convolutions that run fastest per MAC) and the ShuffleNet stage layer; short timings.
+    """
+    from costcalc.commands import bench_plan
+
+    monkeypatch.setattr(bench_plan, "SUITE", bench_plan.SUITE[:1] + bench_plan.SUITE[-1:])
+    profile = bench.calibrate(1, min_time=0.05, repeats=7)  # best of 7 blocks: robust to bursts of load
+    device = tmp_path / "local.yaml"
+    device.write_text(profile.to_yaml(), encoding="utf-8")
+    data = run.json("bench", "--suite", "--device", str(device), "--repeats", "3", "--warmup", "1",
+                    "--min-time", "0.05")
+    timed = [row for row in data["rows"] if row["measured_s"] is not None]
+    assert len(timed) == 24
+    beaten = {row["name"]: round(row["measured_s"]["median"] / row["roofline_s"], 2) for row in timed
+              if row["measured_s"]["median"] < BOUND_TOLERANCE * row["roofline_s"]}
+    assert not beaten, f"measured / roofline below {BOUND_TOLERANCE}: {beaten} ({profile.source})"

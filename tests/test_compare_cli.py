@@ -4,6 +4,8 @@ import csv
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 TABLE3 = ("compare", "--in", "512", "--out", "512", "--kernel", "3", "--size", "14")
 
@@ -72,6 +74,51 @@ def test_rectangular_kernel_and_map(run):
     # 1×7 conv 192→192 with padding 0×3 on 17×17: 289·192·192·7.
     assert rows["standard"]["macs"] == 289 * 192 * 192 * 7 and rows["standard"]["output"] == [192, 17, 17]
     assert rows["depthwise"]["macs"] == 289 * 192 * 7
+
+
+def test_rectangular_kernel_formulas_are_written_with_kh_and_kw(run):
+    # 1×7 kernel, 64→32 on 17×17 (stride 1, 'same'): Kh = 1, Kw = 7, Df² = 289.
+    rows = {row["name"]: row for row in run.json("compare", "--in", "64", "--out", "32", "--kernel", "1x7",
+                                                  "--size", "17x17")["rows"]}
+    texts = {name: (row["formula"], row["formula_ratio_text"]) for name, row in rows.items()}
+    assert texts["standard"] == ("Df²·M·N·Kh·Kw", "1")
+    assert texts["pointwise"] == ("M·N·Df²", "1/(Kh·Kw)")
+    assert texts["depthwise_separable"] == ("Df²·M·Kh·Kw + M·N·Df²", "1/N + 1/(Kh·Kw)")
+    assert texts["depthwise_grouped_pointwise"] == ("Df²·M·Kh·Kw + M·N·Df²/g", "1/N + 1/(g·Kh·Kw)")
+    # Kh×1 conv M→N (1×1 here) then 1×Kw conv N→N: 289·(64·32·1 + 32·32·7); ratio 1/Kw + N/(M·Kh) = 1/7 + 1/2.
+    spatial = rows["spatial_separable"]
+    assert texts["spatial_separable"] == ("Df²·M·N·Kh + Df²·N·N·Kw", "1/Kw + N/(M·Kh)")
+    assert spatial["macs"] == spatial["formula_macs"] == 289 * (64 * 32 * 1 + 32 * 32 * 7)
+    assert spatial["ratio"] == spatial["formula_ratio"] == pytest.approx(1 / 7 + 1 / 2, rel=1e-12)
+    # 1×Kw depthwise on 17×17, pool to 8×17, Kh×1 depthwise: closed form Df²·M·(Kw + Kh/2) over Df²·M·Kh·Kw.
+    effnet = rows["effnet_depthwise"]
+    assert texts["effnet_depthwise"] == ("Df²·M·(Kw + Kh/2)", "1/Kh + 1/(2·Kw)")
+    assert effnet["formula_macs"] == pytest.approx(289 * 64 * 7.5) and effnet["macs"] == 289 * 64 * 7 + 8 * 17 * 64
+    assert effnet["formula_ratio"] == pytest.approx(1 + 1 / 14, rel=1e-12)
+    assert "Kh = 1, Kw = 7" in run("compare", "--in", "64", "--out", "32", "--kernel", "1x7", "--size", "17").stdout
+
+
+def test_square_kernels_keep_the_papers_notation(run):
+    rows = {row["name"]: row for row in run.json(*TABLE3)["rows"]}
+    assert rows["spatial_separable"]["formula"] == "Df²·M·N·Dk + Df²·N·N·Dk"
+    assert rows["spatial_separable"]["formula_ratio_text"] == "1/Dk + N/(M·Dk)"
+    assert (rows["effnet_depthwise"]["formula"], rows["effnet_depthwise"]["formula_ratio_text"]) == (
+        "1.5·(Dk·Df²·M)", "1.5/Dk")
+
+
+def test_effnet_row_applies_stride_and_padding_per_axis(run):
+    # Stride 2 on 64×112×112, 3×3: 1×3 dw stride (1, 2) → 112×56, pool → 56×56, 3×1 dw stride (2, 1) → 28×56.
+    row = run.json("compare", "--in", "64", "--out", "128", "--kernel", "3", "--size", "112",
+                   "--stride", "2")["rows"][8]
+    assert row["name"] == "effnet_depthwise" and row["output"] == [64, 28, 56]
+    assert row["macs"] == 64 * 112 * 56 * 3 + 64 * 28 * 56 * 3
+    assert "the Dk×1 depthwise (after the pool) the height" in row["note"]
+    # Padding 3×3 with a 1×7 kernel on 5×11: the 1×7 dw keeps 5×11 (width padding 3), the pool gives 2×11,
+    # the 1×1 dw takes the height padding 3 → 8×11, as the 1×7 depthwise grows 5 → 11 with the same padding.
+    row = run.json("compare", "--in", "64", "--out", "32", "--kernel", "1x7", "--size", "5x11",
+                   "--padding", "3")["rows"][8]
+    assert row["output"] == [64, 8, 11] and row["macs"] == 64 * 5 * 11 * 7 + 64 * 8 * 11
+    assert "the height padding pads the Dk×1 depthwise after the pool" in row["note"]
 
 
 def test_groups_not_dividing_channels_leave_the_row_with_a_note(run):
@@ -145,3 +192,25 @@ def test_bad_yaml_names_file_and_line(run, tmp_path, text, message):
 
 def test_missing_config_file(run, tmp_path):
     assert "cannot read config" in run.error("compare", "--config", str(tmp_path / "nope.yaml"))
+
+
+def test_rectangular_strided_padded_rows_match_torch(run):
+    rows = run.json("compare", "--in", "8", "--out", "8", "--kernel", "1x7", "--size", "5x11", "--padding", "3",
+                    "--stride", "2", "--groups", "4", "--verify")["rows"]
+    applicable = [row for row in rows if row["macs"] is not None]
+    assert {row["name"] for row in applicable} >= {"spatial_separable", "effnet_depthwise"}
+    assert all(row["match"] is True and row["measured_macs"] == row["macs"] for row in applicable)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from([1, 3, 5, 7]), st.sampled_from([1, 3, 5, 7]), st.integers(1, 16), st.integers(1, 16))
+def test_rectangular_texts_never_use_dk_and_square_texts_always_do(kh, kw, m, n):
+    """Dk is the paper's square kernel side: a Kh×Kw kernel's rows are written with Kh and Kw only."""
+    from costcalc.compare import LayerQuery, compare_layer
+
+    rows = compare_layer(LayerQuery(m, n, (kh, kw), (2 * max(kh, kw), 2 * max(kh, kw)), groups=1))
+    texts = " ".join(f"{row.formula_text} {row.formula_ratio_text}" for row in rows)
+    if kh != kw:
+        assert "Dk" not in texts and "Kh" in texts and "Kw" in texts
+    else:
+        assert "Kh" not in texts and "Kw" not in texts and "Dk" in texts

@@ -12,32 +12,37 @@ from costcalc.roofline import (
     DEVICES_DIR, DeviceProfile, estimate, estimate_sequence, load_profile, ranks, resolve_profile, shipped_profiles, spearman,
 )
 
-DEVICE = DeviceProfile("toy", peak_macs=1000.0, bandwidth=100.0)  # ridge point: 10 MACs per byte
+DEVICE = DeviceProfile("toy", peak_macs=1e4, bandwidth=1e3)  # ridge point: 10 MACs per byte
 
 
 def test_compute_and_memory_bound():
-    # 5,000 MACs / 1,000 MAC/s = 5 s; 200 B / 100 B/s = 2 s → 5 s, compute-bound (intensity 25 > 10).
-    bound = estimate(5_000, 200, DEVICE)
+    # 50,000 MACs / 10,000 MAC/s = 5 s; 2,000 B / 1,000 B/s = 2 s → 5 s, compute-bound (intensity 25 > 10).
+    bound = estimate(50_000, 2_000, DEVICE)
     assert (bound.compute_s, bound.memory_s, bound.seconds, bound.bound) == (5.0, 2.0, 5.0, "compute")
-    # 1,000 MACs → 1 s; 800 B → 8 s: memory-bound (intensity 1.25 < 10).
-    bound = estimate(1_000, 800, DEVICE)
+    # 10,000 MACs → 1 s; 8,000 B → 8 s: memory-bound (intensity 1.25 < 10).
+    bound = estimate(10_000, 8_000, DEVICE)
     assert (bound.seconds, bound.bound) == (8.0, "memory")
     # a layer without MACs (batch norm) is always memory-bound.
-    assert estimate(0, 300, DEVICE).bound == "memory"
+    assert estimate(0, 3_000, DEVICE).bound == "memory"
     assert DEVICE.ridge == 10.0
 
 
 def test_sequence_sums_each_layers_bound():
     # [5 s compute, 8 s memory] → 13 s, not max(6 s, 10 s) = 10 s of the summed terms.
-    total = estimate_sequence([(5_000, 200), (1_000, 800)], DEVICE)
+    total = estimate_sequence([(50_000, 2_000), (10_000, 8_000)], DEVICE)
     assert (total.compute_s, total.memory_s, total.seconds) == (6.0, 10.0, 13.0)
     assert total.bound == "memory"
     assert estimate_sequence([], DEVICE).seconds == 0.0
 
 
-def test_profile_rejects_nonpositive_numbers():
-    with pytest.raises(ValueError, match="peak_macs must be a positive number"):
-        DeviceProfile("x", 0.0, 1.0)
+@pytest.mark.parametrize("peak, bandwidth, message", [
+    (0.0, 1e9, "peak_macs must be a number of MAC/s from 1e3 to 1e18"),
+    (1e-320, 1e9, "got 1e-320"), (float("nan"), 1e9, "got nan"), (float("inf"), 1e9, "got inf"),
+    (1e9, 1e17, "bandwidth must be a number of bytes/s from 1e3 to 1e16"), (1e9, True, "got True"),
+])
+def test_profile_rejects_rates_outside_the_range(peak, bandwidth, message):
+    with pytest.raises(ValueError, match=message):
+        DeviceProfile("x", peak, bandwidth)
 
 
 def test_shipped_profiles_load_and_round_trip(tmp_path):
@@ -71,8 +76,12 @@ def test_profile_accepts_yaml11_exponents_as_text(tmp_path):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("peak_macs: 1e9\nbandwidth: -5\n", "p.yaml:2: bandwidth must be a positive number"),
-    ("peak_macs: fast\nbandwidth: 1e9\n", "p.yaml:1: peak_macs must be a positive number"),
+    ("peak_macs: 1e9\nbandwidth: -5\n", "p.yaml:2: bandwidth must be a number of bytes/s from 1e3 to 1e16"),
+    ("peak_macs: fast\nbandwidth: 1e9\n", "p.yaml:1: peak_macs must be a number of MAC/s from 1e3 to 1e18"),
+    ("peak_macs: 1e-320\nbandwidth: 1e9\n", "p.yaml:1: peak_macs .* got 1e-320"),
+    ("peak_macs: .nan\nbandwidth: 1e9\n", "p.yaml:1: peak_macs .* got nan"),
+    ("peak_macs: 1e9\nbandwidth: .inf\n", "p.yaml:2: bandwidth .* got inf"),
+    ("peak_macs: 1e9\nbandwidth: 1e300\n", "p.yaml:2: bandwidth .* got 1e\\+300"),
     ("peak_macs: 1e9\n", "missing 'bandwidth'"),
     ("peak_macs: 1e9\nbandwidth: 1e9\nflops: 3\n", "p.yaml:3: unknown key 'flops'"),
     ("peak_macs: 1e9\nbandwidth: 1e9\nthreads: 0\n", "p.yaml:3: threads must be a positive integer"),
@@ -113,7 +122,8 @@ def test_spearman_hand_computed():
 
 
 def test_memory_and_roofline_never_import_torch():
-    code = ("import sys, json; import costcalc.memory, costcalc.roofline, costcalc.commands.bench_cmd; "
+    code = ("import sys, json; import costcalc.memory, costcalc.roofline, costcalc.commands.bench_cmd, "
+            "costcalc.commands.bench_plan, costcalc.commands.bench_views, costcalc.commands.bench_timing; "
             "print(json.dumps([m for m in ('torch', 'fvcore', 'numpy') if m in sys.modules]))")
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(output) == []

@@ -57,11 +57,11 @@ def row_payload(row: CompareRow) -> dict[str, Any]:
         "output": None if row.report is None else list(row.report.output),
         "reference": row.definition.reference,
         "ratio": number(row.ratio),
-        "formula": row.definition.formula.text,
+        "formula": row.formula_text,
         "formula_source": row.definition.formula.source,
         "formula_macs": number(row.formula_macs),
         "formula_ratio": number(row.formula_ratio),
-        "formula_ratio_text": row.definition.ratio.text if row.definition.ratio else "1",
+        "formula_ratio_text": row.formula_ratio_text,
         "other_ops": None if row.report is None else row.report.other_ops,
         "note": row.note or None,
     }
@@ -80,20 +80,26 @@ def build_view(query: LayerQuery, rows: list[CompareRow], unit: str, title: str)
             marker = f" [{number_of_note}]"
         if row.macs is None:
             view.add(row.name + marker, "—", "n/a", "—", row.definition.reference, "—", "—",
-                     row.definition.formula.text, "—", "—", style="dim")
+                     row.formula_text, "—", "—", style="dim")
             continue
         formula_value = in_unit(number(row.formula_macs), unit)
         view.add(row.name + marker, dims(row.report.output), exact(in_unit(row.macs, unit)),
                  exact(row.params), row.definition.reference, ratio_text(row.ratio), fewer_text(row.ratio),
-                 row.definition.formula.text,
+                 row.formula_text,
                  exact(formula_value) if isinstance(formula_value, int) else f"{formula_value:,.1f}",
-                 f"{row.definition.ratio.text if row.definition.ratio else '1'} = {ratio_text(row.formula_ratio)}")
+                 f"{row.formula_ratio_text} = {ratio_text(row.formula_ratio)}")
     view.notes.extend(f"[{index}] {note}" for note, index in note_numbers.items())
     view.notes.append(f"Counts: {label} of convolutions only (bias, batch norm and activations excluded); "
                       "params = conv weights, plus batch-norm γ, β in the residual-unit rows (as PyTorch counts them). "
-                      f"Df = {query.size[0]}×{query.size[1]} input, Dk = {query.kernel_size[0]}×{query.kernel_size[1]}, "
+                      f"Df = {query.size[0]}×{query.size[1]} input, {_kernel_symbols(query)}, "
                       f"M = {query.in_channels}, N = {query.out_channels}, g = {query.groups}.")
     return view
+
+
+def _kernel_symbols(query: LayerQuery) -> str:
+    """``Dk = 3×3`` for a square kernel; ``Kh = 1, Kw = 7`` for a rectangular one (as its formulas are written)."""
+    kh, kw = query.kernel_size
+    return f"Dk = {kh}×{kw}" if kh == kw else f"Kh = {kh}, Kw = {kw}"
 
 
 @click.command("compare")

@@ -30,15 +30,17 @@ TORCH_DTYPES = {"float32": torch.float32, "float16": torch.float16}
 
 @dataclass(frozen=True)
 class Timing:
-    """Seconds per call: median and inter-quartile range over ``repeats`` blocks of ``number`` calls."""
+    """Seconds per call: median, inter-quartile range and best over ``repeats`` blocks of ``number`` calls."""
 
     median: float
     iqr: float
     repeats: int
     number: int
+    best: float
 
     def as_dict(self) -> dict[str, float | int]:
-        return {"median": self.median, "iqr": self.iqr, "repeats": self.repeats, "number": self.number}
+        return {"median": self.median, "iqr": self.iqr, "best": self.best, "repeats": self.repeats,
+                "number": self.number}
 
 
 @dataclass(frozen=True)
@@ -95,13 +97,16 @@ def time_call(run: Callable[[], Any], settings: Settings) -> Timing:
         iqr = quartiles[2] - quartiles[0]
     else:
         iqr = 0.0
-    return Timing(statistics.median(per_call), iqr, settings.repeats, number)
+    return Timing(statistics.median(per_call), iqr, settings.repeats, number, min(per_call))
 
 
 def prepare(spec: Any, shape: Shape, settings: Settings) -> Callable[[], Any]:
-    """A no-argument callable running ``spec``'s module (eval, inference mode) on a random batch."""
+    """A no-argument callable running ``spec``'s module (eval, inference mode) on a random batch.
+
+    ``spec`` may also be a user's ``nn.Module`` (``costcalc bench file.py:Model``), run as it is.
+    """
     dtype = TORCH_DTYPES[settings.dtype]
-    module = build_module(spec).eval().to(dtype)
+    module = (spec if isinstance(spec, torch.nn.Module) else build_module(spec)).eval().to(dtype)
     generator = torch.Generator().manual_seed(0)
     inputs = torch.randn(settings.batch, *shape, generator=generator).to(dtype)
     if isinstance(_first_leaf(spec), S.Linear):
@@ -126,27 +131,53 @@ def time_spec(spec: Any, shape: Shape, settings: Settings) -> Timing:
     return time_call(prepare(spec, shape, settings), settings)
 
 
-def calibrate(threads: int, matmul_size: int = 1024, copy_elements: int = 1 << 25,
-              min_time: float = 0.5, repeats: int = 7) -> DeviceProfile:
-    """Measure this machine's profile: float32 matmul MAC/s and tensor-copy bandwidth.
+CALIBRATION_KERNELS: tuple[tuple[str, Any, Shape], ...] = (
+    ("3×3 conv 512→512 on 14²", S.Conv2d(512, 512, 3), Shape(512, 14, 14)),
+    ("3×3 conv 128→128 on 56²", S.Conv2d(128, 128, 3), Shape(128, 56, 56)),
+    ("3×3 conv 32→64 on 112²", S.Conv2d(32, 64, 3), Shape(32, 112, 112)),
+    ("3×3 conv 240→240 on 28²", S.Conv2d(240, 240, 3), Shape(240, 28, 28)),
+    ("3×3 conv 240→240 g=3 on 28²", S.Conv2d(240, 240, 3, groups=3), Shape(240, 28, 28)),
+    ("1×1 conv 512→512 on 14²", S.pointwise(512, 512), Shape(512, 14, 14)),
+    ("1×1 conv 1024→1024 on 7²", S.pointwise(1024, 1024), Shape(1024, 7, 7)),
+)
+"""The convolutions of ``costcalc bench --suite`` that do the most arithmetic per byte (its standard and
+grouped 3×3 and its 1×1 layers), timed as the suite times them: the peak is the fastest of these and a
+matmul."""
 
-    * peak MACs: ``n×n @ n×n`` does ``n³`` multiply-accumulates.
+
+def calibrate(threads: int, matmul_size: int = 1024, copy_elements: int = 1 << 25,
+              min_time: float = 0.5, repeats: int = 7,
+              kernels: tuple[tuple[str, Any, Shape], ...] = CALIBRATION_KERNELS) -> DeviceProfile:
+    """Measure this machine's profile: the fastest MAC/s of its conv and matmul kernels, and copy bandwidth.
+
+    * peak MACs: the highest rate among ``kernels`` (each timed through :func:`prepare` like any
+      bench item: MACs / best block) and an ``n×n @ n×n`` float32 matmul (``n³`` MACs). A roofline
+      is a bound only if no layer runs faster than its peak, and a 1024² matmul alone can be slower
+      than torch's 3×3 convolution (46 against 75 GMAC/s on one thread where this was found).
     * bandwidth: ``dst.copy_(src)`` over a tensor much larger than the caches (128 MiB by
       default) reads and writes ``nbytes`` each: ``2·nbytes`` per call (write-allocate traffic
       not counted, as STREAM's copy).
+
+    Both use the best block, not the median: a peak is what the machine can reach, and load on a
+    shared machine only ever slows a block down.
     """
+    from costcalc.cost import cost
+
     set_threads(threads)
     settings = Settings(threads=threads, batch=1, dtype="float32", warmup=2, repeats=repeats, min_time=min_time)
     left, right = torch.randn(matmul_size, matmul_size), torch.randn(matmul_size, matmul_size)
     matmul = time_call(lambda: torch.mm(left, right), settings)
+    rates = {f"{matmul_size}² matmul": matmul_size**3 / matmul.best}
+    for label, spec, shape in kernels:
+        rates[label] = cost(spec, shape).macs / time_call(prepare(spec, shape, settings), settings).best
     source = torch.ones(copy_elements)
     target = torch.empty_like(source)
     copy = time_call(lambda: target.copy_(source), settings)
     moved = 2 * source.numel() * source.element_size()
+    measured = ", ".join(f"{label} {rate / 1e9:.1f} GMAC/s" for label, rate in rates.items())
     return DeviceProfile(
-        name="local", peak_macs=matmul_size**3 / matmul.median, bandwidth=moved / copy.median,
+        name="local", peak_macs=max(rates.values()), bandwidth=moved / copy.best,
         description=f"{cpu_name()}, {threads} thread{'s' if threads > 1 else ''}, torch {torch.__version__}",
-        source=(f"costcalc bench --calibrate: {matmul_size}² float32 matmul "
-                f"({matmul.median * 1e3:.3f} ms), {moved // 2 >> 20} MiB copy ({copy.median * 1e3:.3f} ms), "
-                f"median of {repeats}"),
+        source=(f"costcalc bench --calibrate: peak = fastest of float32 {measured}; "
+                f"{moved // 2 >> 20} MiB copy ({copy.best * 1e3:.3f} ms); best of {repeats} blocks"),
         threads=threads, dtype="float32")

@@ -35,3 +35,14 @@ def conv_spec(module: nn.Module, input_shape: tuple[int, ...]) -> specs.Conv2d |
 def conv_input(input_shape: tuple[int, ...]) -> Shape:
     """An ``N×C×H×W`` input as the engine's per-image ``C×H×W``."""
     return Shape(*input_shape[1:])
+
+
+def layer_spec(module: nn.Module, input_shape: tuple[int, ...]) -> tuple[specs.Conv2d | specs.Linear, Shape] | None:
+    """The engine's spec and per-sample input of a module call the papers' formulas cover: a
+    zero-padded ``Conv2d`` on ``N×C×H×W`` (:func:`conv_spec`) or a ``Linear`` on ``N×C``; else ``None``."""
+    conv = conv_spec(module, input_shape)
+    if conv is not None:
+        return conv, conv_input(input_shape)
+    if isinstance(module, nn.Linear) and len(input_shape) == 2:
+        return specs.Linear(module.in_features, module.out_features, module.bias is not None), Shape(input_shape[1], 1, 1)
+    return None

@@ -1,49 +1,55 @@
-"""Does the roofline rank measured CPU latency better than MACs? (``costcalc bench --suite``)
+"""Does the roofline rank measured CPU latency better than MACs, and is it a bound? (``costcalc bench --suite``)
 
-Run: ``python tests/benchmarks/bench_latency.py [--threads 1 2] [--min-time 0.15]``. For each
-thread count it calibrates this machine (``costcalc bench --calibrate``, profile kept in a
-temporary directory), runs the suite and prints the Spearman rank correlation of measured
-latency with MACs and with the roofline estimate, and the predicted and measured speed-up of
-MobileNet's depthwise separable layer over the standard 3×3 convolution (Table 3: 512→512 on 14²).
-Takes about 15 s per thread count on a 2-core machine; keep other work off the machine meanwhile.
+Run: ``python tests/benchmarks/bench_latency.py [--threads 1 2] [--min-time 0.15]``. For each thread
+count it calibrates this machine twice — the matmul-only calibration of earlier versions and the
+current one (fastest of the suite's 3×3 / 1×1 convolutions and the matmul) — times the suite once,
+and prints for each profile, on the same measurements: the peak, how many rows ran faster than
+their roofline (a bound allows none), the lowest measured / roofline, and the Spearman rank
+correlation of measured latency with MACs and with the roofline; then MobileNet's Table 3
+depthwise separable speed-up over the standard 3×3 convolution (MACs, roofline, measured).
+Takes about 30 s per thread count on a 2-core machine; keep other work off the machine meanwhile.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 
-COSTCALC = [sys.executable, "-m", "costcalc"]
-
-
-def costcalc(*args: str) -> dict:
-    output = subprocess.run([*COSTCALC, *args, "--format", "json"], check=True, capture_output=True, text=True)
-    return json.loads(output.stdout)
+from costcalc.commands.bench_plan import analyse, suite_plan
+from costcalc.commands.bench_timing import run_timings
+from costcalc.commands.bench_views import correlations, speedups
+from costcalc.measure import bench
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, nargs="+", default=[1])
-    parser.add_argument("--min-time", default="0.15")
+    parser.add_argument("--min-time", type=float, default=0.15)
     arguments = parser.parse_args()
-    print(f"{'threads':>7} {'peak GMAC/s':>11} {'GB/s':>6} {'items':>5} {'ρ MACs':>7} {'ρ roofline':>10} "
-          f"{'Table 3 speed-up: MACs':>22} {'roofline':>8} {'measured':>8}")
-    with tempfile.TemporaryDirectory() as directory:
-        for threads in arguments.threads:
-            device = str(Path(directory) / f"local-{threads}.yaml")
-            profile = costcalc("bench", "--calibrate", "--threads", str(threads), "--save", device)["device"]
-            data = costcalc("bench", "--suite", "--threads", str(threads), "--device", device,
-                            "--min-time", arguments.min_time)
-            rho = data["spearman"]
-            rows = {row["name"]: row for row in data["rows"]}
-            separable = rows["mnv1-table3/depthwise_separable"]
-            print(f"{threads:>7} {profile['peak_macs'] / 1e9:11.1f} {profile['bandwidth'] / 1e9:6.1f} {rho['n']:>5} "
-                  f"{rho['macs']:7.3f} {rho['roofline']:10.3f} {separable['predicted_speedup']:21.2f}× "
-                  f"{separable['roofline_speedup']:7.2f}× {separable['measured_speedup']:7.2f}×")
+    print(f"{'threads':>7} {'calibration':<20} {'peak GMAC/s':>11} {'GB/s':>6} {'items':>5} {'beaten':>6} "
+          f"{'min meas/roof':>13} {'ρ MACs':>7} {'ρ roofline':>10} {'Table 3 speed-up: MACs':>22} "
+          f"{'roofline':>8} {'measured':>8}")
+    for threads in arguments.threads:
+        profiles = {"matmul only (before)": bench.calibrate(threads, kernels=()),
+                    "fastest kernel (now)": bench.calibrate(threads)}
+        plan = suite_plan()
+        settings = bench.Settings(threads=threads, batch=1, dtype="float32", warmup=3, repeats=7,
+                                  min_time=arguments.min_time)
+        analyse(plan, "float32", 1, next(iter(profiles.values())))
+        run_timings(plan, settings, bench)
+        for label, profile in profiles.items():
+            analyse(plan, "float32", 1, profile)
+            timed = [item for item in plan.items if item.timing is not None]
+            ratios = [item.timing.median / item.roofline.seconds for item in timed]
+            rho = correlations(plan)
+            by_name = {item.name: item for item in plan.items}
+            macs, roofline, measured = speedups(by_name["mnv1-table3/depthwise_separable"], by_name)
+            print(f"{threads:>7} {label:<20} {profile.peak_macs / 1e9:11.1f} {profile.bandwidth / 1e9:6.1f} "
+                  f"{len(timed):>5} {sum(ratio < 1 for ratio in ratios):>6} {min(ratios):13.2f} "
+                  f"{rho['macs']:7.3f} {rho['roofline']:10.3f} {macs:21.2f}× {roofline:7.2f}× {measured:7.2f}×")
+            beaten = [f"{item.name} ({item.roofline.bound}) {ratio:.2f}" for item, ratio in zip(timed, ratios)
+                      if ratio < 1]
+            if beaten:
+                print(f"{'':>8}faster than the roofline: {', '.join(beaten)}")
 
 
 if __name__ == "__main__":
