@@ -35,6 +35,8 @@ from costcalc.specs import Conv2d, Linear, Network, Sequential, Shape, SpecError
 
 SPATIAL_OPTION = "res"
 """The option that sets the input resolution (the spatial term)."""
+Costed = tuple[int | None, int | None, str]
+"""One configuration costed: ``(macs, params, "")``, or ``(None, None, why)`` when it is invalid."""
 CHANNEL_FIELDS = frozenset({"in_channels", "out_channels", "groups", "num_features", "in_features", "out_features"})
 """Spec fields that change channel counts but never an output's height or width."""
 
@@ -147,7 +149,7 @@ def build(entry: Any, options: tuple[tuple[str, Any], ...]) -> Network | str:
         return str(error)
 
 
-def network_by_network(entry: Any, configs: list[Any], cache: CostCache | None = None) -> list[tuple[int | None, int | None, str]]:
+def network_by_network(entry: Any, configs: list[Any], cache: CostCache | None = None) -> list[Costed]:
     """``(macs, params, note)`` per configuration, each network built and costed (through ``cache``)."""
     cache = cache or CostCache()
     results = []
@@ -196,7 +198,7 @@ def _width_terms(networks: dict[tuple, Network | str], base: Network) -> dict[tu
     return by_width
 
 
-def factored(entry: Any, configs: list[Any]) -> list[tuple[int | None, int | None, str]] | None:
+def factored(entry: Any, configs: list[Any]) -> list[Costed] | None:
     """``(macs, params, note)`` per configuration from spatial and channel terms, or ``None`` when the
     grid cannot be factored (see the module docstring) and must be costed network by network.
 
@@ -227,7 +229,7 @@ def factored(entry: Any, configs: list[Any]) -> list[tuple[int | None, int | Non
                for width, found in by_width.items()}
     layers = {numbers[width]: found.layers for width, found in by_width.items() if found is not None}
     spatial: dict[tuple[int, Any], tuple[int, ...] | None] = {}
-    results: list[tuple[int | None, int | None, str] | None] = []
+    results: list[Costed | None] = []
     for width, res in split:
         found, shape = by_width[width], inputs[res]
         if found is None or shape is None:
@@ -247,6 +249,6 @@ def factored(entry: Any, configs: list[Any]) -> list[tuple[int | None, int | Non
     return results  # type: ignore[return-value]
 
 
-def cost_grid(entry: Any, configs: list[Any]) -> list[tuple[int | None, int | None, str]]:
+def cost_grid(entry: Any, configs: list[Any]) -> list[Costed]:
     """``(macs, params, note)`` for every configuration of one network: factored when possible."""
     return factored(entry, configs) or network_by_network(entry, configs)

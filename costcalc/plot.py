@@ -130,8 +130,8 @@ def scatter(fig: Any, result: Sweep, unit: str, x: str, y: str) -> None:
                             markersize=max(size + 4, 7), label="Pareto front", drawstyle="steps-post")
         line.set_gid("pareto-front")
     if result.target is not None and x == "macs":
-        axes.axvline(result.target, color="grey", linestyle=":", linewidth=1, label=f"{compact(result.target)} {UNIT_LABELS[unit].split()[0]}",
-                     gid="near")
+        budget = f"{compact(result.target)} {UNIT_LABELS[unit].split()[0]}"
+        axes.axvline(result.target, color="grey", linestyle=":", linewidth=1, label=budget, gid="near")
     axes.set_xscale("log")
     if y != "top1":
         axes.set_yscale("log")

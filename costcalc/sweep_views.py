@@ -20,7 +20,8 @@ COUNTS_NOTE = ("Counts: {label} of convolutions and fully-connected layers (the 
 VERDICT = {True: "✓", False: "✗"}
 VERIFY_NOTE = ("fvcore ✓: fvcore, FlopCounterMode and sum(p.numel()) equal the analytic counts layer by layer; "
                "✗: a mismatch (see --format json, 'mismatches').")
-TOP1_NOTE = "top-1: published ImageNet accuracy (%) of that configuration, — where none is published (never interpolated)."
+TOP1_NOTE = ("top-1: published ImageNet accuracy (%) of that configuration, — where none is published "
+             "(never interpolated).")
 
 
 def top1_text(row: Row) -> str:

@@ -83,7 +83,7 @@ def command(names: tuple[str, ...], config_path: str | None, reference: str | No
 
               costcalc sweep mobilenet shufflenet --alpha 0.25,0.5,0.75,1.0 --scale 0.5,1.0,1.5,2.0 --near 140M
 
-              costcalc sweep --config configs/sweeps/mobilenet_fig4.yaml --plot fig4.png --y top1
+              costcalc sweep --config configs/sweeps/mobilenet_tfslim.yaml --plot fig4.png --y top1
     """
     y = y or ("macs" if plot_kind == "heatmap" or x == "params" else "params")
     check_plot_path(plot_path, x, y, plot_kind, config_path)
