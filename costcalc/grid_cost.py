@@ -31,7 +31,7 @@ from operator import mul
 from typing import Any
 
 from costcalc.cost import LayerCost, conv_weights, cost, merge_shape
-from costcalc.specs import Conv2d, Linear, Network, Sequential, Shape, SpecError
+from costcalc.specs import Branches, Conv2d, Linear, Network, Sequential, Shape, SpecError
 
 SPATIAL_OPTION = "res"
 """The option that sets the input resolution (the spatial term)."""
@@ -67,8 +67,8 @@ def spatial_fields(spec_type: type) -> tuple[str, ...]:
 def spatial_signature(layer: Any) -> tuple[Any, ...]:
     """What decides a layer's output height and width: its name, inputs, type and every field but channel counts."""
     spec = layer.spec
-    if layer.kind in ("add", "concat"):
-        return (layer.name, layer.sources, layer.kind)
+    if isinstance(spec, Branches):  # a merge row: its shape follows from its sources
+        return (layer.name, layer.sources, "merge", spec.merge)
     return (layer.name, layer.sources, type(spec).__name__,
             *(getattr(spec, name) for name in spatial_fields(type(spec))))
 
@@ -99,8 +99,8 @@ def spatial_terms(layers: tuple[LayerCost, ...], shape: Shape) -> tuple[int, ...
     outputs = {"": shape}
     spatial = []
     for layer in layers:
-        if layer.kind in ("add", "concat"):
-            output = merge_shape(layer.kind, [outputs[source] for source in layer.sources], layer.name)
+        if isinstance(layer.spec, Branches):
+            output = merge_shape(layer.spec.merge, [outputs[source] for source in layer.sources], layer.name)
         else:
             output = layer.spec.output_shape(outputs[layer.sources[0]])
         outputs[layer.name] = output

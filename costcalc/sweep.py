@@ -199,18 +199,27 @@ def assign(entries: list[Any], axes: dict[str, tuple[Any, ...]]) -> tuple[list[P
 
 
 # ------------------------------------------------------------------------------------------------- cost
-def run(plans: list[Plan]) -> list[Row]:
-    """Every configuration of every plan, costed (:func:`costcalc.grid_cost.cost_grid`), with its
-    published top-1 (:func:`costcalc.zoo.top1`; ``None`` where nothing is published), duplicates
-    across plans dropped."""
+def published_top1(entry: Any, config: Config) -> Any:
+    """The configuration's published top-1 (:func:`costcalc.zoo.top1`), looked up with the options as the
+    network states them: an option left to its builder (EfficientNet's ``res: None``, the variant's
+    native resolution) is read from the built network."""
     from costcalc.zoo import top1
 
+    options = config.kwargs
+    if any(value is None for value in options.values()):
+        options = entry.build(**options).options
+    return top1(entry, options)
+
+
+def run(plans: list[Plan]) -> list[Row]:
+    """Every configuration of every plan, costed (:func:`costcalc.grid_cost.cost_grid`), with its
+    published top-1 (``None`` where nothing is published), duplicates across plans dropped."""
     rows, seen = [], set()
     for plan in plans:
         configs = [config for config in dict.fromkeys(plan.configs()) if config not in seen]
         seen.update(configs)
         for config, (macs, params, note) in zip(configs, cost_grid(plan.entry, configs)):
-            rows.append(Row(config, macs, params, note, top1(plan.entry, config.kwargs) if note == "" else None))
+            rows.append(Row(config, macs, params, note, published_top1(plan.entry, config) if note == "" else None))
     return rows
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from costcalc import frontier, grid_cost, sweep
@@ -103,3 +104,18 @@ def test_pareto_equals_brute_force(points):
         return any(other[0] <= point[0] and other[1] <= point[1] and other != point for other in points)
 
     assert frontier.pareto(points) == [not dominated(point) for point in points]
+
+
+@pytest.mark.parametrize("name, axes", [
+    ("mobilenet_v2", {"alpha": (0.35, 0.5, 1.0, 1.4), "res": (96, 160, 224)}),
+    ("mobilenet_v3", {"size": ("large", "small"), "alpha": (0.75, 1.0), "res": (128, 224)}),
+    ("shufflenet_v2", {"scale": (0.5, 1.0, 2.0), "res": (112, 224)}),
+    ("efficientnet", {"variant": ("b0", "b2"), "res": (192, 260)}),
+    ("efficientnet", {"variant": ("b0", "b1", "b3")}),
+])
+def test_successor_grids_equal_plain_cost(name, axes):
+    if name not in MODELS:
+        pytest.skip(f"{name} is not in the zoo")
+    entry = MODELS[name]
+    configs = sweep.Plan(entry, axes).configs()
+    assert grid_cost.cost_grid(entry, configs) == [plain(entry, config) for config in configs]
