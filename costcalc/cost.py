@@ -15,8 +15,9 @@ Counting conventions (the papers'):
 * ``other_ops`` — element operations reported apart from ``macs``: ``batchnorm`` (one
   scale-and-shift per element), ``activation`` (one per element), ``pool`` (one per window
   element read), ``add`` (one per output element and extra path), ``bias`` (one per output
-  element), and the pure data movements ``shuffle`` and ``concat`` (elements moved, no
-  arithmetic).
+  element), ``scale`` (squeeze-excitation's channel-wise multiply, one per output element), and
+  the pure data movements ``shuffle`` and ``concat`` (elements moved, no arithmetic). Flatten and
+  channel split are views: no ops.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from costcalc.specs import (
-    BLOCKS, Activation, BatchNorm2d, Branches, ChannelShuffle, Conv2d, Flatten, GlobalAvgPool, Linear,
-    Pool2d, Sequential, Shape, SpecError,
+    BLOCKS, Activation, BatchNorm2d, Branches, ChannelShuffle, ChannelSplit, Conv2d, Flatten, GlobalAvgPool,
+    Linear, Pool2d, Sequential, Shape, SpecError,
 )
 
 CONV_KINDS = ("conv", "depthwise", "pointwise", "grouped_pointwise", "grouped")
@@ -184,7 +185,8 @@ def _shuffle(spec: ChannelShuffle, shape: Shape, output: Shape) -> dict[str, Any
 
 
 @cost_rule(Flatten)
-def _flatten(spec: Flatten, shape: Shape, output: Shape) -> dict[str, Any]:
+@cost_rule(ChannelSplit)
+def _view(spec: Flatten | ChannelSplit, shape: Shape, output: Shape) -> dict[str, Any]:
     return {}
 
 
@@ -243,15 +245,22 @@ def _cost_branches(spec: Branches, shape: Shape, name: str, source: str) -> Cost
         producers.append(_producer(report, source))
     merged = merge_shape(spec.merge, outputs, name)
     extra_paths = len(outputs) - 1
-    ops = {"add": merged.numel * extra_paths} if spec.merge == "add" else {"concat": merged.numel}
+    ops = {"add": {"add": merged.numel * extra_paths}, "concat": {"concat": merged.numel},
+           "scale": {"scale": merged.numel * extra_paths}}[spec.merge]
     layers.append(LayerCost(name=_join(name, spec.merge), kind=spec.merge, input=shape, output=merged,
                             other_ops=ops, spec=spec, sources=tuple(producers)))
     return CostReport(tuple(layers), shape, merged)
 
 
 def merge_shape(merge: str, outputs: list[Shape], name: str) -> Shape:
-    """Shape after an element-wise add (all equal) or a channel concatenation (equal H×W)."""
+    """Shape after an element-wise add (all equal), a channel concatenation (equal H×W) or a
+    channel-wise scale (the first path's shape; the others ``C×1×1`` with its ``C``)."""
     first = outputs[0]
+    if merge == "scale":
+        if any(output != Shape(first.channels, 1, 1) for output in outputs[1:]):
+            raise SpecError(f"{name or 'branches'}: cannot scale a {first} map by paths of shapes "
+                            f"{', '.join(map(str, outputs[1:]))} (each must be {first.channels}×1×1)")
+        return first
     if merge == "add":
         if any(output != first for output in outputs):
             raise SpecError(f"{name or 'branches'}: cannot add paths of shapes {', '.join(map(str, outputs))}")

@@ -14,9 +14,10 @@ Per leaf kind (``read`` / ``written`` / ``weights``):
   inference reads (``2·C`` more than the trainable parameters).
 * activation, pool, global pool, channel shuffle — input / output / 0 (pools read each input
   element once: an ideal cache keeps overlapping windows).
-* flatten — 0 / 0 / 0 (a view).
+* flatten, channel split — 0 / 0 / 0 (views).
 * ``add`` merge — ``k`` inputs of the output's size / output / 0 for ``k`` paths;
-  ``concat`` — the output's size / output / 0 (copies each input once).
+  ``concat`` — the output's size / output / 0 (copies each input once); ``scale``
+  (squeeze-excitation) — the map plus one value per channel and gate / output / 0.
 
 :func:`peak_activations` gives the peak activation memory of a spec — see its docstring for
 the liveness model.
@@ -29,7 +30,10 @@ from fractions import Fraction
 from typing import Any
 
 from costcalc.cost import CostReport, LayerCost, cost
-from costcalc.specs import Branches, Conv2d, Flatten, Network, Shape, SpecError
+from costcalc.specs import Branches, ChannelSplit, Conv2d, Flatten, Network, Shape, SpecError
+
+VIEWS = (Flatten, ChannelSplit)
+"""Layers that are views of their input (no copy): no traffic, and no tensor of their own."""
 
 DTYPES: dict[str, int] = {"float32": 4, "float16": 2, "int8": 1}
 """Bytes per element of each supported ``--dtype``."""
@@ -88,11 +92,12 @@ def layer_memory(layer: LayerCost, dtype: str = "float32") -> Memory:
     """The traffic of one leaf layer (see the module docstring for the rule of each kind)."""
     itemsize = dtype_size(dtype)
     spec = layer.spec
-    if isinstance(spec, Flatten):
+    if isinstance(spec, VIEWS):
         read = written = 0
     elif isinstance(spec, Branches):
         written = layer.output.numel
-        read = written * len(spec.paths) if spec.merge == "add" else written
+        read = {"add": written * len(spec.paths), "concat": written,
+                "scale": written + layer.output.channels * (len(spec.paths) - 1)}[spec.merge]
     else:
         read, written = layer.input.numel, layer.output.numel
     return Memory(read, written, _weights_read(layer), layer.macs, itemsize)
@@ -173,7 +178,7 @@ def peak_activations(spec: Any, shape: Shape | None = None, dtype: str = "float3
     ops: list[tuple[str, tuple[str, ...], str]] = []  # (layer, tensors read, tensor written)
     for layer in report.layers:
         inputs = tuple(tensor_of[source] for source in layer.sources)
-        if isinstance(layer.spec, Flatten):
+        if isinstance(layer.spec, VIEWS):
             tensor_of[layer.name] = inputs[0]
             continue
         tensor_of[layer.name] = layer.name

@@ -16,9 +16,13 @@ inferred from the running shape, so a file only says what each layer *produces*:
 
 ``repeat: n`` stacks ``n`` copies named ``NAME_1 … NAME_n`` whose first has the given ``stride``
 and the others stride 1 (the "n, s" convention of the MobileNet v2 / ShuffleNet tables).
-Convolution kinds take ``bn: true`` and ``act: relu|relu6|leaky_relu`` to append batch norm and
-an activation. Files are read with ``yaml.safe_load`` (:class:`costcalc.configs.ConfigFile`);
-unknown keys or kinds and bad values fail with ``file:line`` and what was expected.
+Convolution kinds take ``bn: true`` and ``act: relu|relu6|leaky_relu|hardswish|swish|sigmoid|hardsigmoid``
+to append batch norm and an activation. A ``residual`` block nests its own ``layers:`` list (and
+optionally a ``shortcut:`` list; the identity otherwise) and adds the two; the successors' blocks are
+single entries (``inverted_residual`` with ``expansion``, ``kernel``, ``se``, ``activation``;
+``shufflenet_v2_unit``; ``squeeze_excite``; ``split``). Files are read with ``yaml.safe_load``
+(:class:`costcalc.configs.ConfigFile`); unknown keys or kinds and bad values fail with ``file:line``
+and what was expected.
 """
 
 from __future__ import annotations
@@ -71,14 +75,18 @@ def _argument(config: ConfigFile, where: tuple, key: str, target: str, value: An
 
 def _build(config: ConfigFile, where: tuple, kind: str, entry: dict[str, Any], shape: S.Shape,
            stride_override: Any = None) -> S.Spec:
-    fields = PARSED[kind].fields
+    fields, nested = PARSED[kind].fields, PARSED[kind].nested
     arguments = {fields[key]: _argument(config, where, key, fields[key], value)
-                 for key, value in entry.items() if key in fields}
+                 for key, value in entry.items() if key in fields and key not in nested}
+    for key in nested:
+        if key in entry:
+            arguments[fields[key]] = parse_layers(config, where + (key,), entry[key], shape)[0]
     if stride_override is not None:
         arguments["stride"] = stride_override
     if PARSED[kind].inferred:
         arguments[PARSED[kind].inferred] = shape.channels
-    if kind in ("shuffle_unit", "bottleneck") and isinstance(arguments.get("stride"), tuple):
+    if kind in ("shuffle_unit", "bottleneck", "inverted_residual", "shufflenet_v2_unit") \
+            and isinstance(arguments.get("stride"), tuple):
         height, width = arguments["stride"]  # these blocks take one stride: N, or an equal pair [N, N]
         if height != width:
             raise config.error(where + ("stride",), f"{kind} takes one stride for both sides (N or [N, N]), "
@@ -88,6 +96,8 @@ def _build(config: ConfigFile, where: tuple, kind: str, entry: dict[str, Any], s
         raise config.error(where, "linear needs out: the number of outputs")
     if fields.get("out") == "out_channels" and "out_channels" not in arguments:
         raise config.error(where, f"{kind} needs out: its output channels")
+    if nested and "body" not in arguments:
+        raise config.error(where, f"{kind} needs layers: the nested list of layers its shortcut is added to")
     try:
         return KINDS_BY_NAME[kind].build(**arguments)
     except TypeError as error:
@@ -105,20 +115,27 @@ def load_network(path: str) -> S.Network:
     if not isinstance(name, str) or not name:
         raise config.error(("name",), f"name must be a non-empty string, got {name!r}")
     input_shape = parse_input(config, data["input"])
-    entries = data["layers"]
+    body, _ = parse_layers(config, ("layers",), data["layers"], input_shape)
+    return S.Network(name, input_shape, body, {"config": str(config.path)}, "as written in the file")
+
+
+def parse_layers(config: ConfigFile, at: tuple, entries: Any, input_shape: S.Shape) -> tuple[S.Sequential, S.Shape]:
+    """A list of layer mappings (at ``at`` in the file) as a :class:`~costcalc.specs.Sequential` run on
+    ``input_shape``, and its output shape. Nested lists (a residual block's ``layers``) recurse here."""
     if not isinstance(entries, list) or not entries:
-        raise config.error(("layers",), "layers must be a non-empty list of {kind: ..., ...} mappings")
+        raise config.error(at, "layers must be a non-empty list of {kind: ..., ...} mappings")
     shape, children, counts = input_shape, [], {}
     for index, entry in enumerate(entries):
-        where = ("layers", index)
+        where = at + (index,)
         if not isinstance(entry, dict) or "kind" not in entry:
             raise config.error(where, f"each layer must be a mapping with a kind, got {entry!r}")
         kind = entry["kind"]
         if not isinstance(kind, str):
             raise config.error(where + ("kind",), f"kind must be a name, one of {', '.join(PARSED)}; got {kind!r}")
         if kind in KINDS_BY_NAME and kind not in PARSED:
-            raise config.error(where + ("kind",), f"kind {kind!r} cannot be a layer of its own: "
-                                                  "merges are formed inside blocks (shuffle_unit, bottleneck)")
+            raise config.error(where + ("kind",), f"kind {kind!r} cannot be a layer of its own: merges are formed "
+                                                  "inside blocks (residual with nested layers, inverted_residual, "
+                                                  "shuffle_unit, shufflenet_v2_unit, bottleneck)")
         if kind not in PARSED:
             from costcalc.spelling import closest
 
@@ -150,7 +167,6 @@ def load_network(path: str) -> S.Network:
             except S.SpecError as error:
                 raise config.error(where, f"{layer_name} ({kind}) on a {shape} input: {error}") from None
     try:
-        body = S.Sequential(tuple(children))
+        return S.Sequential(tuple(children)), shape
     except S.SpecError as error:
-        raise config.error(("layers",), str(error)) from None
-    return S.Network(name, input_shape, body, {"config": str(config.path)}, "as written in the file")
+        raise config.error(at, str(error)) from None

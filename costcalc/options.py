@@ -49,15 +49,21 @@ def _stack(*decorators: Callable) -> Callable[[Callable], Callable]:
 
 
 model_options = _stack(
-    click.option("--alpha", type=float, help="MobileNet width multiplier α in (0, 2] (TF-slim rounding)."),
+    click.option("--alpha", type=float, help="MobileNet width multiplier α in (0, 2] (v1: TF-slim rounding; "
+                                             "v2, v3: _make_divisible)."),
     click.option("--res", type=int, help="Input resolution (square)."),
     click.option("--groups", type=int, help="ShuffleNet groups g: 1, 2, 3, 4 or 8 (compare rows: any g)."),
-    click.option("--scale", type=float, help="ShuffleNet scale s (0.25, 0.5, 1.0, 1.5, 2.0, ...)."),
+    click.option("--scale", type=float, help="ShuffleNet scale s (v1: 0.25, 0.5, 1.0, 1.5, 2.0, ...; v2: 0.5, 1.0, "
+                                             "1.5, 2.0)."),
+    click.option("--variant", help="EfficientNet variant b0 … b7 (compound-scaled width, depth, resolution)."),
     click.option("--classes", type=int, help="Classifier outputs (MobileNet/ShuffleNet 1000, EffNet 10)."),
     click.option("--shallow", is_flag=True, flag_value=True, default=None,
                  help="MobileNet Table 5's shallow network: the five 14×14×512 separable blocks removed."),
 )
 """The zoo's network options; each network takes some of them (``costcalc list``)."""
+
+size_option = click.option("--size", help="MobileNetV3 size: large or small.")
+"""MobileNetV3's ``--size`` (apart from :data:`model_options`: ``bench`` has a layer ``--size``)."""
 
 layer_options = _stack(
     click.option("--in", "in_channels", type=int, help="Input channels M."),

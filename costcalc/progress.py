@@ -1,17 +1,28 @@
-"""A transient progress bar on stderr for the commands that loop over slow work (verify, sweep --verify, bench).
+"""Progress on stderr for the commands that do slow work (verify, sweep --verify, large sweeps, bench).
 
 Shown only when stderr is a terminal and ``NO_COLOR`` is not set (a bar needs cursor escape
 codes), and removed when done, so piped output and tests see nothing. rich is imported lazily,
-when the loop starts.
+when the work starts. :func:`track` is a bar over a known list of items; :func:`working` a
+spinner around one long step (drawing a plot, calibrating).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
+
+
+def _console_and_hidden():
+    """The stderr console, and whether progress must stay hidden (not a terminal, or ``NO_COLOR``)."""
+    from costcalc.render import make_console
+
+    console = make_console(stderr=True)
+    return console, not console.is_terminal or bool(os.environ.get("NO_COLOR"))
 
 
 def track(items: Sequence[T], describe: Callable[[T], str], label: str = "working",
@@ -23,15 +34,28 @@ def track(items: Sequence[T], describe: Callable[[T], str], label: str = "workin
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from costcalc.render import make_console
-
-    console = make_console(stderr=True)
+    console, hidden = _console_and_hidden()
     columns = ((TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
                if detailed else Progress.get_default_columns())
-    hidden = not console.is_terminal or bool(os.environ.get("NO_COLOR"))
     with Progress(*columns, console=console, transient=True, disable=hidden) as progress:
         task = progress.add_task(label, total=len(items))
         for item in items:
             progress.update(task, description=describe(item))
             yield item
             progress.advance(task)
+
+
+@contextmanager
+def working(label: str, shown: bool = True) -> Iterator[None]:
+    """A transient spinner with ``label`` and the elapsed time while the block runs (when ``shown``
+    and stderr is a terminal); removed when the block ends or raises."""
+    if not shown or not sys.stderr.isatty():  # decided before rich is imported
+        yield
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console, hidden = _console_and_hidden()
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                  transient=True, disable=hidden) as progress:
+        progress.add_task(label, total=None)
+        yield

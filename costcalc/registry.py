@@ -38,6 +38,8 @@ class Kind:
     """The constructor argument taken from the running shape's channels (never written in YAML)."""
     example: Callable[[], tuple[Any, S.Shape]] | None = None
     """A small instance and an input shape, for the registry tests."""
+    nested: tuple[str, ...] = ()
+    """YAML keys whose value is a nested list of layers (a residual block's ``layers``, ``shortcut``)."""
 
     @property
     def strided(self) -> bool:
@@ -84,8 +86,12 @@ KINDS: tuple[Kind, ...] = (
          S.GlobalAvgPool, S.GlobalAvgPool, example=lambda: (S.GlobalAvgPool(), S.Shape(4, 7, 7))),
     Kind("batchnorm", "layer", "batch normalisation, 2·C parameters (γ, β)", S.BatchNorm2d, S.BatchNorm2d,
          inferred="num_features", example=lambda: (S.BatchNorm2d(4), S.Shape(4, 5, 5))),
-    Kind("activation", "layer", "element-wise relu, relu6 or leaky_relu", S.Activation, S.Activation,
-         {"function": "function"}, example=lambda: (S.Activation("relu6"), S.Shape(4, 5, 5))),
+    Kind("activation", "layer", "element-wise " + ", ".join(S.ACTIVATIONS) + " (one op per element)",
+         S.Activation, S.Activation, {"function": "function"},
+         example=lambda: (S.Activation("hardswish"), S.Shape(4, 5, 5))),
+    Kind("split", "layer", "channel split: one of `parts` equal channel slices, a view (ShuffleNet V2 Fig. 3)",
+         S.ChannelSplit, S.ChannelSplit, {"parts": "parts", "index": "index"},
+         example=lambda: (S.ChannelSplit(2, 1), S.Shape(8, 4, 4))),
     Kind("flatten", "layer", "flatten C×H×W to a vector (a view)", S.Flatten, S.Flatten,
          example=lambda: (S.Flatten(), S.Shape(4, 2, 3))),
     Kind("linear", "layer", "fully-connected layer, in·out MACs", S.Linear, S.Linear,
@@ -94,6 +100,16 @@ KINDS: tuple[Kind, ...] = (
          None, example=_branches("add")),
     Kind("concat", "layer", "channel concatenation of parallel paths", S.Branches, S.Branches,
          None, example=_branches("concat")),
+    Kind("residual", "block", "layers plus an identity (or projection) shortcut, merged by an add (ResNet)",
+         S.Residual, S.Residual, {"layers": "body", "shortcut": "shortcut"},
+         example=lambda: (S.Residual(S.sequence(*S.conv_bn_act("conv1", S.Conv2d(8, 8, 3)),
+                                                *S.conv_bn_act("conv2", S.Conv2d(8, 8, 3), None))),
+                          S.Shape(8, 6, 6)),
+         nested=("layers", "shortcut")),
+    Kind("squeeze_excite", "block", "squeeze-excitation: global pool, 1×1 C→s, act, 1×1 s→C, gate, channel-wise "
+         "scale; 2·C·s MACs (Hu et al. 2018)", S.SqueezeExcite, S.SqueezeExcite,
+         {"squeeze": "squeeze_channels", "activation": "activation", "gate": "gate"}, "channels",
+         lambda: (S.SqueezeExcite(16, 4, "relu", "hardsigmoid"), S.Shape(16, 5, 5))),
     Kind("separable", "block", "depthwise + pointwise, ratio 1/N + 1/Dk² (MobileNet)",
          S.DepthwiseSeparable, S.DepthwiseSeparable,
          {"out": "out_channels", "kernel": "kernel_size", "stride": "stride", "activation": "activation"},
@@ -111,5 +127,16 @@ KINDS: tuple[Kind, ...] = (
          {"out": "out_channels", "bottleneck": "bottleneck", "groups": "groups", "stride": "stride",
           "shortcut": "shortcut"}, "in_channels",
          lambda: (S.Bottleneck(16, 32, 8, groups=2, stride=2, shortcut="projection"), S.Shape(16, 7, 7))),
+    Kind("inverted_residual", "block", "1×1 expand ×t, k×k dw, [SE], 1×1 project, add at stride 1: "
+         "hw(2·t·c² + 9·t·c) (MobileNetV2; V3, EfficientNet with SE)", S.InvertedResidual, S.InvertedResidual,
+         {"out": "out_channels", "expansion": "expansion", "expanded": "expanded_channels", "kernel": "kernel_size",
+          "stride": "stride", "activation": "activation", "se": "se_channels", "se_activation": "se_activation",
+          "se_gate": "se_gate"}, "in_channels",
+         lambda: (S.InvertedResidual(16, 16, 4, 5, activation="hardswish", se_channels=8, se_gate="hardsigmoid"),
+                  S.Shape(16, 7, 7))),
+    Kind("shufflenet_v2_unit", "block", "ShuffleNet V2 unit: channel split, 1×1, 3×3 dw, 1×1, concat, shuffle "
+         "(stride 2: both branches, no split)", S.ShuffleV2Unit, S.ShuffleV2Unit,
+         {"out": "out_channels", "stride": "stride"}, "in_channels",
+         lambda: (S.ShuffleV2Unit(16, 16), S.Shape(16, 6, 6))),
 )
 KINDS_BY_NAME = {kind.name: kind for kind in KINDS}

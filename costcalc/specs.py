@@ -10,8 +10,9 @@ defined exactly once.
 Composite structure is expressed with two containers: :class:`Sequential` (named children run
 one after the other) and :class:`Branches` (named parallel paths merged by an element-wise add or
 a channel concatenation; an empty path is the identity shortcut). The paper blocks
-(:class:`DepthwiseSeparable`, :class:`ShuffleUnit`, :class:`EffNetBlock`, :class:`Bottleneck`)
-expand into those containers with :meth:`expand`.
+(:class:`DepthwiseSeparable`, :class:`ShuffleUnit`, :class:`EffNetBlock`, :class:`Bottleneck` and the
+successors' :class:`InvertedResidual`, :class:`SqueezeExcite`, :class:`ShuffleV2Unit`, plus the generic
+:class:`Residual`) expand into those containers with :meth:`expand`.
 """
 
 from __future__ import annotations
@@ -229,19 +230,20 @@ class BatchNorm2d:
         return shape
 
 
-ACTIVATIONS = ("relu", "relu6", "leaky_relu")
+ACTIVATIONS = ("relu", "relu6", "leaky_relu", "hardswish", "swish", "sigmoid", "hardsigmoid")
+"""Element-wise non-linearities: ``hardswish`` = x·ReLU6(x + 3)/6 and ``hardsigmoid`` = ReLU6(x + 3)/6
+(MobileNetV3 §5.2), ``swish`` = x·σ(x) (SiLU; EfficientNet), ``sigmoid`` = σ(x) (the SE gate)."""
 
 
 @dataclass(frozen=True)
 class Activation:
-    """An element-wise non-linearity: ``relu``, ``relu6`` or ``leaky_relu``."""
+    """An element-wise non-linearity, one of :data:`ACTIVATIONS` (one op per element)."""
 
     function: str = "relu"
     kind: ClassVar[str] = "activation"
 
     def __post_init__(self) -> None:
-        if self.function not in ACTIVATIONS:
-            raise SpecError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.function!r}")
+        check_activation(self.function, "activation")
 
     def output_shape(self, shape: Shape) -> Shape:
         return shape
@@ -320,6 +322,30 @@ class Flatten:
 
 
 @dataclass(frozen=True)
+class ChannelSplit:
+    """One of ``parts`` equal channel slices of the input (``torch.chunk(x, parts, dim=1)[index]``).
+
+    ShuffleNet V2's channel split (Ma et al. 2018, Fig. 3c): a view, no arithmetic.
+    """
+
+    parts: int = 2
+    index: int = 0
+    kind: ClassVar[str] = "split"
+
+    def __post_init__(self) -> None:
+        check_int(self.parts, "parts", 2)
+        check_int(self.index, "index", 0)
+        if self.index >= self.parts:
+            raise SpecError(f"split index must be below parts={self.parts} (0 … {self.parts - 1}), got {self.index}")
+
+    def output_shape(self, shape: Shape) -> Shape:
+        if shape.channels % self.parts:
+            raise SpecError(f"channel split into {self.parts} parts needs channels divisible by {self.parts}, "
+                            f"got {shape}")
+        return Shape(shape.channels // self.parts, shape.height, shape.width)
+
+
+@dataclass(frozen=True)
 class Linear:
     """A fully-connected layer, as ``torch.nn.Linear`` (bias on by default)."""
 
@@ -339,7 +365,9 @@ class Linear:
         return Shape(self.out_features, 1, 1)
 
 
-MERGES = ("add", "concat")
+MERGES = ("add", "concat", "scale")
+"""How parallel paths merge: element-wise ``add`` (residual), channel ``concat``, or ``scale`` — the first
+path multiplied channel-wise by the others' ``C×1×1`` outputs (squeeze-excitation, Hu et al. 2018)."""
 
 
 @dataclass(frozen=True)
@@ -361,7 +389,8 @@ class Sequential:
 
 @dataclass(frozen=True)
 class Branches:
-    """Parallel named paths fed the same input and merged by ``add`` (residual) or ``concat``.
+    """Parallel named paths fed the same input and merged by ``add`` (residual), ``concat`` or
+    ``scale`` (channel-wise multiply, see :data:`MERGES`).
 
     A path given as ``None`` is the identity (ShuffleNet's and ResNet's plain shortcut).
     """
@@ -611,10 +640,190 @@ class EffNetBlock(Block):
         return sequence(*conv_bn_act("conv", conv, "leaky_relu", act_first=True))
 
 
-BLOCKS = (DepthwiseSeparable, ShuffleUnit, Bottleneck, EffNetBlock)
-LEAVES = (Conv2d, BatchNorm2d, Activation, Pool2d, GlobalAvgPool, ChannelShuffle, Flatten, Linear)
-Spec = Union[Conv2d, BatchNorm2d, Activation, Pool2d, GlobalAvgPool, ChannelShuffle, Flatten, Linear,
-             Sequential, Branches, DepthwiseSeparable, ShuffleUnit, Bottleneck, EffNetBlock]
+def check_activation(function: str, what: str) -> None:
+    """Raise unless ``function`` is one of :data:`ACTIVATIONS`."""
+    if function not in ACTIVATIONS:
+        raise SpecError(f"{what} must be one of {', '.join(ACTIVATIONS)}, got {function!r}")
+
+
+@dataclass(frozen=True)
+class SqueezeExcite(Block):
+    """Squeeze-and-excitation (Hu et al. 2018), as ``torchvision.ops.SqueezeExcitation``.
+
+    Global average pool → 1×1 conv ``C → squeeze`` (bias) → activation → 1×1 conv ``squeeze → C``
+    (bias) → gate (sigmoid; hard-sigmoid in MobileNetV3) → the input scaled channel-wise. The two
+    1×1 convolutions on the pooled ``C×1×1`` map are fully-connected layers: ``2·C·squeeze`` MACs,
+    counted in ``macs``; the channel-wise multiply (``C·H·W`` elements) is an other op (``scale``).
+    """
+
+    channels: int
+    squeeze_channels: int
+    activation: str = "relu"
+    gate: str = "sigmoid"
+    kind: ClassVar[str] = "squeeze_excite"
+
+    def __post_init__(self) -> None:
+        check_int(self.channels, "channels")
+        check_int(self.squeeze_channels, "squeeze_channels")
+        check_activation(self.activation, "activation")
+        check_activation(self.gate, "gate")
+        self._expand_once()
+
+    def _build(self) -> Sequential:
+        excite = sequence(
+            ("pool", GlobalAvgPool()),
+            ("fc1", Conv2d(self.channels, self.squeeze_channels, 1, bias=True)),
+            ("act", Activation(self.activation)),
+            ("fc2", Conv2d(self.squeeze_channels, self.channels, 1, bias=True)),
+            ("gate", Activation(self.gate)),
+        )
+        return sequence(("branches", Branches((("input", None), ("excite", excite)), "scale")))
+
+
+@dataclass(frozen=True)
+class InvertedResidual(Block):
+    """Inverted residual with linear bottleneck (MobileNetV2, Sandler et al. 2018, Table 1), with the
+    optional squeeze-excitation of MobileNetV3 (Howard et al. 2019, Fig. 4) and EfficientNet's MBConv.
+
+    1×1 expansion ``c → t·c`` → BN → activation (left out when ``t·c == c``) → ``k×k`` depthwise
+    (stride) → BN → activation → [squeeze-excitation] → 1×1 linear projection ``t·c → c'`` → BN; a
+    residual add when stride 1 and ``c == c'``. Cost at stride 1, ``c == c'``, ``k = 3``, no SE:
+    ``hw·(2·t·c² + 9·t·c)``. ``expanded_channels`` overrides ``t·c`` (MobileNetV3 lists it per row);
+    otherwise it is ``round(t·c)`` as torchvision's MobileNetV2.
+    """
+
+    in_channels: int
+    out_channels: int
+    expansion: float = 6
+    kernel_size: Pair = (3, 3)
+    stride: int = 1
+    activation: str = "relu6"
+    se_channels: int = 0
+    se_activation: str = "relu"
+    se_gate: str = "sigmoid"
+    expanded_channels: int | None = None
+    kind: ClassVar[str] = "inverted_residual"
+
+    def __post_init__(self) -> None:
+        check_int(self.in_channels, "in_channels")
+        check_int(self.out_channels, "out_channels")
+        if isinstance(self.expansion, bool) or not isinstance(self.expansion, (int, float)) or not self.expansion > 0:
+            raise SpecError(f"expansion t must be a positive number (e.g. 1 or 6), got {self.expansion!r}")
+        object.__setattr__(self, "kernel_size", as_pair(self.kernel_size, "kernel_size"))
+        if self.stride not in (1, 2) or isinstance(self.stride, bool):
+            raise SpecError(f"inverted residual stride must be 1 or 2, got {self.stride!r}")
+        check_activation(self.activation, "activation")
+        check_int(self.se_channels, "se_channels", 0)
+        if self.expanded_channels is None:
+            object.__setattr__(self, "expanded_channels", max(round(self.in_channels * self.expansion), 1))
+        check_int(self.expanded_channels, "expanded_channels")
+        self._expand_once()
+
+    @property
+    def residual(self) -> bool:
+        """Whether the block adds its input: stride 1 and ``in_channels == out_channels``."""
+        return self.stride == 1 and self.in_channels == self.out_channels
+
+    def _build(self) -> Sequential:
+        hidden, act = self.expanded_channels, self.activation
+        layers: list[tuple[str, Spec]] = []
+        if hidden != self.in_channels:
+            layers += conv_bn_act("expand", pointwise(self.in_channels, hidden), act)
+        layers += conv_bn_act("dw", depthwise(hidden, self.kernel_size, self.stride), act)
+        if self.se_channels:
+            layers.append(("se", SqueezeExcite(hidden, self.se_channels, self.se_activation, self.se_gate)))
+        layers += conv_bn_act("project", pointwise(hidden, self.out_channels), activation=None)
+        main = sequence(*layers)
+        if not self.residual:
+            return main
+        return sequence(("branches", Branches((("main", main), ("shortcut", None)), "add")))
+
+    def standard(self) -> Sequential:
+        """The standard convolution the block stands for: ``k×k`` conv ``c → c'`` at its stride → BN → activation."""
+        conv = Conv2d(self.in_channels, self.out_channels, self.kernel_size, self.stride)
+        return sequence(*conv_bn_act("conv", conv, self.activation))
+
+
+@dataclass(frozen=True)
+class ShuffleV2Unit(Block):
+    """ShuffleNet V2 unit (Ma et al. 2018, Fig. 3c/3d), as torchvision's ``shufflenetv2.InvertedResidual``.
+
+    Stride 1 (``in == out``): channel split into halves; ``branch1`` is the first half untouched,
+    ``branch2`` the second half through 1×1 conv → BN → ReLU → 3×3 depthwise → BN → 1×1 conv → BN →
+    ReLU; concatenation; channel shuffle with 2 groups. Stride 2: no split, both branches see the
+    whole input — ``branch1`` = 3×3 depthwise (stride 2) → BN → 1×1 conv → BN → ReLU, ``branch2`` as
+    above with a stride-2 depthwise — each giving ``out/2`` channels. Every 1×1 keeps its width
+    (guideline G1: equal channel width minimises memory access cost ``hw(c1 + c2) + c1·c2``).
+    """
+
+    in_channels: int
+    out_channels: int
+    stride: int = 1
+    kind: ClassVar[str] = "shufflenet_v2_unit"
+
+    def __post_init__(self) -> None:
+        check_int(self.in_channels, "in_channels")
+        check_int(self.out_channels, "out_channels")
+        if self.stride not in (1, 2) or isinstance(self.stride, bool):
+            raise SpecError(f"ShuffleNet V2 unit stride must be 1 or 2, got {self.stride!r}")
+        if self.out_channels % 2:
+            raise SpecError(f"a ShuffleNet V2 unit concatenates two halves, so out_channels must be even, "
+                            f"got {self.out_channels}")
+        if self.stride == 1 and self.in_channels != self.out_channels:
+            raise SpecError(f"a stride-1 ShuffleNet V2 unit splits its input in half and keeps one, so "
+                            f"in_channels ({self.in_channels}) must equal out_channels ({self.out_channels})")
+        self._expand_once()
+
+    def _build(self) -> Sequential:
+        half = self.out_channels // 2
+        branch2_in = self.in_channels if self.stride == 2 else half
+        branch2 = [
+            *conv_bn_act("pw1", pointwise(branch2_in, half)),
+            *conv_bn_act("dw", depthwise(half, 3, self.stride), activation=None),
+            *conv_bn_act("pw2", pointwise(half, half)),
+        ]
+        if self.stride == 1:
+            branch1: Spec = ChannelSplit(2, 0)
+            branch2.insert(0, ("split", ChannelSplit(2, 1)))
+        else:
+            branch1 = sequence(*conv_bn_act("dw", depthwise(self.in_channels, 3, 2), activation=None),
+                               *conv_bn_act("pw", pointwise(self.in_channels, half)))
+        paths = (("branch1", branch1), ("branch2", sequence(*branch2)))
+        return sequence(("branches", Branches(paths, "concat")), ("shuffle", ChannelShuffle(2)))
+
+    def standard(self) -> Sequential:
+        """The standard convolution the unit stands for: 3×3 conv ``in → out`` at its stride → BN → ReLU."""
+        return sequence(*conv_bn_act("conv", Conv2d(self.in_channels, self.out_channels, 3, self.stride)))
+
+
+@dataclass(frozen=True)
+class Residual(Block):
+    """A residual block (He et al. 2016): ``body`` plus a shortcut, merged by an element-wise add.
+
+    The shortcut is the identity (``shortcut=None``; the body must keep the input's shape) or a
+    projection spec. What YAML networks write as ``kind: residual`` with nested ``layers``.
+    """
+
+    body: Sequential
+    shortcut: Union[Sequential, None] = None
+    kind: ClassVar[str] = "residual"
+
+    def __post_init__(self) -> None:
+        for name, value in (("body", self.body), ("shortcut", self.shortcut)):
+            if value is not None and not isinstance(value, Sequential):
+                raise SpecError(f"residual {name} must be a sequence of layers, got {type(value).__name__}")
+        self._expand_once()
+
+    def _build(self) -> Sequential:
+        return sequence(("branches", Branches((("main", self.body), ("shortcut", self.shortcut)), "add")))
+
+
+BLOCKS = (DepthwiseSeparable, ShuffleUnit, Bottleneck, EffNetBlock, SqueezeExcite, InvertedResidual,
+          ShuffleV2Unit, Residual)
+LEAVES = (Conv2d, BatchNorm2d, Activation, Pool2d, GlobalAvgPool, ChannelShuffle, ChannelSplit, Flatten, Linear)
+Spec = Union[Conv2d, BatchNorm2d, Activation, Pool2d, GlobalAvgPool, ChannelShuffle, ChannelSplit, Flatten, Linear,
+             Sequential, Branches, DepthwiseSeparable, ShuffleUnit, Bottleneck, EffNetBlock, SqueezeExcite,
+             InvertedResidual, ShuffleV2Unit, Residual]
 
 
 @dataclass(frozen=True)

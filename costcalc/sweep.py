@@ -5,8 +5,9 @@ The MobileNet paper (Howard et al. 2017, §3.3–3.4, Tables 6–7) and TF-slim'
 resolution; ShuffleNet (Zhang et al. 2018, Tables 1, 2 and 5) sweeps groups ``g`` against the
 scale ``s×`` and pairs its networks with MobileNets of equal complexity. A sweep here is the
 cartesian product of option lists for one or more zoo networks (:data:`costcalc.zoo.MODELS`),
-each configuration costed with :func:`costcalc.cost.cost` through a per-child cache
-(:class:`CostCache`), so ten thousand configurations cost seconds.
+each configuration costed exactly from its spatial and channel terms
+(:mod:`costcalc.grid_cost`), so ten thousand configurations cost well under a second, and each
+carries its published ImageNet top-1 where one exists (never interpolated).
 
 Pure Python, exact integers; never imports torch or matplotlib.
 """
@@ -16,18 +17,21 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from costcalc.cost import cost
-from costcalc.specs import Network, Sequential, Shape, SpecError
+from costcalc.grid_cost import cost_grid
 
-OPTION_TYPES: dict[str, type] = {"alpha": float, "res": int, "groups": int, "scale": float, "classes": int}
-"""Every sweepable option of ``costcalc model`` and the type of its values."""
+OPTION_TYPES: dict[str, type] = {"alpha": float, "res": int, "groups": int, "scale": float, "classes": int,
+                                 "size": str, "variant": str}
+"""Every option of ``costcalc model`` that takes a list in a sweep, and the type of its values (a
+name, such as MobileNetV3's ``size`` or EfficientNet's ``variant``, is checked by its network)."""
+EXAMPLES = {float: "0.5,1.0", int: "128,224", str: "b0,b1"}
+FLAGS = ("shallow",)
+"""Options of ``costcalc model`` that are switches: a sweep sets them for every configuration."""
 
-SHORT = {"alpha": "α", "res": "r", "groups": "g", "scale": "s", "classes": "c"}
+SHORT = {"alpha": "α", "res": "r", "groups": "g", "scale": "s", "classes": "c", "size": "", "variant": ""}
 QUANTITY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?)\s*$")
 SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9}
 
@@ -37,9 +41,12 @@ class SweepError(ValueError):
 
 
 # ---------------------------------------------------------------------------------------------- parsing
-def parse_value(text: str, option: str) -> int | float:
-    """One value of ``option``: a positive integer (res, groups, classes) or positive number (alpha, scale)."""
+def parse_value(text: str, option: str) -> int | float | str:
+    """One value of ``option``: a positive integer (res, groups, classes), a positive number (alpha,
+    scale) or a name (size, variant)."""
     kind = OPTION_TYPES[option]
+    if kind is str:
+        return text.strip().lower()
     word = "a positive integer" if kind is int else "a positive number"
     try:
         value: int | float = kind(text.strip())
@@ -60,7 +67,7 @@ def parse_values(text: Any, option: str) -> tuple[int | float, ...]:
     items = [str(item) for item in text] if isinstance(text, (list, tuple)) else str(text).split(",")
     if not items or any(not item.strip() for item in items):
         raise SweepError(f"--{option} needs a comma-separated list of values (e.g. --{option} "
-                         f"{'0.5,1.0' if OPTION_TYPES[option] is float else '128,224'}), got {text!r}")
+                         f"{EXAMPLES[OPTION_TYPES[option]]}), got {text!r}")
     values = tuple(parse_value(item, option) for item in items)
     seen: set = set()
     for item, value in zip(items, values):
@@ -109,23 +116,27 @@ class Config:
         return dict(self.options)
 
     def label(self, keys: tuple[str, ...] | None = None, short: bool = False) -> str:
-        """``alpha=0.5 res=224`` (only ``keys`` when given); ``α0.5 r224`` when ``short``."""
+        """``alpha=0.5 res=224`` (only ``keys`` when given); ``α0.5 r224`` when ``short``; a flag
+        (``shallow``) by its name."""
         keys = tuple(key for key, _ in self.options) if keys is None else keys
         values = self.kwargs
         if short:
-            return " ".join(f"{values[key]:g}×" if key == "scale" else f"{SHORT[key]}{values[key]:g}"
-                            for key in keys) or "default"
-        return " ".join(f"{key}={values[key]}" for key in keys) or "default"
+            return " ".join(key if key in FLAGS else f"{values[key]:g}×" if key == "scale"
+                            else f"{SHORT[key]}{values[key]}" if isinstance(values[key], str)
+                            else f"{SHORT[key]}{values[key]:g}" for key in keys) or "default"
+        return " ".join(key if key in FLAGS else f"{key}={values[key]}" for key in keys) or "default"
 
 
 @dataclass
 class Row:
-    """A costed configuration: MACs and params (``None`` with a ``note`` when the configuration is invalid)."""
+    """A costed configuration: MACs, params and the published top-1 (``None`` where nothing is
+    published); ``macs is None`` with a ``note`` when the configuration is invalid."""
 
     config: Config
     macs: int | None = None
     params: int | None = None
     note: str = ""
+    top1: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -135,10 +146,12 @@ class Row:
 
 @dataclass
 class Plan:
-    """One network's part of a sweep: its zoo entry and the values of each option it takes."""
+    """One network's part of a sweep: its zoo entry, the values of each option it takes, and where each
+    option was given (``origin``: ``--alpha`` or a sweep file's ``path:line: alpha``), for errors."""
 
     entry: Any
     axes: dict[str, tuple[Any, ...]]
+    origin: dict[str, str] = field(default_factory=dict)
 
     @property
     def varying(self) -> tuple[str, ...]:
@@ -151,14 +164,24 @@ class Plan:
         return tuple(key for key, values in self.axes.items()
                      if len(values) > 1 or values[0] != self.entry.defaults.get(key))
 
+    @property
+    def option_names(self) -> tuple[str, ...]:
+        """The options every configuration spells out: the network's sweepable ones, then flags set."""
+        return self.entry.grid_options + tuple(key for key in self.axes if key not in self.entry.grid_options)
+
+    def config(self, options: dict[str, Any]) -> Config:
+        """The configuration of ``options``; options not given take the grid's single value or the default."""
+        fixed = {key: values[0] for key, values in self.axes.items() if len(values) == 1}
+        merged = {**self.entry.defaults, **fixed, **options}
+        return Config(self.entry.name, tuple((key, merged[key]) for key in self.option_names))
+
     def configs(self) -> list[Config]:
         """The cartesian product of the axes, the first axis varying slowest; other options at their defaults."""
-        keys = list(self.axes)
-        configs = []
-        for values in itertools.product(*(self.axes[key] for key in keys)):
-            options = {**self.entry.defaults, **dict(zip(keys, values))}
-            configs.append(Config(self.entry.name, tuple((key, options[key]) for key in self.entry.grid_options)))
-        return configs
+        keys, name = list(self.axes), self.entry.name
+        slots = [(option, keys.index(option) if option in self.axes else None) for option in self.option_names]
+        defaults = self.entry.defaults
+        return [Config(name, tuple((option, defaults[option] if at is None else values[at]) for option, at in slots))
+                for values in itertools.product(*(self.axes[key] for key in keys))]
 
 
 def assign(entries: list[Any], axes: dict[str, tuple[Any, ...]]) -> tuple[list[Plan], dict[str, list[str]]]:
@@ -166,88 +189,59 @@ def assign(entries: list[Any], axes: dict[str, tuple[Any, ...]]) -> tuple[list[P
 
     Returns the plans and, per option, the names of the networks it went to.
     """
-    where = {key: [entry.name for entry in entries if key in entry.grid_options] for key in axes}
+    where = {key: [entry.name for entry in entries if key in entry.options] for key in axes}
     for key, names in where.items():
         if not names:
             raise SweepError(f"--{key} applies to none of {', '.join(entry.name for entry in entries)}; "
                              f"their options: {', '.join(sorted({o for e in entries for o in e.options}))}")
-    plans = [Plan(entry, {key: values for key, values in axes.items() if key in entry.grid_options}) for entry in entries]
+    plans = [Plan(entry, {key: values for key, values in axes.items() if key in entry.options}) for entry in entries]
     return plans, where
 
 
-def check_values(plan: Plan) -> None:
-    """Every listed value must build on its own (other options at their defaults), else a usage error.
-
-    Values that only fail in combination (ShuffleNet ``g=4`` at ``0.5×``) become notes on their rows.
-    """
-    for key, values in plan.axes.items():
-        for value in values:
-            try:
-                plan.entry.build(**{**plan.entry.defaults, key: value})
-            except SpecError as error:
-                raise SweepError(f"--{key} {value}: {plan.entry.name}: {error}") from None
-
-
 # ------------------------------------------------------------------------------------------------- cost
-class CostCache:
-    """Network totals through a cache of ``(child spec, input shape) → (MACs, params, output)``.
+def published_top1(entry: Any, config: Config) -> Any:
+    """The configuration's published top-1 (:func:`costcalc.zoo.top1`), looked up with the options as the
+    network states them: an option left to its builder (EfficientNet's ``res: None``, the variant's
+    native resolution) is read from the built network."""
+    from costcalc.zoo import top1
 
-    A sweep builds thousands of networks that share most of their blocks (the same block at the same
-    map size recurs across widths, resolutions and class counts), so each top-level child of a
-    :class:`~costcalc.specs.Sequential` body is costed once with :func:`costcalc.cost.cost`.
-    Totals equal ``cost(network.body, network.input_shape)`` exactly (sums of exact ints).
-    """
-
-    def __init__(self) -> None:
-        self.children: dict[tuple[Any, Shape], tuple[int, int, Shape]] = {}
-        self.hits = 0
-        self.misses = 0
-
-    def child(self, spec: Any, shape: Shape) -> tuple[int, int, Shape]:
-        key = (spec, shape)
-        found = self.children.get(key)
-        if found is None:
-            self.misses += 1
-            report = cost(spec, shape)
-            found = self.children[key] = (report.macs, report.params, report.output)
-        else:
-            self.hits += 1
-        return found
-
-    def totals(self, network: Network) -> tuple[int, int]:
-        """``(macs, params)`` of ``network`` (conv + FC MACs; ``sum(p.numel())`` params)."""
-        body, shape = network.body, network.input_shape
-        if not isinstance(body, Sequential):
-            return self.child(body, shape)[:2]
-        macs = params = 0
-        for _, child in body.children:
-            child_macs, child_params, shape = self.child(child, shape)
-            macs += child_macs
-            params += child_params
-        return macs, params
+    options = config.kwargs
+    if any(value is None for value in options.values()):
+        options = entry.build(**options).options
+    return top1(entry, options)
 
 
-def cost_config(config: Config, entry: Any, cache: CostCache) -> Row:
-    """Build and cost one configuration; an invalid combination gives a row with a note."""
-    try:
-        network = entry.build(**config.kwargs)
-        macs, params = cache.totals(network)
-    except SpecError as error:
-        return Row(config, note=str(error))
-    return Row(config, macs, params)
-
-
-def run(plans: list[Plan], cache: CostCache | None = None) -> list[Row]:
-    """Every configuration of every plan, costed (duplicates across plans dropped)."""
-    cache = cache or CostCache()
+def run(plans: list[Plan]) -> list[Row]:
+    """Every configuration of every plan, costed (:func:`costcalc.grid_cost.cost_grid`), with its
+    published top-1 (``None`` where nothing is published), duplicates across plans dropped."""
     rows, seen = [], set()
     for plan in plans:
-        for config in plan.configs():
-            if config in seen:
-                continue
-            seen.add(config)
-            rows.append(cost_config(config, plan.entry, cache))
+        configs = [config for config in dict.fromkeys(plan.configs()) if config not in seen]
+        seen.update(configs)
+        for config, (macs, params, note) in zip(configs, cost_grid(plan.entry, configs)):
+            rows.append(Row(config, macs, params, note, published_top1(plan.entry, config) if note == "" else None))
     return rows
+
+
+def unusable_values(plan: Plan, rows: list[Row]) -> SweepError | None:
+    """A listed value that no configuration of the grid can use (each of its rows is invalid), as an error
+    naming the value, the network and why; values that only fail in some combinations stay rows with notes."""
+    usable: set[tuple[str, Any]] = set()
+    first_note: dict[tuple[str, Any], str] = {}
+    for row in rows:
+        if row.config.model != plan.entry.name:
+            continue
+        for key, value in row.config.options:
+            if row.valid:
+                usable.add((key, value))
+            else:
+                first_note.setdefault((key, value), row.note)
+    for key, values in plan.axes.items():
+        for value in values:
+            if (key, value) not in usable and (key, value) in first_note:
+                where = plan.origin.get(key, f"--{key}")
+                return SweepError(f"{where} {value}: {plan.entry.name}: {first_note[(key, value)]}")
+    return None
 
 
 # --------------------------------------------------------------------------------------- comparisons
@@ -259,12 +253,12 @@ def reference_config(text: str | None, plans: list[Plan], rows: list[Row]) -> Co
     first network's default configuration if it is in the grid, else its first valid row.
     """
     if text is None:
-        entry = plans[0].entry
-        default = Config(entry.name, tuple((key, entry.defaults[key]) for key in entry.grid_options))
+        plan = plans[0]
+        default = plan.config({})
         valid = [row.config for row in rows if row.valid]
         if default in valid:
             return default
-        ours = [config for config in valid if config.model == entry.name]
+        ours = [config for config in valid if config.model == plan.entry.name]
         return (ours or valid or [rows[0].config])[0]
     model, given = parse_reference(text)
     if model is None:
@@ -284,64 +278,4 @@ def reference_config(text: str | None, plans: list[Plan], rows: list[Row]) -> Co
     wrong = [key for key in given if key not in entry.grid_options]
     if wrong:
         raise SweepError(f"--reference: {entry.name} takes no {wrong[0]!r}; its options: {', '.join(entry.grid_options)}")
-    options = {key: plan.axes[key][0] if len(plan.axes.get(key, ())) == 1 else entry.defaults[key]
-               for key in entry.grid_options}
-    options.update(given)
-    return Config(entry.name, tuple((key, options[key]) for key in entry.grid_options))
-
-
-def ratio(value: int | None, reference: int | None) -> Fraction | None:
-    """``value / reference`` exactly, or ``None``."""
-    if value is None or not reference:
-        return None
-    return Fraction(value, reference)
-
-
-def pareto(points: list[tuple[int, int]]) -> list[bool]:
-    """Which points are Pareto-optimal for (MACs, params), both minimised.
-
-    A point is dominated when another has no more MACs and no more params and differs in one.
-    Sorted sweep, ``O(n log n)``: a point survives when its params are below every point with fewer
-    MACs and the least among the points with its MACs (identical points survive together).
-    """
-    flags = [False] * len(points)
-    order = sorted(range(len(points)), key=lambda index: points[index])
-    best_before = math.inf
-    start = 0
-    while start < len(order):
-        macs = points[order[start]][0]
-        end = start
-        while end < len(order) and points[order[end]][0] == macs:
-            end += 1
-        least = points[order[start]][1]
-        for index in order[start:end]:
-            flags[index] = points[index][1] == least and least < best_before
-        best_before = min(best_before, least)
-        start = end
-    return flags
-
-
-def log_distance(value: int, target: int) -> float:
-    """``|ln(value / target)|``: 10 % above and 1/1.1 below the target are equally near."""
-    return abs(math.log(value / target))
-
-
-def closest_per_model(rows: list[Row], target: int,
-                      count: Callable[[int], int | float] = lambda macs: macs) -> dict[str, Row]:
-    """For each model, its valid row whose ``count(MACs)`` (the count in the display unit) is nearest ``target``."""
-    best: dict[str, Row] = {}
-    for row in rows:
-        if not row.valid:
-            continue
-        current = best.get(row.config.model)
-        if current is None or log_distance(count(row.macs), target) < log_distance(count(current.macs), target):
-            best[row.config.model] = row
-    return best
-
-
-def nearest_other(row: Row, rows: list[Row]) -> Row | None:
-    """The valid row of *another* network with the MACs nearest ``row``'s (ShuffleNet Table 5 pairs)."""
-    others = [other for other in rows if other.valid and other.config.model != row.config.model]
-    if not row.valid or not others:
-        return None
-    return min(others, key=lambda other: log_distance(other.macs, row.macs))
+    return plan.config(given)

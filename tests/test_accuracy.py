@@ -48,3 +48,61 @@ def test_shufflenet_errors_become_accuracies_at_printed_precision():
     assert rows[0].note == "top-1 error 32.4 %"
     assert zoo.top1(SHUFFLENET, shufflenet(3, 2.0)).top1 == "73.7"
     assert zoo.top1(SHUFFLENET, shufflenet(4, 0.25)).top1 == "45.8"
+
+
+@pytest.mark.parametrize(("model", "options", "top1", "source"), [
+    ("mobilenet_v2", {"alpha": 1.0, "res": 224, "classes": 1000}, "72.0", "Sandler et al. 2018, Table 4"),
+    ("mobilenet_v2", {"alpha": 1.4, "res": 224, "classes": 1000}, "74.7", "Sandler et al. 2018, Table 4"),
+    ("mobilenet_v3", {"size": "large", "alpha": 1.0, "res": 224, "classes": 1000}, "75.2", "Howard et al. 2019, Table 3"),
+    ("mobilenet_v3", {"size": "small", "alpha": 0.75, "res": 224, "classes": 1000}, "65.4", "Howard et al. 2019, Table 3"),
+    ("shufflenet_v2", {"scale": 0.5, "res": 224, "classes": 1000}, "60.3", "Ma et al. 2018, Table 8"),
+    ("shufflenet_v2", {"scale": 2.0, "res": 224, "classes": 1000}, "74.9", "Ma et al. 2018, Table 8"),
+    ("efficientnet", {"variant": "b0", "res": 224, "classes": 1000}, "77.1", "Tan & Le, arXiv v5 (2020), Table 2"),
+    ("efficientnet", {"variant": "b7", "res": 600, "classes": 1000}, "84.3", "Tan & Le, arXiv v5 (2020), Table 2"),
+])
+def test_successors_carry_their_papers_top1(model, options, top1, source):
+    found = zoo.top1(zoo.find(model), options)
+    assert (found.top1, found.source) == (top1, source)
+
+
+def test_successor_second_sources():
+    assert [row.top1 for row in zoo.find("efficientnet").accuracy({"variant": "b7", "res": 600, "classes": 1000})] == [
+        "84.3", "84.4"]  # arXiv v5, then ICML 2019
+    rows = zoo.find("mobilenet_v2").accuracy({"alpha": 1.4, "res": 224, "classes": 1000})
+    assert [(row.top1, row.source.split()[0]) for row in rows] == [("74.7", "Sandler"), ("75.0", "TF-slim")]
+    assert zoo.find("shufflenet_v2").accuracy({"scale": 1.0, "res": 224, "classes": 1000})[0].note == "top-1 error 30.6 %"
+
+
+@pytest.mark.parametrize(("model", "options"), [
+    ("mobilenet_v2", {"alpha": 0.75, "res": 224, "classes": 1000}),
+    ("mobilenet_v2", {"alpha": 1.0, "res": 192, "classes": 1000}),
+    ("mobilenet_v3", {"size": "large", "alpha": 0.5, "res": 224, "classes": 1000}),
+    ("shufflenet_v2", {"scale": 1.0, "res": 160, "classes": 1000}),
+    ("efficientnet", {"variant": "b1", "res": 224, "classes": 1000}),
+    ("efficientnet", {"variant": "b0", "res": 224, "classes": 10}),
+])
+def test_successors_interpolate_nothing(model, options):
+    assert zoo.find(model).accuracy(options) == []
+
+
+def test_model_json_carries_top1_and_top5_rows(run):
+    rows = [row for row in run.json("model", "efficientnet", "--summary")["published"]
+            if row["quantity"] in ("top1", "top5")]
+    assert [(row["quantity"], row["published"], row["ours"], row["agrees"]) for row in rows] == [
+        ("top1", "77.1", None, None), ("top1", "76.3", None, None)]
+    shufflenet = run.json("model", "shufflenet", "--groups", "8", "--scale", "0.5", "--summary")["published"]
+    assert [row["published"] for row in shufflenet if row["quantity"] == "top1"] == ["57.7", "58.8"]
+    mobilenet = run.json("model", "mobilenet", "--alpha", "0.5", "--res", "160", "--summary")["published"]
+    assert [(row["quantity"], row["published"]) for row in mobilenet if row["scale"] == "%"] == [
+        ("top1", "59.1"), ("top5", "81.9"), ("top1", "60.2")]
+
+
+def test_list_shows_default_cost_and_top1(run):
+    models = {row["name"]: row for row in run.json("list")["models"]}
+    assert list(models) == list(zoo.MODELS)
+    assert (models["mobilenet_v2"]["macs"], models["mobilenet_v2"]["params"], models["mobilenet_v2"]["top1"]) == (
+        300_774_272, 3_504_872, "72.0")
+    assert models["efficientnet"]["default"] == "EfficientNet-B0 at 224" and models["efficientnet"]["top1"] == "77.1"
+    assert models["effnet"]["top1"] is None and models["mobilenet"]["top1_source"].startswith("TF-slim")
+    table = run("list").stdout
+    assert "5,483,032" in table and "75.2" in table

@@ -1,5 +1,7 @@
 """Exact analytic counts, derived by hand in each test's comment."""
 
+import pytest
+
 from costcalc import specs as S
 from costcalc.cost import cost
 
@@ -95,3 +97,43 @@ def test_resnet_projection_shortcut():
 def test_params_do_not_depend_on_the_input_size():
     block = S.ShuffleUnit(240, 240, groups=3)
     assert cost(block, S.Shape(240, 28, 28)).params == cost(block, S.Shape(240, 7, 9)).params
+
+
+def test_squeeze_excitation_counts_its_1x1s_as_macs_and_the_scale_apart():
+    # SE on 72×14×14, squeeze 24: pool, 1×1 72→24 (+bias), ReLU, 1×1 24→72 (+bias), gate, scale.
+    report = cost(S.SqueezeExcite(72, 24, gate="hardsigmoid"), S.Shape(72, 14, 14))
+    assert report.macs == 72 * 24 + 24 * 72 == 3_456
+    assert report.params == 72 * 24 + 24 + 24 * 72 + 72
+    assert report.output == S.Shape(72, 14, 14)
+    assert report.other_ops == {"pool": 72 * 196, "bias": 24 + 72, "activation": 24 + 72, "scale": 72 * 196}
+    assert [layer.kind for layer in report.layers][-1] == "scale"
+
+
+def test_inverted_residual_matches_its_closed_form():
+    # MobileNetV2 at stride 1, c = 24, t = 6 on 56²: hw·(2·t·c² + 9·t·c) = 3136·(6912 + 1296) = 25,740,288
+    report = cost(S.InvertedResidual(24, 24, 6), S.Shape(24, 56, 56))
+    assert report.macs == 3136 * (2 * 6 * 24 * 24 + 9 * 6 * 24) == 25_740_288
+    assert report.params == 2 * 24 * 144 + 9 * 144 + 2 * (144 + 144 + 24)
+    assert report.other_ops["add"] == 24 * 3136 and report.other_ops["activation"] == 2 * 144 * 3136
+
+
+def test_inverted_residual_without_expansion_or_residual():
+    # t = 1, 32 → 16 (MobileNetV2's first block): no expansion layer, no add.
+    report = cost(S.InvertedResidual(32, 16, 1), S.Shape(32, 112, 112))
+    assert [layer.name for layer in report.layers if layer.macs] == ["dw", "project"]
+    assert report.macs == 112 * 112 * (9 * 32 + 32 * 16) and "add" not in report.other_ops
+
+
+def test_channel_split_is_a_view_and_residual_adds():
+    split = cost(S.ChannelSplit(4, 3), S.Shape(24, 5, 5))
+    assert split.output == S.Shape(6, 5, 5) and split.macs == split.params == 0 and split.other_ops == {}
+    body = S.sequence(("conv", S.Conv2d(8, 8, 3)))
+    report = cost(S.Residual(body), S.Shape(8, 6, 6))
+    assert report.macs == 36 * 8 * 8 * 9 and report.other_ops == {"add": 8 * 36}
+
+
+def test_scale_merge_needs_one_value_per_channel():
+    wrong = S.Branches((("input", None), ("excite", S.sequence(("pool", S.GlobalAvgPool()),
+                                                                ("fc", S.Conv2d(8, 4, 1))))), "scale")
+    with pytest.raises(S.SpecError, match=r"cannot scale a 8×5×5 map by paths of shapes 4×1×1 \(each must be 8×1×1\)"):
+        cost(wrong, S.Shape(8, 5, 5))

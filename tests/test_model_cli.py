@@ -27,7 +27,12 @@ def test_json_contract_mobilenet(run):
     assert data["baseline"]["conv_macs"] == 4_866_269_184 and data["baseline"]["params"] == 29_294_088
     assert data["baseline"]["ratio"] == pytest.approx(568_740_352 / 4_867_293_184)
     assert {"description", "macs", "params", "ratio"} <= set(data["baseline"])
-    assert all(row["agrees"] for row in data["published"])
+    costs = [row for row in data["published"] if row["quantity"] not in ("top1", "top5")]
+    assert costs and all(row["agrees"] for row in costs)
+    accuracies = [(row["quantity"], row["published"], row["source"][:7], row["ours"], row["agrees"])
+                  for row in data["published"] if row["quantity"] in ("top1", "top5")]
+    assert accuracies == [("top1", "70.9", "TF-slim", None, None), ("top5", "89.9", "TF-slim", None, None),
+                          ("top1", "70.6", "Howard ", None, None)]
     assert data["rounding"].startswith("max(int(d·α), 8)")
 
 
@@ -80,7 +85,7 @@ def test_csv_is_the_layer_records(run):
     (("model", "mobilnet"), "did you mean 'mobilenet'?"),
     (("model", "mobilenet", "--alpha", "0"), "alpha must be a number in (0, 2]"),
     (("model", "mobilenet", "--alpha", "2.5"), "got 2.5"),
-    (("model", "mobilenet", "--res", "16"), "res must be an integer ≥ 32"),
+    (("model", "mobilenet", "--res", "0"), "res must be an integer ≥ 1 ('same' padding rounds"),
     (("model", "mobilenet", "--groups", "3"), "--groups does not apply to mobilenet"),
     (("model", "effnet", "--alpha", "0.5"), "--alpha does not apply to effnet"),
     (("model", "shufflenet", "--groups", "5"), "groups must be one of 1, 2, 3, 4, 8"),
@@ -123,3 +128,51 @@ def test_verify_mismatch_exits_1(run, wrong_grouped_conv_macs):
 
 def test_summary_omits_layer_table(run):
     assert "layers on a" not in run("model", "effnet", "--summary").stdout
+
+
+@pytest.mark.parametrize("args, macs, params", [
+    (("mobilenet_v2",), 300_774_272, 3_504_872),
+    (("mobilenet_v3", "--size", "small"), 56_510_400, 2_542_856),
+    (("shufflenet_v2", "--scale", "0.5"), 40_476_448, 1_366_792),
+    (("efficientnet", "--variant", "b1"), 686_802_832, 7_794_184),
+])
+def test_json_successors(run, args, macs, params):
+    data = run.json("model", *args, "--summary")
+    assert (data["totals"]["macs"], data["totals"]["params"]) == (macs, params)
+    assert sum(layer["macs"] for layer in data["layers"]) == macs
+    assert any(row["quantity"] == "params" and row["scale"] == 1 and row["agrees"] for row in data["published"])
+    assert any(row["quantity"] == "top1" for row in data["published"])
+
+
+def test_successor_layers_name_their_kinds(run):
+    data = run.json("model", "mobilenet_v3", "--summary")
+    kinds = {layer["kind"] for layer in data["layers"]}
+    assert {"depthwise", "pointwise", "activation", "scale", "add", "linear"} <= kinds
+    assert data["other_ops"]["scale"] == 597_408  # SE's channel-wise multiplies: other ops, not MACs
+    assert data["baseline"]["description"].count("inverted residual") == 1
+    split = run.json("model", "shufflenet_v2", "--summary")["layers"]
+    assert {"split", "concat", "shuffle"} <= {layer["kind"] for layer in split}
+
+
+def test_csv_ends_with_a_total_row(run):
+    lines = run("model", "mobilenet", "--alpha", "0.25", "--res", "32", "--format", "csv").stdout.splitlines()
+    assert lines[0].startswith("name,kind,input,output,macs,params")
+    assert lines[-1] == "total,total,3×32×32,1000×1×1,1088128,470072"
+    rows = [line.split(",") for line in lines[1:-1]]
+    assert sum(int(row[4]) for row in rows) == 1_088_128 and sum(int(row[5]) for row in rows) == 470_072
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("model", "resnet"), "for another network, describe it in YAML (costcalc model --config FILE"),
+    (("model", "resnet"), "costcalc analyze FILE.py:Model"),
+    (("model", "mobilenetv3"), "did you mean 'mobilenet_v3'?"),
+    (("model", "mobilenet_v3", "--size", "medium"), "size must be one of large, small, got 'medium'"),
+    (("model", "mobilenet", "--size", "large"), "--size does not apply to mobilenet"),
+    (("model", "efficientnet", "--variant", "b8"), "variant must be one of b0, b1"),
+    (("model", "efficientnet", "--alpha", "0.5"), "--alpha does not apply to efficientnet"),
+    (("model", "shufflenet_v2", "--scale", "0.75"), "scale must be one of 0.5, 1, 1.5, 2"),
+    (("model", "shufflenet_v2", "--groups", "3"), "--groups does not apply to shufflenet_v2"),
+])
+def test_successor_bad_options(run, args, fragment):
+    error = run.error(*args)
+    assert fragment in error and "did you mean 'effnet'" not in error

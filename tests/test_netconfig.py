@@ -54,8 +54,17 @@ def test_every_registry_kind_is_parsed_or_explained():
 #   stage3_1 128→256 s2, m = 64: 8²·32·64 + 4²·64·9 + 4²·16·128 = 173,056; 5,184
 #   stage3 ×2, 256→256 @4²: 2 × (4²·64·64 + 4²·64·9 + 4²·16·256) = 280,576; 2 × 9,536
 #   fc 256→100 without bias: 25,600; 25,600  → 1,427,456 MACs, 57,808 params.
+# tiny_successors, 3×64×64: stem 3→16 s2 (32²·16·27 = 442,368; 464); res1, two 3×3 16→16 @32² + add
+#   (2 × 2,359,296; 2 × 2,304 + 2 BN × 32 = 4,672); ir1_1 16→24 t6 s2: 32²·16·96 + 16²·96·9 + 16²·96·24 =
+#   2,383,872; 1,536 + 864 + 2,304 + BN 432 = 5,136; ir1_2 24→24 t6 @16²: 256·(24·144·2 + 144·9) = 2,101,248;
+#   8,832; ir2 24→40 t4 5×5 s2, SE 96→16→96: 16²·24·96 + 8²·96·25 + 2·96·16 + 8²·96·40 = 992,256;
+#   2,304 + 2,400 + 1,552 + 1,632 + 3,840 + BN 464 = 12,192; stage_1 40→80 s2 (both branches, 40 each):
+#   4²·40·9 + 4²·40·40 + 8²·40·40 + 4²·40·9 + 4²·40·40 = 165,120; 5,920; stage_2, stage_3 80→80 @4² on the
+#   40-channel half: 2 × 4²·(2·40² + 9·40) = 113,920; 2 × 3,800; fc 80→10: 800; 810
+#   → 10,918,176 MACs, 45,626 params.
 EXPECTED = {"tiny_mobilenet": (11_554_816, 73_130, (10, 1, 1)),
-            "tiny_shufflenet": (1_427_456, 57_808, (100, 1, 1))}
+            "tiny_shufflenet": (1_427_456, 57_808, (100, 1, 1)),
+            "tiny_successors": (10_918_176, 45_626, (10, 1, 1))}
 
 
 def test_examples_exist_and_load():
@@ -98,6 +107,16 @@ def test_repeat_names_and_strides(tmp_path):
     ("input: 3x8x8\nlayers:\n  - {kind: add}\n", "cannot be a layer of its own", 3),
     ("input: 3x8x8\nlayers:\n  - {kind: separable, out: 8, repeat: 0}\n", "repeat must be a positive integer", 3),
     ("input: 3x8x8\nlayers:\n  - {kind: conv}\n", "conv needs out", 3),
+    ("input: 3x8x8\nlayers:\n  - {kind: residual}\n", "residual needs layers", 3),
+    ("input: 3x8x8\nlayers:\n  - kind: residual\n    layers:\n      - {kind: conv, out: 4}\n",
+     "cannot add paths of shapes 4×8×8, 3×8×8", 3),
+    ("input: 3x8x8\nlayers:\n  - kind: residual\n    layers:\n      - {kind: conv, colour: 4}\n",
+     "unknown key 'colour'", 5),
+    ("input: 3x8x8\nlayers:\n  - {kind: inverted_residual, out: 8, se: -1}\n", "se_channels must be an integer ≥ 0", 3),
+    ("input: 3x8x8\nlayers:\n  - {kind: inverted_residual, out: 8, activation: gelu}\n", "activation must be one of", 3),
+    ("input: 3x8x8\nlayers:\n  - {kind: shufflenet_v2_unit, out: 8}\n", "must equal out_channels (8)", 3),
+    ("input: 3x8x8\nlayers:\n  - {kind: split, parts: 2}\n", "needs channels divisible by 2", 3),
+    ("input: 3x8x8\nlayers:\n  - {kind: inverted_residal, out: 8}\n", "did you mean 'inverted_residual'?", 3),
     ("input: 3x8x8\nlayers: [\n", "malformed YAML", None),
 ])
 def test_errors_name_file_and_line(tmp_path, text, fragment, line):
@@ -151,3 +170,28 @@ def test_block_stride_accepts_an_int_or_an_equal_pair(tmp_path, layer):
         result = cost(network.body, network.input_shape)
         results.add((result.macs, result.params, tuple(result.output)))
     assert len(results) == 1 and next(iter(results))[2] == (16, 8, 8)
+
+
+def test_nested_residual_equals_the_same_block_written_in_python(tmp_path):
+    from costcalc import specs as S
+
+    path = write(tmp_path, "input: 8x10x10\nlayers:\n  - kind: residual\n    name: res\n    layers:\n"
+                           "      - {kind: conv, name: a, out: 8, bn: true, act: swish}\n"
+                           "      - {kind: conv, name: b, out: 8}\n"
+                           "    shortcut:\n      - {kind: pointwise, name: proj, out: 8}\n")
+    network = load_network(str(path))
+    body = S.sequence(*S.conv_bn_act("a", S.Conv2d(8, 8, 3), "swish"), ("b", S.Conv2d(8, 8, 3)))
+    expected = S.Residual(body, S.sequence(("proj", S.pointwise(8, 8))))
+    assert network.body == S.sequence(("res", expected))
+    report = cost(network.body, network.input_shape)
+    assert report.macs == 2 * 100 * 8 * 8 * 9 + 100 * 64 and report.other_ops["add"] == 800
+
+
+def test_inverted_residual_yaml_keys(tmp_path):
+    from costcalc import specs as S
+
+    path = write(tmp_path, "input: 16x14x14\nlayers:\n  - {kind: inverted_residual, name: ir, out: 16, expanded: 72, "
+                           "kernel: 5, se: 24, se_gate: hardsigmoid, activation: hardswish, repeat: 2}\n")
+    children = dict(load_network(str(path)).body.children)
+    assert children["ir_2"] == S.InvertedResidual(16, 16, kernel_size=5, activation="hardswish", se_channels=24,
+                                                  se_gate="hardsigmoid", expanded_channels=72)

@@ -64,13 +64,16 @@ def test_groups_equal_to_channels_is_depthwise(m, k, size, stride):
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from(S.BLOCKS), sizes, sizes)
 def test_params_do_not_depend_on_the_input_size(block_type, first, second):
-    block = {
-        S.DepthwiseSeparable: S.DepthwiseSeparable(24, 48, stride=2),
-        S.ShuffleUnit: S.ShuffleUnit(24, 240, groups=3, stride=2),
-        S.Bottleneck: S.Bottleneck(64, 64, 16, groups=4),
-        S.EffNetBlock: S.EffNetBlock(16, 32),
+    block, channels_in = {
+        S.DepthwiseSeparable: (S.DepthwiseSeparable(24, 48, stride=2), 24),
+        S.ShuffleUnit: (S.ShuffleUnit(24, 240, groups=3, stride=2), 24),
+        S.Bottleneck: (S.Bottleneck(64, 64, 16, groups=4), 64),
+        S.EffNetBlock: (S.EffNetBlock(16, 32), 16),
+        S.SqueezeExcite: (S.SqueezeExcite(16, 4), 16),
+        S.InvertedResidual: (S.InvertedResidual(16, 24, 6, 5, stride=2, se_channels=4), 16),
+        S.ShuffleV2Unit: (S.ShuffleV2Unit(24, 48, stride=2), 24),
+        S.Residual: (S.Residual(S.sequence(("conv", S.Conv2d(8, 8, 3)))), 8),
     }[block_type]
-    channels_in = block.in_channels
     assert cost(block, S.Shape(channels_in, first, first)).params == cost(block, S.Shape(channels_in, second, 9)).params
 
 

@@ -40,7 +40,7 @@ from costcalc.cli import cli
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 UPDATE = os.environ.get("COSTCALC_UPDATE_README") == "1"
-DOCUMENTATION_TABLES = {("command", "what it does")}
+DOCUMENTATION_TABLES = {("command", "what it does"), ("model", "options", "reproduced exactly")}
 """Header rows of README tables that are documentation, not command output."""
 VARIABLE_COLUMNS = {"measured", "± IQR", "meas/roof"}
 """bench's timed columns: they change on every run."""

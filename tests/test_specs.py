@@ -51,7 +51,8 @@ def test_depthwise_multiplier_multiplies_outputs():
         (lambda: S.Conv2d(12, 8, groups=5), "groups=5 does not divide in_channels=12; valid groups: 1, 2, 3, 4, 6, 12"),
         (lambda: S.Conv2d(12, 8, groups=3), "groups=3 does not divide out_channels=8"),
         (lambda: S.Conv2d(8, 8, padding=-1), "padding must be an integer ≥ 0, got -1"),
-        (lambda: S.Activation("gelu"), "activation must be one of relu, relu6, leaky_relu, got 'gelu'"),
+        (lambda: S.Activation("gelu"), "activation must be one of relu, relu6, leaky_relu, hardswish, swish, sigmoid, "
+                                       "hardsigmoid, got 'gelu'"),
         (lambda: S.Pool2d("min", 2), "pool mode must be one of max, avg"),
         (lambda: S.ShuffleUnit(24, 48, 3, 1), "in_channels (24) must equal out_channels (48)"),
         (lambda: S.ShuffleUnit(48, 24, 3, 2), "out_channels (24) must exceed in_channels (48)"),
@@ -59,6 +60,17 @@ def test_depthwise_multiplier_multiplies_outputs():
         (lambda: S.Bottleneck(64, 128, 16), "an identity shortcut needs stride 1 and in_channels == out_channels"),
         (lambda: S.sequence(("a", S.Flatten()), ("a", S.Flatten())), "repeated: a"),
         (lambda: S.Branches((("only", None),)), "at least two paths"),
+        (lambda: S.Branches((("a", None), ("b", None)), "mul"), "merge must be one of add, concat, scale"),
+        (lambda: S.ChannelSplit(1), "parts must be an integer ≥ 2, got 1"),
+        (lambda: S.ChannelSplit(2, 2), "split index must be below parts=2 (0 … 1), got 2"),
+        (lambda: S.SqueezeExcite(16, 0), "squeeze_channels must be an integer ≥ 1, got 0"),
+        (lambda: S.SqueezeExcite(16, 4, gate="tanh"), "gate must be one of"),
+        (lambda: S.InvertedResidual(16, 16, 0), "expansion t must be a positive number (e.g. 1 or 6), got 0"),
+        (lambda: S.InvertedResidual(16, 16, stride=3), "inverted residual stride must be 1 or 2, got 3"),
+        (lambda: S.InvertedResidual(16, 16, se_channels=-2), "se_channels must be an integer ≥ 0, got -2"),
+        (lambda: S.ShuffleV2Unit(24, 48), "in_channels (24) must equal out_channels (48)"),
+        (lambda: S.ShuffleV2Unit(24, 47, 2), "out_channels must be even, got 47"),
+        (lambda: S.Residual(S.Conv2d(8, 8)), "residual body must be a sequence of layers, got Conv2d"),
     ],
 )
 def test_bad_values_are_named(build, message):

@@ -110,7 +110,7 @@ def test_params_independent_of_resolution():
     ({"groups": 2, "scale": 0.5}, "scale 0.5 with groups=2 gives stage2 bottleneck (width // 4) of 25 channels"),
     ({"groups": 4, "scale": 1.5}, "not a positive multiple of g=4"),
     ({"scale": 0}, "scale must be a positive number"), ({"scale": -1.0}, "got -1.0"),
-    ({"res": 16}, "res must be an integer ≥ 32"),
+    ({"res": 0}, "res must be an integer ≥ 1"),
 ])
 def test_bad_options(kwargs, fragment):
     with pytest.raises(SpecError) as error:

@@ -165,7 +165,8 @@ def command(ctx: click.Context, name: str | None, input_text: str | None, suite:
       costcalc bench --config configs/layers/mobilenet_table3.yaml --device laptop-i5-8250u
       costcalc bench --suite --threads 1
     """
-    network = {key: options.pop(key) for key in OPTION_NAMES if options.get(key) is not None}
+    network = {key: options.pop(key) for key in OPTION_NAMES  # bench's --size is the layer's feature map
+               if key != "size" and options.get(key) is not None}
     config_path = options.pop("config_path")
     layer = {key: value for key, value in options.items() if value is not None}
     mode = choose_mode(name, suite, calibrate, layer, config_path, network)

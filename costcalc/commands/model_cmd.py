@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from costcalc.cost import CostReport, cost
-from costcalc.options import dtype_option, format_option, model_options, unit_option, usage_error
+from costcalc.options import dtype_option, format_option, model_options, size_option, unit_option, usage_error
 from costcalc.render import (
     UNIT_LABELS, Column, View, dims, emit, exact, fewer_text, human, in_unit, number, percent, ratio_text,
 )
@@ -55,6 +55,8 @@ def by_kind(report: CostReport) -> dict[str, dict[str, Any]]:
 
 
 def published_payload(entry: Any, network: Network, report: CostReport) -> list[dict[str, Any]]:
+    """The published cost numbers beside ours, then the published ImageNet accuracies (quantity ``top1`` /
+    ``top5``, in percent; nothing of ours to compare: ``ours`` and ``agrees`` are null)."""
     if entry is None:
         return []
     from costcalc.zoo import quantities
@@ -67,6 +69,11 @@ def published_payload(entry: Any, network: Network, report: CostReport) -> list[
                      "scale": item.scale, "source": item.source, "ours": value,
                      "ours_rounded": str(item.rounded(value)) if not item.exact else f"{value:,}",
                      "agrees": item.agrees(value), "note": item.note or None})
+    for accuracy in entry.accuracy(network.options):
+        for quantity, value in (("top1", accuracy.top1), ("top5", accuracy.top5)):
+            if value is not None:
+                rows.append({"quantity": quantity, "published": value, "scale": "%", "source": accuracy.source,
+                             "ours": None, "ours_rounded": None, "agrees": None, "note": accuracy.note or None})
     return rows
 
 
@@ -79,7 +86,8 @@ def build_payload(name: str, network: Network, entry: Any, report: CostReport) -
     factorized = report.macs != base.macs or report.params != base.params
     description = ("every factorized block replaced by the standard convolution it stands for "
                    "(separable → full k×k conv, ShuffleNet unit → ResNet bottleneck, EffNet block → "
-                   "k×k stride-2 conv)" if factorized else "no factorized blocks: the network is its own baseline")
+                   "k×k stride-2 conv, inverted residual / MBConv → k×k conv in → out, ShuffleNet V2 unit → "
+                   "3×3 conv in → out)" if factorized else "no factorized blocks: the network is its own baseline")
     return {
         "model": name,
         "title": network.name,
@@ -174,17 +182,22 @@ def totals_view(payload: dict[str, Any], unit: str) -> View:
     return view
 
 
+SUFFIXES = {10**6: " M", 10**9: " G", "%": " %"}
+
+
 def published_view(payload: dict[str, Any]) -> View:
     view = View("Published numbers (MACs = Mult-Adds, the papers' \"FLOPs\")",
                 [Column("source"), Column("counts"), Column("published", "right"), Column("ours", "right"),
                  Column("agrees"), Column("note")])
     for row in payload["published"]:
-        suffix = " M" if row["scale"] == 10**6 else ""
-        view.add(row["source"], row["quantity"], row["published"] + suffix, row["ours_rounded"] + suffix,
-                 {True: "✓", False: "✗", None: "≈"}[row["agrees"]], row["note"] or "")
+        suffix = SUFFIXES.get(row["scale"], "")
+        ours = "—" if row["ours_rounded"] is None else row["ours_rounded"] + suffix
+        agrees = "" if row["ours"] is None else {True: "✓", False: "✗", None: "≈"}[row["agrees"]]
+        view.add(row["source"], row["quantity"], row["published"] + suffix, ours, agrees, row["note"] or "")
     view.notes.append("counts: macs = conv + FC MACs; conv_macs = conv layers only; params = PyTorch "
                       "params; weights = conv + FC weights only (the MobileNet paper's count); tf_variables "
-                      "= weights + biases + BN β, moving mean, moving variance (TF-slim).")
+                      "= weights + biases + BN β, moving mean, moving variance (TF-slim); top1 / top5 = "
+                      "published ImageNet accuracy (never interpolated; ours —: costcalc counts, it does not train).")
     return view
 
 
@@ -203,6 +216,7 @@ def add_verification(payload: dict[str, Any], network: Network, name: str, unit:
 @click.command("model")
 @click.argument("name", required=False)
 @model_options
+@size_option
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="A YAML network (configs/models/*.yaml) instead of NAME.")
 @click.option("--verify", "do_verify", is_flag=True,
@@ -215,7 +229,8 @@ def add_verification(payload: dict[str, Any], network: Network, name: str, unit:
 @format_option
 def command(name: str | None, config_path: str | None, do_verify: bool, per_layer: bool, memory: bool, dtype: str,
             unit: str, fmt: str, **options: Any) -> None:
-    """Cost a whole network: mobilenet (mobilenet_v1), shufflenet (shufflenet_v1), effnet, or --config FILE.
+    """Cost a whole network: mobilenet (mobilenet_v1), shufflenet (shufflenet_v1), effnet, mobilenet_v2,
+    mobilenet_v3 (--size large|small), shufflenet_v2, efficientnet (--variant b0…b7), or --config FILE.
 
     Prints every layer's MACs and params, a breakdown by kind, the totals, the same network with
     standard convolutions in place of its factorized blocks, and the published numbers for the
@@ -231,9 +246,20 @@ def command(name: str | None, config_path: str | None, do_verify: bool, per_laye
         views.append(add_memory(payload, network, report, dtype, unit, per_layer))
     if do_verify:
         views += add_verification(payload, network, model, unit, per_layer)
-    emit(fmt, payload, views, payload["layers"])
+    emit(fmt, payload, views, csv_records(payload))
     if do_verify and not payload["verify"]["match"]:
         raise click.exceptions.Exit(1)
+
+
+def csv_records(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The CSV rows: every layer, then a ``total`` row (kind ``total``) with the network's MACs and params
+    (and memory traffic under ``--memory``) — the sums of the column above it."""
+    totals = payload["totals"]
+    total = {"name": "total", "kind": "total", "input": payload["input"], "output": payload["output"],
+             "macs": totals["macs"], "params": totals["params"]}
+    if "memory" in totals:
+        total["memory"] = totals["memory"]
+    return payload["layers"] + [total]
 
 
 def add_memory(payload: dict[str, Any], network: Network, report: CostReport, dtype: str, unit: str,

@@ -61,7 +61,7 @@ def command(targets: tuple[str, ...], random_count: int, seed: int, suite_path: 
     suite = suite_path or DEFAULT_SUITE
     chosen = select(load_suite(suite), targets, suite) + random_targets(random_count, seed)
     items = [reconcile(target.spec, target.input, target.name).payload()
-             for target in track(chosen, lambda target: target.name, "verifying")]
+             for target in track(chosen, lambda target: target.name, "verifying", detailed=True)]
     matched = sum(item["match"] for item in items)
     views = [_summary_view(items, unit)]
     for item in items:

@@ -2,11 +2,13 @@
 
 Commands import it lazily (inside the command function) after
 :func:`costcalc.options.require_measure` has checked that the ``measure`` extra is installed.
-The paper networks (``MobileNetV1``, ``ShuffleNetV1``, ``EffNet``, ``ConfigNetwork``) are exported
+The paper networks (``MobileNetV1``, ``ShuffleNetV1``, ``EffNet``, the successors ``MobileNetV2``,
+``MobileNetV3``, ``ShuffleNetV2``, ``EfficientNet``, and ``ConfigNetwork``) are exported
 lazily from :mod:`costcalc.measure.networks`.
 """
 
-NETWORKS = ("MobileNetV1", "ShuffleNetV1", "EffNet", "ConfigNetwork")
+NETWORKS = ("MobileNetV1", "ShuffleNetV1", "EffNet", "MobileNetV2", "MobileNetV3", "ShuffleNetV2", "EfficientNet",
+            "ConfigNetwork")
 
 
 def __getattr__(name: str):

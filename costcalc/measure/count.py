@@ -1,12 +1,16 @@
 """Measured counts of a module: fvcore per module and operator, ``FlopCounterMode``, ``sum(p.numel())``.
 
 The module is counted in eval mode on one zero input of batch 1 (fvcore then counts batch norm
-as ``2·numel``; see :mod:`costcalc.conventions`).
+as ``2·numel``; see :mod:`costcalc.conventions`). Counting runs torch on one thread: batch-1
+forwards of small maps gain nothing from a second thread, and on a busy machine the threads wait
+for each other (the default verify suite ran 5–9× slower on two threads of a loaded 2-core host).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -38,21 +42,33 @@ class Measurement:
         return sum(self.fvcore.get(name, {}).values())
 
 
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch on one thread inside the block, restoring the previous setting after it."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def measure(module: nn.Module, shape: Shape, flat: bool = False) -> Measurement:
     """Count ``module`` (set to eval mode) on a ``1×C×H×W`` zero input (``1×C`` when ``flat``) with both counters.
 
     A 2-D output ``N×C`` is reported as the analytic engine's ``C×1×1``.
     """
     module.eval()
-    inputs = torch.zeros(1, shape.channels) if flat else torch.zeros(1, *shape)
-    analysis = FlopCountAnalysis(module, inputs).unsupported_ops_warnings(False).uncalled_modules_warnings(False)
-    per_module = {name: Counter(counts) for name, counts in analysis.by_module_and_operator().items()}
-    names = [name for name, _ in module.named_modules()]
-    unsupported = {name: Counter(analysis.unsupported_ops(name)) for name in names}
-    root = type(module).__name__
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        output = module(inputs)
-    flops = counter.get_flop_counts()
+    with one_thread():
+        inputs = torch.zeros(1, shape.channels) if flat else torch.zeros(1, *shape)
+        analysis = FlopCountAnalysis(module, inputs).unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+        per_module = {name: Counter(counts) for name, counts in analysis.by_module_and_operator().items()}
+        names = [name for name, _ in module.named_modules()]
+        unsupported = {name: Counter(analysis.unsupported_ops(name)) for name in names}
+        root = type(module).__name__
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            output = module(inputs)
+        flops = counter.get_flop_counts()
     flop_counter = {name: sum(flops.get(f"{root}.{name}" if name else root, {}).values()) for name in names}
     params = {name: sum(p.numel() for p in sub.parameters()) for name, sub in module.named_modules()}
     return Measurement(per_module, unsupported, flop_counter, params, Shape(*output.shape[1:], *(1,) * (4 - output.dim())))

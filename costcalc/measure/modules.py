@@ -54,8 +54,23 @@ class PaddedConv2d(nn.Conv2d):
         return super().extra_repr() + f", sides={self.sides}"
 
 
+class ChannelSplit(nn.Module):
+    """ShuffleNet V2's channel split: slice ``index`` of ``parts`` equal chunks (a view)."""
+
+    def __init__(self, parts: int, index: int):
+        super().__init__()
+        self.parts, self.index = parts, index
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.chunk(self.parts, dim=1)[self.index]
+
+    def extra_repr(self) -> str:
+        return f"parts={self.parts}, index={self.index}"
+
+
 class Branches(nn.Module):
-    """Parallel named paths on the same input, merged by ``add`` or channel ``concat``.
+    """Parallel named paths on the same input, merged by ``add``, channel ``concat`` or ``scale``
+    (the first path times the others, broadcast over ``H×W``: squeeze-excitation).
 
     Each path is a direct child (``branches.main``), so module names equal the analytic layer names.
     """
@@ -68,19 +83,19 @@ class Branches(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         outputs = [path(x) for path in self.children()]
-        if self.merge == "add":
-            result = outputs[0]
-            for output in outputs[1:]:
-                result = result + output
-            return result
-        return torch.cat(outputs, dim=1)
+        if self.merge == "concat":
+            return torch.cat(outputs, dim=1)
+        result = outputs[0]
+        for output in outputs[1:]:
+            result = result + output if self.merge == "add" else result * output
+        return result
 
     def extra_repr(self) -> str:
         return f"merge={self.merge}"
 
 
 class Block(nn.Sequential):
-    """A paper block (separable, ShuffleNet unit, EffNet block, bottleneck) built from its spec."""
+    """A block (separable, ShuffleNet unit, EffNet block, bottleneck, inverted residual, SE, …) built from its spec."""
 
     def __init__(self, spec: Any):
         super().__init__(_sequential_children(spec.expand()))
@@ -96,7 +111,8 @@ class Network(nn.Sequential):
 
 
 def _activation(spec: S.Activation) -> nn.Module:
-    return {"relu": nn.ReLU, "relu6": nn.ReLU6, "leaky_relu": nn.LeakyReLU}[spec.function]()
+    return {"relu": nn.ReLU, "relu6": nn.ReLU6, "leaky_relu": nn.LeakyReLU, "hardswish": nn.Hardswish,
+            "swish": nn.SiLU, "sigmoid": nn.Sigmoid, "hardsigmoid": nn.Hardsigmoid}[spec.function]()
 
 
 def _conv(spec: S.Conv2d) -> nn.Module:
@@ -128,6 +144,7 @@ BUILDERS: dict[type, Callable[[Any], nn.Module]] = {
     S.Pool2d: _pool,
     S.GlobalAvgPool: lambda spec: nn.AdaptiveAvgPool2d(1),
     S.ChannelShuffle: lambda spec: ChannelShuffle(spec.groups),
+    S.ChannelSplit: lambda spec: ChannelSplit(spec.parts, spec.index),
     S.Flatten: lambda spec: nn.Flatten(),
     S.Linear: lambda spec: nn.Linear(spec.in_features, spec.out_features, bias=spec.bias),
     S.Sequential: lambda spec: nn.Sequential(_sequential_children(spec)),

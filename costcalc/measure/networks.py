@@ -1,4 +1,4 @@
-"""The three networks as ordinary, trainable PyTorch modules, built from the zoo's specs.
+"""The zoo's networks as ordinary, trainable PyTorch modules, built from the zoo's specs.
 
 Each class is :class:`costcalc.measure.modules.Network` over the spec that
 :mod:`costcalc.zoo` defines — one definition of each architecture, costed analytically and run
@@ -11,8 +11,12 @@ from __future__ import annotations
 from costcalc.measure.modules import Network
 from costcalc.netconfig import load_network
 from costcalc.zoo.effnet import effnet
+from costcalc.zoo.efficientnet import efficientnet
 from costcalc.zoo.mobilenet_v1 import mobilenet_v1
+from costcalc.zoo.mobilenet_v2 import mobilenet_v2
+from costcalc.zoo.mobilenet_v3 import mobilenet_v3
 from costcalc.zoo.shufflenet_v1 import shufflenet_v1
+from costcalc.zoo.shufflenet_v2 import shufflenet_v2
 
 
 class MobileNetV1(Network):
@@ -34,6 +38,34 @@ class EffNet(Network):
 
     def __init__(self, res: int = 32, classes: int = 10):
         super().__init__(effnet(res, classes))
+
+
+class MobileNetV2(Network):
+    """MobileNetV2 (Sandler et al. 2018, Table 2) at width ``alpha`` (torchvision's ``_make_divisible``)."""
+
+    def __init__(self, alpha: float = 1.0, res: int = 224, classes: int = 1000):
+        super().__init__(mobilenet_v2(alpha, res, classes))
+
+
+class MobileNetV3(Network):
+    """MobileNetV3-``size`` (Howard et al. 2019, Tables 1, 2) at width ``alpha``, as torchvision."""
+
+    def __init__(self, size: str = "large", alpha: float = 1.0, res: int = 224, classes: int = 1000):
+        super().__init__(mobilenet_v3(size, alpha, res, classes))
+
+
+class ShuffleNetV2(Network):
+    """ShuffleNet V2 ``scale×`` (Ma et al. 2018, Table 5), as torchvision."""
+
+    def __init__(self, scale: float = 1.0, res: int = 224, classes: int = 1000):
+        super().__init__(shufflenet_v2(scale, res, classes))
+
+
+class EfficientNet(Network):
+    """EfficientNet-``variant`` (Tan & Le 2019) at its native resolution unless ``res`` is given, as torchvision."""
+
+    def __init__(self, variant: str = "b0", res: int | None = None, classes: int = 1000):
+        super().__init__(efficientnet(variant, res, classes))
 
 
 class ConfigNetwork(Network):

@@ -95,7 +95,7 @@ class Accuracy:
         return cls(top1, source, note="; ".join(filter(None, [f"top-1 error {error} %", note])))
 
 
-OPTION_NAMES = ("alpha", "res", "groups", "scale", "classes", "shallow")
+OPTION_NAMES = ("alpha", "res", "groups", "scale", "classes", "shallow", "size", "variant")
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ class ModelEntry:
 
 
 MODELS: dict[str, ModelEntry] = {}
-MODULES = ("mobilenet_v1", "shufflenet_v1", "effnet")
+MODULES = ("mobilenet_v1", "shufflenet_v1", "effnet", "mobilenet_v2", "mobilenet_v3", "shufflenet_v2", "efficientnet")
 
 
 def register(entry: ModelEntry) -> ModelEntry:
@@ -149,6 +149,13 @@ def all_names() -> list[str]:
     return [alias for entry in MODELS.values() for alias in (entry.name, *entry.aliases)]
 
 
+MISSPELLING = 0.75
+"""How close (difflib ratio) a name must be to a zoo name to be taken for a misspelling of it: ``mobilnet`` →
+``mobilenet`` (0.94), while ``resnet`` (0.67 to ``effnet``) is another network, not a typo."""
+OTHER_NETWORKS = ("for another network, describe it in YAML (costcalc model --config FILE; kinds: costcalc list) "
+                  "or count its PyTorch code (costcalc analyze FILE.py:Model)")
+
+
 def lookup(name: object, options: Mapping[str, Any] = {}) -> ModelEntry:
     """The entry for ``name`` (or an alias) that takes every option in ``options``.
 
@@ -157,7 +164,9 @@ def lookup(name: object, options: Mapping[str, Any] = {}) -> ModelEntry:
     """
     entry = find(name) if isinstance(name, str) else None
     if entry is None:
-        raise SpecError(f"unknown model {name!r}; valid: {', '.join(all_names())}{closest(name, all_names())}")
+        hint = closest(name, all_names(), cutoff=MISSPELLING)
+        raise SpecError(f"unknown model {name!r}; valid: {', '.join(all_names())}"
+                        + (hint or f"; {OTHER_NETWORKS}"))
     extra = [key for key in options if key not in entry.options]
     if extra:
         raise SpecError(f"--{extra[0]} does not apply to {entry.name}; its options: "

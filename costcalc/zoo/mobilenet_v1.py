@@ -24,7 +24,9 @@ from costcalc.zoo import Accuracy, ModelEntry, Published, register
 
 STEM_CHANNELS = 32
 MIN_DEPTH = 8
-MIN_RES = 32
+MIN_RES = 1
+SAME_PADDING = ("'same' padding rounds every stride-2 halving up, ⌈H/2⌉, so the network runs at any size "
+                "down to 1×1")
 ROUNDING = "max(int(d·α), 8) (TF-slim mobilenet_v1 depth())"
 
 # Table 1 body after the stem: out_channels, stride of the 3×3 depthwise (last row at stride 1).
@@ -86,7 +88,7 @@ def mobilenet_v1(alpha: float = 1.0, res: int = 224, classes: int = 1000, shallo
     """MobileNet v1 at width α, input ``3×res×res`` and ``classes`` outputs (Table 1); ``shallow``
     drops the five 14×14×512 separable blocks (Table 5)."""
     alpha = check_alpha(alpha)
-    res = check_res(res, MIN_RES, "five stride-2 layers halve it to at least 1×1")
+    res = check_res(res, MIN_RES, SAME_PADDING)
     classes = check_classes(classes)
     if not isinstance(shallow, bool):
         raise SpecError(f"shallow must be true or false, got {shallow!r}")

@@ -26,11 +26,10 @@ from costcalc.specs import (
     Conv2d, Flatten, GlobalAvgPool, Linear, Network, Pool2d, Shape, ShuffleUnit, SpecError, conv_bn_act, sequence,
 )
 from costcalc.zoo import Accuracy, ModelEntry, Published, register
-from costcalc.zoo.mobilenet_v1 import check_classes, check_res
+from costcalc.zoo.mobilenet_v1 import MIN_RES, SAME_PADDING, check_classes, check_res
 
 GROUPS = (1, 2, 3, 4, 8)
 CONV1 = 24
-MIN_RES = 32
 
 # Table 1, output channels of Stage 2, 3, 4 at 1× for each number of groups g.
 STAGE_WIDTHS: dict[int, tuple[int, int, int]] = {
@@ -104,7 +103,7 @@ def valid_scales(groups: int) -> list[float]:
 def shufflenet_v1(groups: int = 3, scale: float = 1.0, res: int = 224, classes: int = 1000) -> Network:
     """ShuffleNet v1 ``s×`` with ``g`` groups on a ``3×res×res`` input (Table 1)."""
     groups, scale = check_options(groups, scale)
-    res = check_res(res, MIN_RES, "conv1, the max pool and three stride-2 stages halve it five times")
+    res = check_res(res, MIN_RES, SAME_PADDING)
     classes = check_classes(classes)
     try:
         return _network(groups, scale, res, classes)

@@ -1,11 +1,16 @@
-"""Benchmark: 10,000 MobileNet v1 configurations costed analytically in one sweep, against fvcore.
+"""Benchmark: sweeps near the limit, every figure measured side by side in one run.
 
-The grid is α ∈ {0.01, 0.02, …, 1.00} × resolution ∈ {128, 129, …, 227} (100 × 100), costed by
-:func:`costcalc.sweep.run` — the code path of ``costcalc sweep``. fvcore cannot do 10,000 in
-reasonable time, so it counts a random sample (build the torch module, trace, count) and its total
-is extrapolated from the sample's mean. Target: the analytic sweep under 5 s.
+1. CLI: ``costcalc sweep mobilenet --alpha <100 values> --res <100 values> --format json`` (10,000
+   configurations) against the bare ``python -c "import click, rich"`` floor. Target ≤ 12×.
+2. Engine: the same 10,000 configurations through :func:`costcalc.sweep.run` (spatial × channel
+   terms) against network-by-network costing (:func:`costcalc.grid_cost.network_by_network`, every
+   network built). Target < 1 s.
+3. Multi-network: MobileNet + ShuffleNet sweeps of 2k + 2k and 4k + 4k rows through
+   :func:`costcalc.sweep_result.compute` (nearest other network, fronts): 2× the rows should take
+   about 2× the time (``n log n``), not 4× (``n²``).
+4. fvcore on a random sample of the grid (build, trace, count), extrapolated to all 10,000.
 
-    /tmp/dev/bin/python tests/benchmarks/bench_sweep.py [--sample 8] [--seed 0]
+    python tests/benchmarks/bench_sweep.py [--repeats 3] [--sample 4]
 """
 
 from __future__ import annotations
@@ -13,22 +18,41 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import subprocess
+import sys
 import time
 
-from costcalc import sweep
+from costcalc import grid_cost, sweep
+from costcalc.sweep_result import compute
 from costcalc.zoo import MODELS
 
 ALPHAS = tuple(round(0.01 * step, 2) for step in range(1, 101))
 RESOLUTIONS = tuple(range(128, 228))
-TARGET_S = 5.0
+CLI_TARGET, ENGINE_TARGET = 12.0, 1.0
 
 
-def analytic() -> tuple[float, list[sweep.Row], sweep.CostCache]:
-    plan = sweep.Plan(MODELS["mobilenet"], {"alpha": ALPHAS, "res": RESOLUTIONS})
-    cache = sweep.CostCache()
-    start = time.perf_counter()
-    rows = sweep.run([plan], cache)
-    return time.perf_counter() - start, rows, cache
+def best(function, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def run_process(*args: str) -> None:
+    subprocess.run([sys.executable, *args], check=True, stdout=subprocess.DEVNULL)
+
+
+def multi_plans(size: int) -> list[sweep.Plan]:
+    """MobileNet α × res and ShuffleNet scale × res grids of about ``size`` rows each."""
+    side = int(size ** 0.5)
+    resolutions = tuple(range(128, 128 + side))
+    return [sweep.Plan(MODELS["mobilenet"], {"alpha": tuple(round(0.01 * step, 2) for step in range(1, side + 1)),
+                                             "res": resolutions}),
+            sweep.Plan(MODELS["shufflenet"], {"groups": (1,), "scale": tuple(round(0.25 + 0.01 * step, 2)
+                                                                             for step in range(side)),
+                                              "res": resolutions})]
 
 
 def fvcore_sample(rows: list[sweep.Row], size: int, seed: int) -> list[float]:
@@ -54,19 +78,40 @@ def fvcore_sample(rows: list[sweep.Row], size: int, seed: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sample", type=int, default=8, help="configurations counted with fvcore")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--sample", type=int, default=4, help="configurations counted with fvcore (0: skip)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    seconds, rows, cache = analytic()
-    count = len(rows)
-    print(f"analytic : {count:,} MobileNet configurations in {seconds:.2f} s "
-          f"({seconds / count * 1e6:.0f} µs each; cache {cache.misses:,} misses, {cache.hits:,} hits) "
-          f"— target < {TARGET_S:.0f} s: {'met' if seconds < TARGET_S else 'MISSED'}")
-    times = fvcore_sample(rows, args.sample, args.seed)
-    per = statistics.mean(times)
-    print(f"fvcore   : {args.sample} sampled configurations, {per:.3f} s each (median {statistics.median(times):.3f} s; "
-          f"conv+linear counts equal ours) → {count:,} extrapolated {per * count:,.0f} s ({per * count / 60:.1f} min)")
-    print(f"ratio    : fvcore / analytic = {per * count / seconds:,.0f}×")
+
+    alphas, resolutions = ",".join(map(str, ALPHAS)), ",".join(map(str, RESOLUTIONS))
+    floor = best(lambda: run_process("-c", "import click, rich"), args.repeats)
+    cli = best(lambda: run_process("-m", "costcalc", "sweep", "mobilenet", "--alpha", alphas, "--res", resolutions,
+                                   "--format", "json"), args.repeats)
+    print(f"CLI      : 10,000 configurations --format json {cli:.3f} s; import click, rich {floor:.3f} s "
+          f"→ {cli / floor:.1f}× the floor (target ≤ {CLI_TARGET:.0f}×: {'met' if cli / floor <= CLI_TARGET else 'MISSED'})")
+
+    plan = sweep.Plan(MODELS["mobilenet"], {"alpha": ALPHAS, "res": RESOLUTIONS})
+    rows: list[sweep.Row] = []
+    factored = best(lambda: rows.__setitem__(slice(None), sweep.run([plan])), args.repeats)
+    configs = plan.configs()
+    plain = best(lambda: grid_cost.network_by_network(plan.entry, configs), 1)
+    print(f"engine   : 10,000 configurations {factored:.3f} s from spatial × channel terms, {plain:.3f} s network "
+          f"by network → {plain / factored:.1f}× faster (target < {ENGINE_TARGET:.0f} s: "
+          f"{'met' if factored < ENGINE_TARGET else 'MISSED'})")
+
+    times = {}
+    for size in (2000, 4000):
+        plans = multi_plans(size)
+        count = len(sweep.run(plans))
+        times[size] = (count, best(lambda: compute({}, plans, {}, None, "140M", "macs"), args.repeats))
+    (small, small_s), (large, large_s) = times[2000], times[4000]
+    print(f"multi    : {small:,} rows {small_s:.3f} s, {large:,} rows {large_s:.3f} s → {large_s / small_s:.2f}× the "
+          f"time for {large / small:.2f}× the rows (n² would be {(large / small) ** 2:.1f}×)")
+
+    if args.sample:
+        per = statistics.mean(fvcore_sample(rows, args.sample, args.seed))
+        print(f"fvcore   : {args.sample} sampled configurations, {per:.3f} s each (conv+linear counts equal ours) "
+              f"→ 10,000 extrapolated {per * len(rows):,.0f} s = {per * len(rows) / factored:,.0f}× the engine")
 
 
 if __name__ == "__main__":

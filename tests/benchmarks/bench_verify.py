@@ -5,12 +5,15 @@ Run: python tests/benchmarks/bench_verify.py [--repeats N]   (not collected by p
 For every target of configs/verify.yaml it times, best of N with time.perf_counter, the analytic
 ``cost(spec, shape)`` and fvcore's ``FlopCountAnalysis(module, x).total()`` on the module built
 from the same spec (module build excluded), reports the ratio, then the wall time of
-``costcalc verify`` (default suite, in process, including the torch import).
+``costcalc verify`` (default suite, new process, including the torch import; target ≤ 10 s) and,
+in one process, the whole suite's reconciliation with counting on one thread (as verify does)
+against torch's default thread count.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import subprocess
 import sys
 import time
@@ -44,6 +47,7 @@ def main() -> None:
     from costcalc.suite import load_suite
     from costcalc.specs import Linear, Network
 
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)
     analytic_total = fvcore_total = 0.0
     print(f"{'target':45} {'analytic µs':>12} {'fvcore µs':>12} {'ratio':>8}")
@@ -58,7 +62,29 @@ def main() -> None:
         print(f"{target.name:45} {analytic * 1e6:12.1f} {counted * 1e6:12.1f} {counted / analytic:8.0f}×")
     print(f"{'all targets':45} {analytic_total * 1e6:12.1f} {fvcore_total * 1e6:12.1f} "
           f"{fvcore_total / analytic_total:8.0f}×  (fvcore / analytic, best of {repeats})")
-    print(f"costcalc verify (default suite, new process): {suite_wall:.2f} s, exit {result.returncode}")
+    print(f"costcalc verify (default suite, new process): {suite_wall:.2f} s, exit {result.returncode} "
+          f"(target ≤ 10 s: {'met' if suite_wall <= 10 else 'MISSED'})")
+    torch.set_num_threads(threads)
+    one = reconcile_suite(repeats=1)
+    from costcalc.measure import count
+
+    pinned = count.one_thread
+    count.one_thread = contextlib.nullcontext  # torch's default threads
+    try:
+        default = reconcile_suite(repeats=1)
+    finally:
+        count.one_thread = pinned
+    print(f"reconcile the suite in process: one thread {one:.2f} s, default ({threads} threads) {default:.2f} s "
+          f"→ {default / one:.2f}× slower on the default")
+
+
+def reconcile_suite(repeats: int) -> float:
+    """Best-of-``repeats`` seconds to reconcile every suite target (build, fvcore, FlopCounterMode, check)."""
+    from costcalc.measure.reconcile import reconcile
+    from costcalc.suite import load_suite
+
+    targets = load_suite()
+    return best(lambda: [reconcile(target.spec, target.input, target.name) for target in targets], repeats)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,91 @@
+"""Sweep figures: axes, the front over the axes drawn, labels and ticks that never touch, heatmaps."""
+
+from __future__ import annotations
+
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+
+from costcalc import sweep  # noqa: E402
+from costcalc.plot import figure, tick_labels_collide  # noqa: E402
+from costcalc.sweep_result import compute  # noqa: E402
+from costcalc.zoo import MODELS  # noqa: E402
+
+FIG4 = {"alpha": (1.0, 0.75, 0.5, 0.25), "res": (224, 192, 160, 128), "classes": (1001,)}
+
+
+def result_of(axes, model="mobilenet"):
+    plans = [sweep.Plan(MODELS[model], axes)]
+    return compute({}, plans, {}, None, None, "macs")
+
+
+def texts(fig):
+    return [text for text in fig.axes[0].texts if text.get_text()]
+
+
+def no_overlaps(fig, artists):
+    renderer = fig.canvas.get_renderer()
+    boxes = [artist.get_window_extent(renderer) for artist in artists]
+    return not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+def test_fig4_accuracy_against_log_macs_labels_the_front_without_collisions():
+    fig = figure(result_of(FIG4), "macs", "macs", "top1")
+    axes = fig.axes[0]
+    assert (axes.get_xscale(), axes.get_yscale()) == ("log", "linear")
+    assert [line.get_gid() for line in axes.get_lines()] == ["series-mobilenet", "pareto-front"]
+    front = axes.get_lines()[1]
+    assert list(front.get_ydata()) == sorted(front.get_ydata())  # more MACs buy more accuracy along the front
+    assert 0 < len(texts(fig)) <= 16 and no_overlaps(fig, texts(fig))
+    assert not tick_labels_collide(fig, axes.xaxis) and not tick_labels_collide(fig, axes.yaxis)
+
+
+def test_fig5_params_against_accuracy_and_rows_without_top1_are_counted_not_drawn():
+    result = result_of({"alpha": (1.0, 0.5, 0.6), "res": (224,)})
+    fig = figure(result, "macs", "params", "top1")
+    assert fig.axes[0].get_xlabel() == "parameters (log)"
+    assert len(fig.axes[0].get_lines()[0].get_xdata()) == 2
+    assert "1 configuration without a published top-1 not drawn" in fig.axes[0].get_title(loc="right")
+
+
+@pytest.mark.parametrize("size", [16, 2500])
+def test_large_grids_keep_labels_and_ticks_apart(size):
+    side = int(size ** 0.5)
+    axes = {"alpha": tuple(round(0.02 * step, 2) for step in range(1, side + 1)), "res": tuple(range(128, 128 + 2 * side, 2))}
+    fig = figure(result_of(axes), "macs", "macs", "params")
+    assert no_overlaps(fig, texts(fig)) and len(texts(fig)) <= 80
+    assert not tick_labels_collide(fig, fig.axes[0].xaxis) and not tick_labels_collide(fig, fig.axes[0].yaxis)
+
+
+def test_narrow_log_range_gets_round_ticks_that_do_not_collide():
+    """The issue's 3×10⁷4×10⁷: a grid spanning less than a decade."""
+    fig = figure(result_of({"alpha": (0.25,), "res": (176, 184, 192, 200)}), "macs", "macs", "params")
+    labels = [label.get_text() for label in fig.axes[0].xaxis.get_ticklabels() if label.get_text()]
+    assert labels and all(label.endswith("M") for label in labels)
+    assert not tick_labels_collide(fig, fig.axes[0].xaxis)
+
+
+def test_heatmap_draws_the_grid():
+    fig = figure(result_of(FIG4), "macs", y="macs", kind="heatmap")
+    mesh = [artist for artist in fig.axes[0].collections if artist.get_gid() == "heatmap"][0]
+    assert mesh.get_array().shape == (4, 4)
+    assert mesh.get_array()[0, 0] == 568_741_376  # alpha 1.0, res 224 (1001 classes)
+    assert len(texts(fig)) == 16  # cells large enough to hold their values
+
+
+def test_plot_cli_writes_readable_png_and_heatmap(run, tmp_path):
+    from matplotlib.image import imread
+
+    for args, name in [(["--y", "top1"], "fig4.png"), (["--plot-kind", "heatmap"], "heat.png"),
+                       (["--x", "params", "--y", "top1"], "fig5.png")]:
+        path = tmp_path / name
+        run("sweep", "mobilenet", "--alpha", "1.0,0.75,0.5,0.25", "--res", "224,192,160,128", "--plot", str(path), *args)
+        image = imread(path)
+        assert image.shape[0] > 500 and image.shape[1] > 800
+
+
+def test_plot_errors(run):
+    assert "--x and --y are both params" in run.error("sweep", "mobilenet", "--alpha", "1.0", "--plot", "a.png",
+                                                      "--x", "params", "--y", "params")
+    assert "heatmap needs one network with exactly two varying options" in run.error(
+        "sweep", "mobilenet", "--alpha", "0.5,1.0", "--plot", "a.png", "--plot-kind", "heatmap")
