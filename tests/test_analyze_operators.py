@@ -232,3 +232,24 @@ def test_losses_reductions_and_scatters_are_other_ops_not_uncosted():
     payload = costcalc.analyze(ClassifierWithLoss(), (Z(3, 8), torch.tensor([0, 2, 1]))).to_dict()
     assert payload["uncounted"] == [] and payload["totals"]["macs"] == 3 * 8 * 4
     assert payload["totals"]["other_ops"]["loss"] == 4  # four scalar losses
+
+
+class MaskedEncoder(nn.Module):
+    """A forward with a required keyword-only argument."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.project = nn.Linear(8, 8)
+
+    def forward(self, x, *, mask):
+        return F.scaled_dot_product_attention(self.project(x), x, x, attn_mask=mask)
+
+
+def test_keyword_only_arguments_are_passed_to_forward():
+    x, mask = Z(2, 5, 8), torch.ones(5, 5, dtype=torch.bool)
+    analysis = costcalc.analyze(MaskedEncoder(), x, kwargs={"mask": mask}, reconcile=True)
+    # projection 2·5·8·8, QKᵀ + AV 2·5·5·(8 + 8)
+    assert analysis.macs == 2 * 5 * 64 + 2 * 5 * 5 * 16 and analysis.inputs == [[2, 5, 8], [5, 5]]
+    assert analysis.reconciliation["flop_counter"]["explained"]
+    assert analysis.reconciliation["fvcore"]["error"] == "fvcore traces positional inputs only, not the keyword " \
+                                                         "arguments mask"

@@ -88,31 +88,37 @@ def _input_text(arguments: tuple) -> str:
     return " and ".join(",".join(map(str, shape)) for shape in input_shapes(arguments)) or "(no tensors)"
 
 
-def _record(model: nn.Module, arguments: tuple, count: bool) -> Recording:
-    return run_user_code("the model's forward", lambda: record(model, arguments, count), _input_text(arguments))
+def _record(model: nn.Module, arguments: tuple, count: bool, kwargs: dict[str, Any] | None = None) -> Recording:
+    return run_user_code("the model's forward", lambda: record(model, arguments, count, kwargs),
+                         _input_text((*arguments, kwargs or {})))
 
 
-def analyze(model: nn.Module, inputs: Any, *, reconcile: bool = False, target: str | None = None) -> Analysis:
+def analyze(model: nn.Module, inputs: Any, *, kwargs: dict[str, Any] | None = None, reconcile: bool = False,
+            target: str | None = None) -> Analysis:
     """Count ``model`` on ``inputs``: exact MACs, FLOPs and unique params of every operator it runs.
 
-    ``reconcile`` runs ``FlopCounterMode`` in the same forward and fvcore after it, and explains
-    each disagreement per layer. Without it the counters run only when an operator has no rule,
-    so that what they measure for it is reported beside it.
+    ``kwargs`` are keyword arguments of ``forward`` (a keyword-only ``mask=``, say). ``reconcile``
+    runs ``FlopCounterMode`` in the same forward and fvcore after it, and explains each disagreement
+    per layer. Without it the counters run only when an operator has no rule, so that what they
+    measure for it is reported beside it. fvcore traces positional inputs only: with ``kwargs`` its
+    check says so instead of counting.
     """
     if not isinstance(model, nn.Module):
         raise TargetError(f"analyze needs an nn.Module, got a {type(model).__name__}")
     arguments = as_arguments(inputs)
-    recording = _record(model, arguments, count=reconcile)
+    shapes = input_shapes((*arguments, kwargs or {}))
+    recording = _record(model, arguments, reconcile, kwargs)
     if not reconcile and any(op.family is None for op in recording.operators):
-        recording = _record(model, arguments, count=True)
+        recording = _record(model, arguments, True, kwargs)
         reconcile = True
     if not reconcile:
-        return Analysis(target or type(model).__name__, input_shapes(arguments), recording, model,
+        return Analysis(target or type(model).__name__, shapes, recording, model,
                         {"run": False, "how": "costcalc.analyze(..., reconcile=True) or --reconcile"})
     reconciliation: dict[str, Any] = {"run": True, "flop_counter": flop_counter_check(recording.operators)}
-    reconciliation["fvcore"] = run_user_code(
+    reconciliation["fvcore"] = {"error": f"fvcore traces positional inputs only, not the keyword arguments "
+                                         f"{', '.join(kwargs)}", "explained": True} if kwargs else run_user_code(
         "the model's forward (fvcore trace)", lambda: fvcore_check(model, arguments, recording.operators))
-    return Analysis(target or type(model).__name__, input_shapes(arguments), recording, model, reconciliation)
+    return Analysis(target or type(model).__name__, shapes, recording, model, reconciliation)
 
 
 def at_resolutions(model: nn.Module, shapes: list[tuple[int, ...]], resolutions: list[int],

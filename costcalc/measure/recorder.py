@@ -156,8 +156,8 @@ def preserved_mode(model: nn.Module):
             module.training = training
 
 
-def record(model: nn.Module, inputs: tuple, count: bool = True) -> Recording:
-    """Run ``model(*inputs)`` once (eval mode, no grad) and record it; ``count`` also runs FlopCounterMode
+def record(model: nn.Module, inputs: tuple, count: bool = True, kwargs: dict[str, Any] | None = None) -> Recording:
+    """Run ``model(*inputs, **kwargs)`` once (eval mode, no grad) and record it; ``count`` also runs FlopCounterMode
     beneath the recorder so every operator carries the FLOPs it measured. Exceptions propagate."""
     recording = Recording()
     stack = [("", 0)]
@@ -168,7 +168,7 @@ def record(model: nn.Module, inputs: tuple, count: bool = True) -> Recording:
         counter = scope.enter_context(FlopCounterMode(display=False)) if count else None
         scope.enter_context(_module_stack(model, recording, stack))
         scope.enter_context(OperatorRecorder(stack, recording, counter))
-        output = model(*inputs)
+        output = model(*inputs, **(kwargs or {}))
     recording.calls[""] = [(first_shape(inputs), first_shape(output))]
     recording.output = first_shape(output)
     return recording
