@@ -20,6 +20,7 @@ import codecs
 import importlib
 import importlib.util
 import os
+import re
 import sys
 
 import click
@@ -103,7 +104,18 @@ class CostcalcGroup(click.Group):
             code = 130
         except OSError as error:
             code = _output_failed(error)
+        except (MemoryError, RuntimeError) as error:  # the last line of defence (costcalc.measure.guard is the first)
+            if isinstance(error, RuntimeError) and not ALLOCATION_FAILURE.search(str(error)):
+                raise
+            click.echo(f"Error: out of memory: {str(error).splitlines()[0] if str(error) else 'MemoryError'}; "
+                       "use smaller sizes", err=True)
+            code = 1
         return code if isinstance(code, int) else 0
+
+
+ALLOCATION_FAILURE = re.compile(r"can't allocate memory|not enough memory|out of memory|Tried to allocate",
+                                re.IGNORECASE)
+"""torch's messages for a failed allocation (the CPU allocator's and the others')."""
 
 
 def _ascii_stand_in(error: UnicodeError) -> tuple[str, int]:

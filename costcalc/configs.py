@@ -231,8 +231,11 @@ class ConfigFile:
 
         self._constructor = yaml.constructor.SafeConstructor()
         self._number_problem = number_problem
+        from costcalc.files import note_input
+
         self.path = Path(path)
         self.text = _read_text(self.path)
+        note_input(self.path)
         self.root, finished = _compose(self.text, self.path)
         if self.root is not None:
             expanded, depth = _extent(finished)

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch.utils import benchmark
 
+from costcalc.measure.guard import check_fits
 from costcalc.measure.modules import build_module
 from costcalc.roofline import DeviceProfile
 from costcalc import specs as S
@@ -100,6 +101,7 @@ def time_call(run: Callable[[], Any], settings: Settings) -> Timing:
 
 def prepare(spec: Any, shape: Shape, settings: Settings) -> Callable[[], Any]:
     """A no-argument callable running ``spec``'s module (eval, inference mode) on a random batch."""
+    check_fits(spec, shape, settings.batch, settings.dtype)
     dtype = TORCH_DTYPES[settings.dtype]
     module = build_module(spec).eval().to(dtype)
     generator = torch.Generator().manual_seed(0)
