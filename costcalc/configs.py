@@ -106,12 +106,13 @@ def _compose(text: str, path: Path) -> tuple[Any, list[Any]]:
     """
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    loader = None
 
     def fail(mark, message: str) -> ConfigError:
         return ConfigError(f"{path}:{mark.line + 1}: {message}")
 
     try:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
         loader.get_event()  # stream start
         if loader.check_event(yaml.StreamEndEvent):
             return None, []
@@ -164,7 +165,8 @@ def _compose(text: str, path: Path) -> tuple[Any, list[Any]]:
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ConfigError(f"{where}: malformed YAML: {problem}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _extent(finished: list[Any]) -> tuple[int, int]:
