@@ -28,7 +28,7 @@ OPTION_TYPES: dict[str, type] = {"alpha": float, "res": int, "groups": int, "sca
 """Every sweepable option of ``costcalc model`` and the type of its values."""
 
 SHORT = {"alpha": "α", "res": "r", "groups": "g", "scale": "s", "classes": "c"}
-QUANTITY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?)\s*$")
+QUANTITY = re.compile(r"^\s*([0-9]{1,18}(?:\.[0-9]{1,18})?)\s*([kKmMgG]?)\s*$")
 SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9}
 
 
@@ -39,8 +39,13 @@ class SweepError(ValueError):
 # ---------------------------------------------------------------------------------------------- parsing
 def parse_value(text: str, option: str) -> int | float:
     """One value of ``option``: a positive integer (res, groups, classes) or positive number (alpha, scale)."""
+    from costcalc.options import number_problem
+
     kind = OPTION_TYPES[option]
     word = "a positive integer" if kind is int else "a positive number"
+    problem = number_problem(text, integer=kind is int)
+    if problem:
+        raise SweepError(f"--{option}: {problem}")
     try:
         value: int | float = kind(text.strip())
     except ValueError:
