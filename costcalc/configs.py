@@ -95,14 +95,23 @@ def _read_text(path: Path) -> str:
                           f"{error.start}); save the file as UTF-8") from None
 
 
-def _compose(text: str, path: Path) -> tuple[Any, list[Any]]:
-    """The node tree of ``text`` (``None`` for an empty file) and its nodes in the order completed, parsed once with libyaml when PyYAML
-    has it (``CSafeLoader``), else in pure Python.
+class _Composed:
+    """The node tree of a YAML text with its size: values written, values with every alias expanded,
+    and nesting depth with every alias expanded."""
+
+    def __init__(self, root: Any, written: int, expanded: int, depth: int):
+        self.root, self.written, self.expanded, self.depth = root, written, expanded, depth
+
+
+def _compose(text: str, path: Path) -> _Composed:
+    """The node tree of ``text`` (root ``None`` for an empty file), parsed once with libyaml when
+    PyYAML has it (``CSafeLoader``), else in pure Python.
 
     The composer is our own loop over the parser's events, not PyYAML's recursive one, so it bounds
     what PyYAML does not: nesting deeper than :data:`MAX_DEPTH` and aliases that refer to a node
-    still being built (a cycle) are errors with a line; an alias is the same node object, so a DAG
-    is never expanded here.
+    still being built (a cycle) are errors with a line. An alias is the same node object, so nothing
+    is expanded here; what it would expand to is summed as the nodes complete (children before their
+    parents, an anchored node before every alias to it), in time linear in what was written.
     """
     import yaml
 
@@ -115,50 +124,69 @@ def _compose(text: str, path: Path) -> tuple[Any, list[Any]]:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
         loader.get_event()  # stream start
         if loader.check_event(yaml.StreamEndEvent):
-            return None, []
+            return _Composed(None, 0, 0, 0)
         loader.get_event()  # document start
-        root, stack, anchors, building, finished = None, [], {}, set(), []
-        while root is None or stack:
+        resolved: dict[tuple[str, bool], str] = {}  # plain scalars repeat: resolve each text once
+        extents: dict[int, tuple[int, int]] = {}  # anchored collection → (expanded values, depth)
+        anchors: dict[str, Any] = {}
+        stack: list[list[Any]] = []  # [node, expanded values, depth] of the collections being built
+        root, written, completed = None, 0, None
+        while completed is None:
             event = loader.get_event()
-            if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                node = stack.pop()
-                building.discard(id(node))
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                tag = event.tag
+                if tag is None or tag == "!":
+                    key = (event.value, event.implicit[0])
+                    tag = resolved.get(key) or resolved.setdefault(
+                        key, loader.resolve(yaml.ScalarNode, event.value, event.implicit))
+                node, extent = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style), (1, 0)
+                written += 1
+            elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
+                node, size, depth = stack.pop()
                 node.end_mark = event.end_mark
-                if isinstance(node, yaml.MappingNode):
+                if kind is yaml.MappingEndEvent:
                     node.value = list(zip(node.value[::2], node.value[1::2]))
-                finished.append(node)
-                continue
-            if isinstance(event, yaml.AliasEvent):
+                extent = (size, depth + 1)
+                if id(node) in extents:
+                    extents[id(node)] = extent
+            elif kind is yaml.AliasEvent:
                 if event.anchor not in anchors:
                     raise fail(event.start_mark, f"alias *{event.anchor} names no anchor defined before it")
                 node = anchors[event.anchor]
-                if id(node) in building:
-                    raise fail(event.start_mark, f"alias *{event.anchor} refers to a value that contains it "
-                                                 "(a cycle)")
-            elif isinstance(event, yaml.ScalarEvent):
-                tag = event.tag if event.tag not in (None, "!") else loader.resolve(yaml.ScalarNode, event.value,
-                                                                                    event.implicit)
-                node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-                finished.append(node)
-            else:
-                kind = yaml.SequenceNode if isinstance(event, yaml.SequenceStartEvent) else yaml.MappingNode
-                tag = event.tag if event.tag not in (None, "!") else loader.resolve(kind, None, event.implicit)
-                node = kind(tag, [], event.start_mark, None, event.flow_style)
-            if getattr(event, "anchor", None) is not None and not isinstance(event, yaml.AliasEvent):
-                anchors[event.anchor] = node
-            if stack:
-                stack[-1].value.append(node)
-            else:
-                root = node
-            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                extent = extents.get(id(node), (1, 0))
+                if extent is None:
+                    raise fail(event.start_mark, f"alias *{event.anchor} refers to a value that contains it (a cycle)")
+            else:  # a sequence or mapping starts
+                node_kind = yaml.SequenceNode if kind is yaml.SequenceStartEvent else yaml.MappingNode
+                tag = event.tag if event.tag not in (None, "!") else loader.resolve(node_kind, None, event.implicit)
+                node = node_kind(tag, [], event.start_mark, None, event.flow_style)
+                written += 1
                 if len(stack) >= MAX_DEPTH:
                     raise fail(event.start_mark, f"nested more than {MAX_DEPTH} levels deep")
-                building.add(id(node))
-                stack.append(node)
+                if event.anchor is not None:
+                    anchors[event.anchor] = node
+                    extents[id(node)] = None  # being built: an alias to it now is a cycle
+                if stack:
+                    stack[-1][0].value.append(node)
+                else:
+                    root = node
+                stack.append([node, 1, 0])
+                continue
+            if kind is yaml.ScalarEvent and event.anchor is not None:
+                anchors[event.anchor] = node
+            if stack:
+                parent = stack[-1]
+                if kind is yaml.ScalarEvent or kind is yaml.AliasEvent:
+                    parent[0].value.append(node)  # a collection was appended when it started
+                parent[1] += extent[0]
+                parent[2] = max(parent[2], extent[1])
+            else:
+                root, completed = node, extent
         loader.get_event()  # document end
         if not loader.check_event(yaml.StreamEndEvent):
             raise fail(loader.peek_event().start_mark, "a second YAML document; a config file holds one")
-        return root, finished
+        return _Composed(root, written, *completed)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -167,28 +195,6 @@ def _compose(text: str, path: Path) -> tuple[Any, list[Any]]:
     finally:
         if loader is not None:
             loader.dispose()
-
-
-def _extent(finished: list[Any]) -> tuple[int, int]:
-    """The number of values and the nesting depth of the data with every alias expanded.
-
-    ``finished`` lists the nodes in the order the composer completed them (children before their
-    parents, an aliased node before every alias to it), so one pass measures a DAG of shared nodes in
-    time linear in what was written, without recursion.
-    """
-    import yaml
-
-    sizes: dict[int, tuple[int, int]] = {}
-    for node in finished:
-        if isinstance(node, yaml.ScalarNode):
-            sizes[id(node)] = (1, 0)
-            continue
-        children = [child for pair in node.value for child in pair] \
-            if isinstance(node, yaml.MappingNode) else node.value
-        measured = [sizes[id(child)] for child in children]
-        sizes[id(node)] = (1 + sum(size for size, _ in measured),
-                           1 + max((depth for _, depth in measured), default=0))
-    return sizes[id(finished[-1])]
 
 
 def _find(root: Any, path: tuple[Any, ...]) -> tuple[Any, int | None]:
@@ -238,10 +244,10 @@ class ConfigFile:
         self.path = Path(path)
         self.text = _read_text(self.path)
         note_input(self.path)
-        self.root, finished = _compose(self.text, self.path)
+        composed = _compose(self.text, self.path)
+        self.root = composed.root
         if self.root is not None:
-            expanded, depth = _extent(finished)
-            written = len(finished)
+            written, expanded, depth = composed.written, composed.expanded, composed.depth
             if depth > MAX_DEPTH:
                 raise ConfigError(f"{self.path}: aliases nest the data more than {MAX_DEPTH} levels deep")
             if expanded - written > MAX_ALIASED:

@@ -207,12 +207,58 @@ def make_console(stderr: bool = False, width: int = PLAIN_WIDTH):
                    color_system=color_system, force_terminal=terminal)
 
 
+def cell_width(text: str) -> int:
+    """Terminal cells ``text`` takes: 2 for wide East Asian characters, 0 for combining marks, else 1."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(character) else
+               2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
+
+
+def column_widths(view: View) -> list[int]:
+    """Each column's width: its widest cell or header, never less (numbers are never cut)."""
+    return [max([cell_width(column.header), *(cell_width(cells[index]) for cells in view.rows if index < len(cells))])
+            for index, column in enumerate(view.columns)]
+
+
 def natural_width(view: View) -> int:
     """The width of ``view``'s table with every column whole: cells, one space of padding on each side
     and a border between columns."""
-    widths = [max([len(column.header), *(len(cells[index]) for cells in view.rows if index < len(cells))])
-              for index, column in enumerate(view.columns)]
-    return max(sum(widths) + 3 * len(widths) + 1, len(view.title))
+    widths = column_widths(view)
+    return max(sum(widths) + 3 * len(widths) + 1, cell_width(view.title))
+
+
+BOX_CHARACTERS = "┏━┳┓┃┡╇┩│└─┴┘"
+
+
+def plain_table(view: View, width: int) -> str | None:
+    """``view`` as the text rich prints for it without colour (the same heavy-head box, title and
+    notes, byte for byte), built directly: rich's measuring and segment rendering cost more than the
+    rest of a command. ``None`` where rich would wrap a title or a note to ``width`` or draw an empty
+    table; :func:`emit` then asks rich."""
+    widths = column_widths(view)
+    table_width = sum(widths) + 3 * len(widths) + 1
+    if not view.rows or cell_width(view.title) > table_width or any(cell_width(note) > width for note in view.notes):
+        return None
+
+    def line(cells: list[str], edge: str) -> str:
+        padded = []
+        for cell, column, size in zip(cells, view.columns, widths):
+            room = size - cell_width(cell)
+            left = room if column.justify == "right" else room // 2 if column.justify == "center" else 0
+            padded.append(f" {' ' * left}{cell}{' ' * (room - left)} ")
+        return edge + edge.join(padded) + edge
+
+    def rule(left: str, fill: str, middle: str, right: str) -> str:
+        return left + middle.join(fill * (size + 2) for size in widths) + right
+
+    title = view.title + " " * (table_width - cell_width(view.title))
+    lines = [title, rule("┏", "━", "┳", "┓"), line([column.header for column in view.columns], "┃"),
+             rule("┡", "━", "╇", "┩"), *(line(cells + [""] * (len(widths) - len(cells)), "│") for cells in view.rows),
+             rule("└", "─", "┴", "┘"), *view.notes]
+    return "\n".join(lines) + "\n"
 
 
 def ascii_view(view: View) -> View:
@@ -308,7 +354,13 @@ def emit(fmt: str, payload: dict[str, Any], views: list[View], records: list[dic
     else:
         if not encodes(sys.stdout, "×→²"):
             views = [ascii_view(view) for view in views]
-        console = make_console(width=max([PLAIN_WIDTH, *(natural_width(view) for view in views)]))
+        width = max([PLAIN_WIDTH, *(natural_width(view) for view in views)])
+        if not is_terminal(sys.stdout) and encodes(sys.stdout, BOX_CHARACTERS):
+            texts = [plain_table(view, width) for view in views]
+            if None not in texts:
+                sys.stdout.write("\n".join(texts))
+                return
+        console = make_console(width=width)
         for index, view in enumerate(views):
             if index:
                 console.print()

@@ -355,8 +355,10 @@ class Sequential:
     kind: ClassVar[str] = "sequential"
 
     def __post_init__(self) -> None:
+        from collections import Counter
+
         names = [name for name, _ in self.children]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
+        duplicates = sorted(name for name, count in Counter(names).items() if count > 1)
         if duplicates:
             raise SpecError(f"layer names must be unique within a sequence, repeated: {', '.join(duplicates)}")
         bad = [name for name in names if not name or "." in name]
