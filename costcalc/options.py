@@ -97,7 +97,7 @@ PAIR = PairType()
 def format_option(command: Callable) -> Callable:
     """``--format table|json|csv|markdown``."""
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-                        help="Output format (table is plain text when piped or NO_COLOR is set).")(command)
+                        help="Output format (tables have no colours when piped or NO_COLOR is set).")(command)
 
 
 def unit_option(command: Callable) -> Callable:
