@@ -39,6 +39,10 @@ COMMANDS = {
 }
 
 
+class ReaderLeft(Exception):
+    """Standard output's reader closed it early (``EPIPE``), carried past click, which would exit 0."""
+
+
 class CostcalcGroup(click.Group):
     """A group that loads each command's module on first use and reports user errors in one line."""
 
@@ -76,6 +80,8 @@ class CostcalcGroup(click.Group):
             return super().invoke(ctx)
         except (SpecError, ConfigError) as error:
             raise click.UsageError(str(error)) from None
+        except BrokenPipeError as error:  # click would turn it into exit 0; :meth:`_run` decides instead
+            raise ReaderLeft() from error
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         _prepare_streams()
@@ -104,6 +110,8 @@ class CostcalcGroup(click.Group):
             code = 130
         except OSError as error:
             code = _output_failed(error)
+        except ReaderLeft as left:
+            code = _output_failed(left.__cause__)
         except (MemoryError, RuntimeError) as error:  # the last line of defence (costcalc.measure.guard is the first)
             if isinstance(error, RuntimeError) and not ALLOCATION_FAILURE.search(str(error)):
                 raise

@@ -45,7 +45,7 @@ def parse_value(text: str, option: str) -> int | float:
     word = "a positive integer" if kind is int else "a positive number"
     problem = number_problem(text, integer=kind is int)
     if problem:
-        raise SweepError(f"--{option}: {problem}")
+        raise SweepError(f"--{option} values must each be {word}: {problem}")
     try:
         value: int | float = kind(text.strip())
     except ValueError:

@@ -52,11 +52,13 @@ def test_a_closed_stderr_does_not_stop_the_work():
 
 
 def test_a_reader_that_leaves_early_ends_the_command_quietly():
-    environment = {**os.environ, "COLUMNS": ""}
-    child = subprocess.Popen([sys.executable, "-m", "costcalc", "model", "shufflenet", "--per-layer"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
-    child.stdout.readline()
-    child.stdout.close()  # as `| head -1` does
+    """The reader closes the pipe before the output is written (as `| head -0`, or `| head` on a long
+    output): EPIPE, no message, exit 1."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    child = subprocess.Popen([sys.executable, "-m", "costcalc", *COMPARE], stdout=write_end, stderr=subprocess.PIPE,
+                             env={**os.environ, "COLUMNS": ""})
+    os.close(write_end)
     stderr = child.stderr.read().decode()
     assert child.wait(timeout=120) == 1
     assert stderr == ""

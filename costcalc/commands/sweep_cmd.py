@@ -9,6 +9,8 @@ in cost — ShuffleNet Table 5's pairs). ``--plot`` draws MACs against params (m
 
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,7 +217,7 @@ def check_plot_path(path: str | None) -> None:
     """Before any work: a .png/.svg name in an existing, writable directory, and matplotlib installed."""
     if path is None:
         return
-    if not path.lower().endswith((".png", ".svg")):
+    if os.path.splitext(os.path.basename(path))[1].lower() not in (".png", ".svg"):  # ".png" alone has no extension
         raise usage_error(f"--plot must name a .png or .svg file, got {path!r}")
     import importlib.util
 
