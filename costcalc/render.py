@@ -188,6 +188,17 @@ def is_terminal(stream) -> bool:
         return False
 
 
+def terminal_width(stream) -> int:
+    """A terminal's width: ``COLUMNS`` when it is a positive number, else the terminal's own (80 unknown)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return 80
+
+
 def make_console(stderr: bool = False, width: int = PLAIN_WIDTH):
     """A rich console: styled on a terminal; no colours or escape codes at all when piped or when
     ``NO_COLOR`` is set. Piped, it is ``width`` wide whatever ``COLUMNS`` says, so tables keep their
@@ -196,12 +207,8 @@ def make_console(stderr: bool = False, width: int = PLAIN_WIDTH):
 
     stream = sys.stderr if stderr else sys.stdout
     terminal = is_terminal(stream)
-    columns = os.environ.get("COLUMNS", "")
     if terminal:
-        try:
-            width = int(columns) if columns.isdigit() and int(columns) > 0 else os.get_terminal_size(stream.fileno()).columns
-        except (OSError, ValueError):
-            width = 80
+        width = terminal_width(stream)
     color_system = None if os.environ.get("NO_COLOR") else "auto"
     return Console(file=stream, width=width, highlight=False, soft_wrap=False, markup=False,
                    color_system=color_system, force_terminal=terminal)
@@ -233,40 +240,68 @@ def natural_width(view: View) -> int:
 BOX_CHARACTERS = "┏━┳┓┃┡╇┩│└─┴┘"
 
 
-def plain_table(view: View, width: int) -> str | None:
-    """``view`` as the text rich prints for it without colour (the same heavy-head box, title and
-    notes, byte for byte), built directly: rich's measuring and segment rendering cost more than the
-    rest of a command. ``None`` where rich would wrap a title or a note to ``width`` or draw an empty
-    table; :func:`emit` then asks rich."""
+SGR = {"bold": "1", "dim": "2", "italic": "3", "underline": "4", "red": "31", "green": "32", "yellow": "33",
+       "blue": "34", "magenta": "35", "cyan": "36"}
+"""ANSI select-graphic-rendition codes of the styles views use (a column's, a row's, the header's)."""
+
+
+def styled(text: str, style: str, color: bool) -> str:
+    """``text`` in ``style`` (``"bold"``, ``"dim green"`` …) as ANSI escape codes; as is without ``color``."""
+    codes = ";".join(SGR[word] for word in style.split() if word in SGR) if color and style else ""
+    return f"\x1b[{codes}m{text}\x1b[0m" if codes else text
+
+
+def plain_table(view: View, width: int, terminal: bool = False, color: bool = False) -> str | None:
+    """``view`` as text: rich's heavy-head box, title and notes, built directly (rich's measuring and
+    segment rendering cost more than the rest of a command; on a pipe the text is byte for byte what
+    rich prints without colour).
+
+    Piped, nothing is fitted or wrapped: ``None`` where rich would wrap a title or a note to ``width``
+    or draw an empty table, and :func:`emit` asks rich. On a ``terminal`` of ``width`` columns, whole
+    columns are dropped from the right until the table fits (at least the first is kept) and named
+    under it, and the title and notes are wrapped at spaces; ``color`` adds the styles.
+    """
+    import textwrap
+
     widths = column_widths(view)
+    shown = len(widths)
+    while terminal and shown > 1 and sum(widths[:shown]) + 3 * shown + 1 > width:
+        shown -= 1
+    widths, columns = widths[:shown], view.columns[:shown]
     table_width = sum(widths) + 3 * len(widths) + 1
-    if not view.rows or cell_width(view.title) > table_width or any(cell_width(note) > width for note in view.notes):
+    notes = list(view.notes)
+    if shown < len(view.columns):
+        notes.append(f"(not shown at {width} columns: {', '.join(column.header for column in view.columns[shown:])} "
+                     "— widen the terminal, or use --format markdown|csv|json)")
+    if not view.rows or (not terminal and (cell_width(view.title) > table_width
+                                           or any(cell_width(note) > width for note in notes))):
         return None
 
-    def line(cells: list[str], edge: str) -> str:
+    def line(cells: list[str], edge: str, styles: list[str]) -> str:
         padded = []
-        for cell, column, size in zip(cells, view.columns, widths):
+        for cell, column, size, style in zip(cells, columns, widths, styles):
             room = size - cell_width(cell)
             left = room if column.justify == "right" else room // 2 if column.justify == "center" else 0
-            padded.append(f" {' ' * left}{cell}{' ' * (room - left)} ")
+            padded.append(" " * (left + 1) + styled(cell, style, color) + " " * (room - left + 1))
         return edge + edge.join(padded) + edge
 
     def rule(left: str, fill: str, middle: str, right: str) -> str:
         return left + middle.join(fill * (size + 2) for size in widths) + right
 
-    title = view.title + " " * (table_width - cell_width(view.title))
-    lines = [title, rule("┏", "━", "┳", "┓"), line([column.header for column in view.columns], "┃"),
-             rule("┡", "━", "╇", "┩"), *(line(cells + [""] * (len(widths) - len(cells)), "│") for cells in view.rows),
-             rule("└", "─", "┴", "┘"), *view.notes]
+    def wrapped(text: str, limit: int) -> list[str]:
+        return textwrap.wrap(text, limit, break_long_words=False, break_on_hyphens=False) or [""] if terminal \
+            and cell_width(text) > limit else [text]
+
+    titles = wrapped(view.title, table_width)
+    lines = [styled(title + " " * (table_width - cell_width(title)), "italic", color) for title in titles]
+    lines += [rule("┏", "━", "┳", "┓"), line([column.header for column in columns], "┃", ["bold"] * shown),
+              rule("┡", "━", "╇", "┩")]
+    for cells, row_style in zip(view.rows, view.row_styles or [""] * len(view.rows)):
+        cells = (cells + [""] * shown)[:shown]
+        lines.append(line(cells, "│", [" ".join(filter(None, (column.style, row_style))) for column in columns]))
+    lines.append(rule("└", "─", "┴", "┘"))
+    lines += [styled(part, "dim", color) for note in notes for part in wrapped(note, width)]
     return "\n".join(lines) + "\n"
-
-
-def ascii_view(view: View) -> View:
-    """``view`` with :func:`ascii_text` applied to its title, headers, cells and notes."""
-    return View(ascii_text(view.title),
-                [Column(ascii_text(column.header), column.justify, column.style) for column in view.columns],
-                [[ascii_text(cell) for cell in cells] for cells in view.rows],
-                [ascii_text(note) for note in view.notes], list(view.row_styles))
 
 
 def to_rich(view: View, shown: int | None = None):
@@ -354,9 +389,11 @@ def emit(fmt: str, payload: dict[str, Any], views: list[View], records: list[dic
     else:
         if not encodes(sys.stdout, "×→²"):
             views = [ascii_view(view) for view in views]
-        width = max([PLAIN_WIDTH, *(natural_width(view) for view in views)])
-        if not is_terminal(sys.stdout) and encodes(sys.stdout, BOX_CHARACTERS):
-            texts = [plain_table(view, width) for view in views]
+        terminal = is_terminal(sys.stdout)
+        width = terminal_width(sys.stdout) if terminal else max([PLAIN_WIDTH, *(natural_width(view) for view in views)])
+        if encodes(sys.stdout, BOX_CHARACTERS):
+            color = terminal and not os.environ.get("NO_COLOR")
+            texts = [plain_table(view, width, terminal, color) for view in views]
             if None not in texts:
                 sys.stdout.write("\n".join(texts))
                 return

@@ -99,5 +99,35 @@ def test_piped_tables_are_what_rich_prints_without_rich(run, monkeypatch, args):
     import costcalc.render as render
 
     direct = run(*args, env={"NO_COLOR": ""}).stdout
-    monkeypatch.setattr(render, "plain_table", lambda view, width: None)  # every view through rich
+    monkeypatch.setattr(render, "plain_table", lambda *args: None)  # every view through rich
     assert direct == run(*args, env={"NO_COLOR": ""}).stdout
+
+
+def on_terminal(*args: str, env: dict) -> str:
+    """The output of ``costcalc ARGS`` with stdout a pseudo-terminal."""
+    import pty
+
+    parent, child = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "costcalc", *args], stdout=child, stderr=subprocess.DEVNULL,
+                               env={**os.environ, **env})
+    os.close(child)
+    chunks = []
+    try:
+        while chunk := os.read(parent, 65536):
+            chunks.append(chunk)
+    except OSError:  # the terminal closes with the process
+        pass
+    os.close(parent)
+    assert process.wait(timeout=120) == 0
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("no_color", ["", "1"])
+def test_a_narrow_terminal_drops_whole_columns_and_names_them(no_color):
+    text = on_terminal(*COMPARE, env={"COLUMNS": "80", "NO_COLOR": no_color})
+    plain = text.replace("\x1b[1m", "").replace("\x1b[2m", "").replace("\x1b[3m", "").replace("\x1b[32m", "") \
+        .replace("\x1b[0m", "")
+    assert ("\x1b[" in text) == (not no_color)
+    assert all(len(line) <= 80 for line in plain.splitlines())
+    assert "462,422,016" in plain and "2,359,296" in plain  # the columns shown keep every digit
+    assert "(not shown at 80 columns: vs, ratio, reduction, formula, formula MACs, formula" in plain
