@@ -304,6 +304,14 @@ def plain_table(view: View, width: int, terminal: bool = False, color: bool = Fa
     return "\n".join(lines) + "\n"
 
 
+def ascii_view(view: View) -> View:
+    """``view`` with :func:`ascii_text` applied to its title, headers, cells and notes."""
+    return View(ascii_text(view.title),
+                [Column(ascii_text(column.header), column.justify, column.style) for column in view.columns],
+                [[ascii_text(cell) for cell in cells] for cells in view.rows],
+                [ascii_text(note) for note in view.notes], list(view.row_styles))
+
+
 def to_rich(view: View, shown: int | None = None):
     """A ``rich.table.Table`` of ``view``'s first ``shown`` columns (all by default).
 
