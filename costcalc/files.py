@@ -75,6 +75,15 @@ def _terminate(signum: int, frame) -> None:
     raise _Terminated(128 + signum)
 
 
+_UNWINDING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _hold_signals(hold: bool) -> None:
+    """Block (``hold``) or unblock ``SIGINT``, ``SIGTERM`` and ``SIGHUP`` where POSIX signal masks exist."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK if hold else signal.SIG_UNBLOCK, {signal.SIGINT, *_UNWINDING})
+
+
 @contextmanager
 def _signals_unwind() -> Iterator[None]:
     """While writing, ``SIGTERM`` and ``SIGHUP`` raise :class:`_Terminated` (``SIGINT`` already raises
@@ -82,7 +91,7 @@ def _signals_unwind() -> Iterator[None]:
     where handlers cannot be set, nothing changes."""
     previous = {}
     try:
-        for signum in (signal.SIGTERM, signal.SIGHUP):
+        for signum in _UNWINDING:
             previous[signum] = signal.signal(signum, _terminate)
     except ValueError:  # not the main thread
         pass
@@ -97,7 +106,8 @@ def _signals_unwind() -> Iterator[None]:
 def replacing(path: str) -> Iterator[str]:
     """Yield a temporary file name beside ``path``'s target; on success rename it over the target.
 
-    The target is ``path`` with symlinks resolved. It is checked again here (:func:`_target_problem`:
+    Interrupting signals are held while the temporary file is created, so none can arrive before
+    the clean-up is in force. The target is ``path`` with symlinks resolved. It is checked again here (:func:`_target_problem`:
     inputs read since :func:`check_writable` ran count too); a problem raises a usage error. The new
     file gets the old one's mode, or ``0o666 & ~umask`` (``mkstemp`` creates owner-only files). An
     ``OSError`` is re-raised with the target's name, so it is never mistaken for standard output's.
@@ -109,9 +119,15 @@ def replacing(path: str) -> Iterator[str]:
         raise usage_error(f"{path!r} {problem}" if problem.startswith("is") else f"{path!r}: {problem}")
     target = os.path.realpath(path)
     with _signals_unwind():
-        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.",
-                                             suffix=".tmp")
+        _hold_signals(True)  # until the clean-up below is in force
         try:
+            handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.",
+                                                 suffix=".tmp")
+        except BaseException:
+            _hold_signals(False)
+            raise
+        try:
+            _hold_signals(False)
             os.close(handle)
             yield temporary
             try:
