@@ -5,12 +5,22 @@ Commands live one per module in :mod:`costcalc.commands` and are imported only w
 click's own usage errors and our :class:`~costcalc.specs.SpecError` /
 :class:`~costcalc.configs.ConfigError` — is printed as one ``Error:`` line on stderr with exit
 code 2, never as a traceback.
+
+Streams are part of that contract (:func:`main`): a closed stderr is replaced by ``/dev/null`` so
+stdout work goes on; a closed stdout, or one that fails to take the output (``/dev/full``, an I/O
+error), gets one ``Error:`` line on stderr and exit 1; a reader that leaves early (``| head``,
+``EPIPE``) ends the command quietly with exit 1, as ``SIGPIPE`` ends other Unix tools; a stream
+whose encoding cannot hold ``×``, ``→`` or ``²`` (``PYTHONIOENCODING=ascii``, the C locale) gets
+ASCII stand-ins (``x``, ``->``, ``^2``) instead of a ``UnicodeEncodeError``.
 """
 
 from __future__ import annotations
 
+import codecs
 import importlib
 import importlib.util
+import os
+import re
 import sys
 
 import click
@@ -29,6 +39,10 @@ COMMANDS = {
 }
 
 
+class ReaderLeft(Exception):
+    """Standard output's reader closed it early (``EPIPE``), carried past click, which would exit 0."""
+
+
 class CostcalcGroup(click.Group):
     """A group that loads each command's module on first use and reports user errors in one line."""
 
@@ -42,8 +56,10 @@ class CostcalcGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS or not self._module_exists(name):
             return None
+        from costcalc.options import harden
+
         module = importlib.import_module(f"costcalc.commands.{name}_cmd")
-        return module.command
+        return harden(module.command)
 
     def resolve_command(self, ctx, args):
         name = args[0] if args else ""
@@ -64,10 +80,25 @@ class CostcalcGroup(click.Group):
             return super().invoke(ctx)
         except (SpecError, ConfigError) as error:
             raise click.UsageError(str(error)) from None
+        except BrokenPipeError as error:  # click would turn it into exit 0; :meth:`_run` decides instead
+            raise ReaderLeft() from error
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        _prepare_streams()
+        if sys.stdout is None:
+            click.echo("Error: standard output is closed; redirect it (>/dev/null) instead of closing it", err=True)
+            code = 1
+        else:
+            code = self._run(args, prog_name, complete_var, **extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _run(self, args, prog_name, complete_var, **extra) -> int:
+        """Run the command; every user error and every failure of the output stream as an exit code."""
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            sys.stdout.flush()
         except click.exceptions.NoArgsIsHelpError as error:
             click.echo(error.ctx.get_help())  # bare `costcalc`: the help, on stdout, not as an error
             code = 0
@@ -77,17 +108,73 @@ class CostcalcGroup(click.Group):
         except click.Abort:
             click.echo("Aborted.", err=True)
             code = 130
-        except BrokenPipeError:  # `costcalc … | head`: the reader left; stop quietly
-            sys.stderr.close()
-            code = 0
-        code = code if isinstance(code, int) else 0
-        if standalone_mode:
-            sys.exit(code)
-        return code
+        except OSError as error:
+            code = _output_failed(error)
+        except ReaderLeft as left:
+            code = _output_failed(left.__cause__)
+        except (MemoryError, RuntimeError) as error:  # the last line of defence (costcalc.measure.guard is the first)
+            if isinstance(error, RuntimeError) and not ALLOCATION_FAILURE.search(str(error)):
+                raise
+            click.echo(f"Error: out of memory: {str(error).splitlines()[0] if str(error) else 'MemoryError'}; "
+                       "use smaller sizes", err=True)
+            code = 1
+        return code if isinstance(code, int) else 0
+
+
+ALLOCATION_FAILURE = re.compile(r"can't allocate memory|not enough memory|out of memory|Tried to allocate",
+                                re.IGNORECASE)
+"""torch's messages for a failed allocation (the CPU allocator's and the others')."""
+
+
+def _ascii_stand_in(error: UnicodeError) -> tuple[str, int]:
+    """A codecs error handler: each character the encoding lacks becomes its ASCII stand-in, else ``?``."""
+    from costcalc.render import ascii_text
+
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    return ascii_text(error.object[error.start:error.end]), error.end
+
+
+codecs.register_error("costcalc-ascii", _ascii_stand_in)
+
+
+def _prepare_streams() -> None:
+    """A closed stderr becomes ``/dev/null`` (so stdout work goes on); a stream that cannot encode
+    costcalc's symbols gets ASCII stand-ins for them."""
+    from costcalc.render import encodes
+
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and not encodes(stream, "×→²") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="costcalc-ascii")
+
+
+def _output_failed(error: OSError) -> int:
+    """Exit 1 after an output failure, with one ``Error:`` line unless the reader left (``EPIPE``).
+
+    An error without a file name is standard output's (output files are written by
+    :mod:`costcalc.files`, whose errors name the file); standard output is then pointed at
+    ``/dev/null`` so the interpreter's own flush at exit does not fail a second time.
+    """
+    import errno
+
+    if error.filename is None:  # files name themselves (costcalc.files); the rest is standard output
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):  # not a real file (a test runner's buffer)
+            pass
+    if error.errno != errno.EPIPE:
+        what = f"{error.filename}" if error.filename else "cannot write standard output"
+        try:
+            click.echo(f"Error: {what}: {error.strerror or error}", err=True)
+        except OSError:
+            pass
+    return 1
 
 
 @click.group(cls=CostcalcGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="costcalc")
+@click.version_option(package_name="costcalc", prog_name="costcalc", message="%(prog)s %(version)s")
 def cli() -> None:
     """What a convolution, a block or an efficient CNN really costs.
 

@@ -37,6 +37,8 @@ from costcalc.specs import parse_pair
 
 TOP_KEYS = ("name", "description", "input", "layers")
 COMMON_KEYS = ("kind", "name", "repeat")
+MAX_REPEAT = 100_000
+"""Most copies ``repeat`` makes of one layer: each copy is costed and named, so the bound bounds the work."""
 CONV_EXTRAS = ("bn", "act")
 
 PARSED = {kind.name: kind for kind in KINDS if kind.fields is not None}
@@ -144,8 +146,8 @@ def parse_layers(config: ConfigFile, at: tuple, entries: Any, input_shape: S.Sha
         allowed = COMMON_KEYS + tuple(PARSED[kind].fields) + (CONV_EXTRAS if kind in CONV_LIKE else ())
         config.mapping(where, entry, allowed, f"a {kind} layer")
         repeat = entry.get("repeat", 1)
-        if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
-            raise config.error(where + ("repeat",), f"repeat must be a positive integer, got {repeat!r}")
+        if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_REPEAT:
+            raise config.error(where + ("repeat",), f"repeat must be an integer from 1 to {MAX_REPEAT:,}, got {repeat!r}")
         counts[kind] = counts.get(kind, 0) + 1
         base = entry.get("name", f"{kind}{counts[kind]}")
         if not isinstance(base, str) or not base or "." in base:

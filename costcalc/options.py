@@ -1,7 +1,20 @@
-"""Shared click option decorators, parameter types and user-error helpers for every command."""
+"""Shared click option decorators, parameter types and user-error helpers for every command.
+
+Numbers typed by a user follow one policy (:func:`number_problem`), applied to every integer and
+float option of every command (:func:`harden`, called by the command group as it loads a command)
+and to every number in a YAML config file (:class:`costcalc.configs.ConfigFile`):
+
+- digits are ASCII ``0-9`` only. Python's ``int()`` and ``float()`` also read Arabic-Indic,
+  Devanagari, full-width and other Unicode digits, so ``--in ١٢`` would silently be 12; it is refused;
+- an integer has at most :data:`MAX_DIGITS` digits (no count in this domain comes near 10¹⁸, and
+  Python refuses to convert integers of more than 4,300 digits at all);
+- a float is finite: ``nan``, ``inf`` and values that overflow to infinity (``1e999``) are refused.
+"""
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -9,6 +22,62 @@ import click
 
 from costcalc.render import FORMATS, UNITS
 from costcalc.specs import parse_pair
+
+MAX_DIGITS = 18
+"""Most digits an integer may have (below 10¹⁸)."""
+ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
+ASCII_FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def number_problem(text: str, integer: bool) -> str | None:
+    """Why ``text`` is not an acceptable integer (``integer``) or float, or ``None`` when it is."""
+    text = text.strip()
+    kind = "an integer" if integer else "a number"
+    if not text.isascii():
+        return f"{text!r} is not {kind} written with ASCII digits 0-9"
+    if integer:
+        if not ASCII_INTEGER.fullmatch(text):
+            return None  # not a number at all: the option's own type names what it expects
+        digits = len(text.lstrip("+-"))
+        return None if digits <= MAX_DIGITS else \
+            f"{text[:12]}… ({digits:,} digits) is too large; integers have at most {MAX_DIGITS} digits"
+    if ASCII_FLOAT.fullmatch(text) and not math.isfinite(float(text)):
+        return f"{text[:24]} overflows a float; give a finite number"
+    if text.lower().lstrip("+-") in ("nan", "inf", "infinity", ".nan", ".inf"):
+        return f"{text!r} is not a finite number"
+    return None
+
+
+class StrictNumber(click.ParamType):
+    """An integer or float option type (``click.INT``, ``IntRange``, ``FLOAT``, ``FloatRange``) with
+    :func:`number_problem`'s policy checked before the wrapped type converts the text."""
+
+    def __init__(self, wrapped: click.ParamType, integer: bool):
+        self.wrapped, self.integer, self.name = wrapped, integer, wrapped.name
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str):
+            problem = number_problem(value, self.integer)
+            if problem:
+                self.fail(problem, param, ctx)
+        return self.wrapped.convert(value, param, ctx)
+
+    def get_metavar(self, *args: Any, **kwargs: Any) -> str | None:
+        return self.wrapped.get_metavar(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return repr(self.wrapped)
+
+
+def harden(command: click.Command) -> click.Command:
+    """Apply the number policy to every integer and float option of ``command`` (idempotent)."""
+    for param in command.params:
+        if isinstance(param.type, (click.types.IntParamType, click.IntRange)):
+            param.type = StrictNumber(param.type, integer=True)
+        elif isinstance(param.type, (click.types.FloatParamType, click.FloatRange)):
+            param.type = StrictNumber(param.type, integer=False)
+    return command
+
 
 class PairType(click.ParamType):
     """``N`` or ``HxW`` (``3``, ``1x3``, ``112x112``)."""
@@ -28,7 +97,7 @@ PAIR = PairType()
 def format_option(command: Callable) -> Callable:
     """``--format table|json|csv|markdown``."""
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-                        help="Output format (table is plain text when piped or NO_COLOR is set).")(command)
+                        help="Output format (tables have no colours when piped or NO_COLOR is set).")(command)
 
 
 def unit_option(command: Callable) -> Callable:

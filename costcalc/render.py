@@ -2,15 +2,23 @@
 
 Commands build a JSON-ready payload (exact integers, for machines) and one or more :class:`View`
 objects (rows of already-chosen values, for people); :func:`emit` writes either the payload as
-JSON or the views as a rich table, CSV or Markdown. Rich prints plain text when stdout is not a
-terminal or ``NO_COLOR`` is set.
+JSON or the views as a rich table, CSV or Markdown.
+
+What is guaranteed: JSON is valid RFC 8259 (a float that is not finite — an overflow — is written
+as ``null``, never ``NaN`` or ``Infinity``); numbers of any size are formatted (huge ones in
+scientific notation) rather than overflowing; a table never cuts a number. Tables have no colours
+or escape codes when stdout is not a terminal or ``NO_COLOR`` is set; piped tables keep their full
+natural width whatever ``COLUMNS`` says, while a terminal too narrow drops whole columns from the
+right and names them. A stream that cannot encode ``×``, ``→``, ``²`` gets ASCII stand-ins.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -20,6 +28,28 @@ UNIT_LABELS = {"macs": "MACs", "flops": "FLOPs (2×MACs)"}
 PLAIN_WIDTH = 400  # piped output: tables keep their natural width, notes are not wrapped
 
 
+ASCII_STAND_INS = {"×": "x", "→": "->", "←": "<-", "²": "^2", "³": "^3", "⁹": "^9", "·": "*", "—": "-",
+                   "–": "-", "−": "-", "µ": "u", "≤": "<=", "≥": ">=", "≈": "~", "…": "...", "α": "alpha",
+                   "β": "beta", "γ": "gamma", "θ": "theta", "Σ": "sum", "√": "sqrt", "≠": "!=", "’": "'",
+                   "“": '"', "”": '"', "┃": "|", "│": "|", "━": "-", "─": "-"}
+"""ASCII for the characters costcalc prints, used when a stream's encoding cannot hold them."""
+
+
+def ascii_text(text: str) -> str:
+    """``text`` with :data:`ASCII_STAND_INS` for non-ASCII characters (``?`` for any other)."""
+    return text if text.isascii() else "".join(
+        character if character.isascii() else ASCII_STAND_INS.get(character, "?") for character in text)
+
+
+def encodes(stream, text: str) -> bool:
+    """Whether ``stream``'s encoding can write ``text`` (``False`` for ASCII or a C locale and ``×``)."""
+    try:
+        text.encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
 def in_unit(macs: int | Fraction | float | None, unit: str) -> int | Fraction | float | None:
     """Express a MAC count (or a per-byte MAC rate) in ``unit``: MACs as they are, FLOPs = 2 × MACs."""
     if macs is None:
@@ -27,9 +57,19 @@ def in_unit(macs: int | Fraction | float | None, unit: str) -> int | Fraction | 
     return macs * 2 if unit == "flops" else macs
 
 
+def _format(value: int | Fraction | float, spec: str) -> str:
+    """``format(float(value), spec)``, or the exact decimal's when ``value`` is beyond a float's range."""
+    try:
+        return format(float(value), spec)
+    except OverflowError:
+        exact_value = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) \
+            else Decimal(value)
+        return format(exact_value, spec)
+
+
 def percent(part: int, whole: int) -> str:
     """``part`` as a share of ``whole``: ``94.86 %`` (``—`` when ``whole`` is 0)."""
-    return "—" if not whole else f"{100 * part / whole:.2f} %"
+    return "—" if not whole else f"{_format(Fraction(100 * part, whole), '.2f')} %"
 
 
 def seconds(value: float | None) -> str:
@@ -53,9 +93,12 @@ def exact(count: int | None) -> str:
 
 
 def human(count: int | float | None) -> str:
-    """A count scaled to K/M/G with three significant decimals (``568.740 M``)."""
+    """A count scaled to K/M/G with three decimals (``568.740 M``); from 10¹⁵ up in scientific
+    notation (``2.400e+302``), so no count is too large to print."""
     if count is None:
         return "—"
+    if abs(count) >= 10**15:
+        return _format(count, ".3e")
     for factor, suffix in ((10**9, "G"), (10**6, "M"), (10**3, "K")):
         if abs(count) >= factor:
             return f"{count / factor:.3f} {suffix}"
@@ -64,7 +107,7 @@ def human(count: int | float | None) -> str:
 
 def ratio_text(ratio: Fraction | float | None) -> str:
     """A ratio to four significant digits (``0.1131``)."""
-    return "—" if ratio is None else f"{float(ratio):.4g}"
+    return "—" if ratio is None else _format(ratio, ".4g")
 
 
 def fewer_text(ratio: Fraction | float | None) -> str:
@@ -74,17 +117,43 @@ def fewer_text(ratio: Fraction | float | None) -> str:
     if ratio == 1:
         return "="
     if ratio < 1:
-        return f"{1 / float(ratio):.2f}× fewer"
-    return f"{float(ratio):.2f}× more"
+        return f"{_format(1 / Fraction(ratio), '.2f')}× fewer"
+    return f"{_format(ratio, '.2f')}× more"
 
 
 def number(value: int | Fraction | float | None) -> int | float | None:
-    """A JSON number: ints stay exact, fractions become ints when whole, floats otherwise."""
+    """A JSON number: ints stay exact, fractions become ints when whole, floats otherwise; ``None``
+    (JSON ``null``) for what no finite float can hold."""
     if value is None or isinstance(value, int):
         return value
     if isinstance(value, Fraction) and value.denominator == 1:
         return value.numerator
-    return float(value)
+    try:
+        result = float(value)
+    except OverflowError:
+        return None
+    return result if math.isfinite(result) else None
+
+
+def finite(data: Any) -> Any:
+    """``data`` with every float that is not finite (``nan``, ``inf``) replaced by ``None``."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: finite(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [finite(value) for value in data]
+    return data
+
+
+def to_json(payload: Any, ascii_only: bool = False) -> str:
+    """``payload`` as RFC 8259 JSON: never ``NaN`` or ``Infinity`` (those become ``null``)."""
+    import json
+
+    try:
+        return json.dumps(payload, indent=2, ensure_ascii=ascii_only, allow_nan=False)
+    except ValueError:
+        return json.dumps(finite(payload), indent=2, ensure_ascii=ascii_only, allow_nan=False)
 
 
 @dataclass(frozen=True)
@@ -111,18 +180,136 @@ class View:
         self.row_styles.append(style)
 
 
-def make_console(stderr: bool = False):
-    """A rich console: styled on a terminal; plain text (no escape codes at all) when piped or when
-    ``NO_COLOR`` is set; a wide fixed width when piped, so tables keep their natural width."""
+def is_terminal(stream) -> bool:
+    """Whether ``stream`` is an open terminal (``False`` for a closed or fake stream)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def terminal_width(stream) -> int:
+    """A terminal's width: ``COLUMNS`` when it is a positive number, else the terminal's own (80 unknown)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return 80
+
+
+def make_console(stderr: bool = False, width: int = PLAIN_WIDTH):
+    """A rich console: styled on a terminal; no colours or escape codes at all when piped or when
+    ``NO_COLOR`` is set. Piped, it is ``width`` wide whatever ``COLUMNS`` says, so tables keep their
+    natural width; on a terminal ``COLUMNS`` (when a positive number) or the terminal's size."""
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
-    width = None
-    if not stream.isatty() and not os.environ.get("COLUMNS"):
-        width = PLAIN_WIDTH
+    terminal = is_terminal(stream)
+    if terminal:
+        width = terminal_width(stream)
     color_system = None if os.environ.get("NO_COLOR") else "auto"
     return Console(file=stream, width=width, highlight=False, soft_wrap=False, markup=False,
-                   color_system=color_system)
+                   color_system=color_system, force_terminal=terminal)
+
+
+def cell_width(text: str) -> int:
+    """Terminal cells ``text`` takes: 2 for wide East Asian characters, 0 for combining marks, else 1."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(character) else
+               2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
+
+
+def column_widths(view: View) -> list[int]:
+    """Each column's width: its widest cell or header, never less (numbers are never cut)."""
+    return [max([cell_width(column.header), *(cell_width(cells[index]) for cells in view.rows if index < len(cells))])
+            for index, column in enumerate(view.columns)]
+
+
+def natural_width(view: View) -> int:
+    """The width of ``view``'s table with every column whole: cells, one space of padding on each side
+    and a border between columns."""
+    widths = column_widths(view)
+    return max(sum(widths) + 3 * len(widths) + 1, cell_width(view.title))
+
+
+BOX_CHARACTERS = "┏━┳┓┃┡╇┩│└─┴┘"
+
+
+SGR = {"bold": "1", "dim": "2", "italic": "3", "underline": "4", "red": "31", "green": "32", "yellow": "33",
+       "blue": "34", "magenta": "35", "cyan": "36"}
+"""ANSI select-graphic-rendition codes of the styles views use (a column's, a row's, the header's)."""
+
+
+def styled(text: str, style: str, color: bool) -> str:
+    """``text`` in ``style`` (``"bold"``, ``"dim green"`` …) as ANSI escape codes; as is without ``color``."""
+    codes = ";".join(SGR[word] for word in style.split() if word in SGR) if color and style else ""
+    return f"\x1b[{codes}m{text}\x1b[0m" if codes else text
+
+
+def plain_table(view: View, width: int, terminal: bool = False, color: bool = False) -> str | None:
+    """``view`` as text: rich's heavy-head box, title and notes, built directly (rich's measuring and
+    segment rendering cost more than the rest of a command; on a pipe the text is byte for byte what
+    rich prints without colour).
+
+    Piped, nothing is fitted or wrapped: ``None`` where rich would wrap a title or a note to ``width``
+    or draw an empty table, and :func:`emit` asks rich. On a ``terminal`` of ``width`` columns, whole
+    columns are dropped from the right until the table fits (at least the first is kept) and named
+    under it, and the title and notes are wrapped at spaces; ``color`` adds the styles.
+    """
+    import textwrap
+
+    widths = column_widths(view)
+    shown = len(widths)
+    while terminal and shown > 1 and sum(widths[:shown]) + 3 * shown + 1 > width:
+        shown -= 1
+    widths, columns = widths[:shown], view.columns[:shown]
+    table_width = sum(widths) + 3 * len(widths) + 1
+    notes = list(view.notes)
+    if shown < len(view.columns):
+        notes.append(f"(not shown at {width} columns: {', '.join(column.header for column in view.columns[shown:])} "
+                     "— widen the terminal, or use --format markdown|csv|json)")
+    if not view.rows or (not terminal and (cell_width(view.title) > table_width
+                                           or any(cell_width(note) > width for note in notes))):
+        return None
+
+    def line(cells: list[str], edge: str, styles: list[str]) -> str:
+        padded = []
+        for cell, column, size, style in zip(cells, columns, widths, styles):
+            room = size - cell_width(cell)
+            left = room if column.justify == "right" else room // 2 if column.justify == "center" else 0
+            padded.append(" " * (left + 1) + styled(cell, style, color) + " " * (room - left + 1))
+        return edge + edge.join(padded) + edge
+
+    def rule(left: str, fill: str, middle: str, right: str) -> str:
+        return left + middle.join(fill * (size + 2) for size in widths) + right
+
+    def wrapped(text: str, limit: int) -> list[str]:
+        return textwrap.wrap(text, limit, break_long_words=False, break_on_hyphens=False) or [""] if terminal \
+            and cell_width(text) > limit else [text]
+
+    titles = wrapped(view.title, table_width)
+    lines = [styled(title + " " * (table_width - cell_width(title)), "italic", color) for title in titles]
+    lines += [rule("┏", "━", "┳", "┓"), line([column.header for column in columns], "┃", ["bold"] * shown),
+              rule("┡", "━", "╇", "┩")]
+    for cells, row_style in zip(view.rows, view.row_styles or [""] * len(view.rows)):
+        cells = (cells + [""] * shown)[:shown]
+        lines.append(line(cells, "│", [" ".join(filter(None, (column.style, row_style))) for column in columns]))
+    lines.append(rule("└", "─", "┴", "┘"))
+    lines += [styled(part, "dim", color) for note in notes for part in wrapped(note, width)]
+    return "\n".join(lines) + "\n"
+
+
+def ascii_view(view: View) -> View:
+    """``view`` with :func:`ascii_text` applied to its title, headers, cells and notes."""
+    return View(ascii_text(view.title),
+                [Column(ascii_text(column.header), column.justify, column.style) for column in view.columns],
+                [[ascii_text(cell) for cell in cells] for cells in view.rows],
+                [ascii_text(note) for note in view.notes], list(view.row_styles))
 
 
 def to_rich(view: View, shown: int | None = None):
@@ -202,15 +389,23 @@ def emit(fmt: str, payload: dict[str, Any], views: list[View], records: list[dic
     table or Markdown, to stdout. CSV is data, not a picture of the table: the same exact values
     and keys as the JSON, one row per record."""
     if fmt == "json":
-        import json
-
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(to_json(payload, ascii_only=not encodes(sys.stdout, "×→")) + "\n")
     elif fmt == "csv":
         sys.stdout.write(to_csv(records))
     elif fmt == "markdown":
         sys.stdout.write("\n".join(to_markdown(view) for view in views))
     else:
-        console = make_console()
+        if not encodes(sys.stdout, "×→²"):
+            views = [ascii_view(view) for view in views]
+        terminal = is_terminal(sys.stdout)
+        width = terminal_width(sys.stdout) if terminal else max([PLAIN_WIDTH, *(natural_width(view) for view in views)])
+        if encodes(sys.stdout, BOX_CHARACTERS):
+            color = terminal and not os.environ.get("NO_COLOR")
+            texts = [plain_table(view, width, terminal, color) for view in views]
+            if None not in texts:
+                sys.stdout.write("\n".join(texts))
+                return
+        console = make_console(width=width)
         for index, view in enumerate(views):
             if index:
                 console.print()

@@ -64,7 +64,7 @@ def as_pair(value: object, name: str, minimum: int = 1) -> Pair:
     return (number, number)
 
 
-PAIR_PATTERN = re.compile(r"^\s*(\d+)\s*(?:[x×]\s*(\d+))?\s*$")
+PAIR_PATTERN = re.compile(r"^\s*([0-9]{1,18})\s*(?:[x×]\s*([0-9]{1,18}))?\s*$")  # ASCII digits, < 10¹⁸ (costcalc.options)
 
 
 def parse_pair(value: Any, name: str) -> tuple[int, int]:
@@ -205,8 +205,13 @@ def pointwise(in_channels: int, out_channels: int, groups: int = 1, stride: int 
 
 
 def divisors(number: int) -> list[int]:
-    """The positive divisors of ``number``, ascending."""
-    return [candidate for candidate in range(1, number + 1) if number % candidate == 0]
+    """The positive divisors of ``number``, ascending: trial division up to √number, each small divisor
+    paired with its cofactor (√10¹² = 10⁶ steps; a larger ``number`` gets its divisors up to 10⁶ and
+    their cofactors only)."""
+    import math
+
+    small = [candidate for candidate in range(1, min(math.isqrt(number), 10**6) + 1) if number % candidate == 0]
+    return sorted(set(small) | {number // candidate for candidate in small})
 
 
 def require_channels(shape: Shape, expected: int, what: str) -> None:
@@ -378,8 +383,10 @@ class Sequential:
     kind: ClassVar[str] = "sequential"
 
     def __post_init__(self) -> None:
+        from collections import Counter
+
         names = [name for name, _ in self.children]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
+        duplicates = sorted(name for name, count in Counter(names).items() if count > 1)
         if duplicates:
             raise SpecError(f"layer names must be unique within a sequence, repeated: {', '.join(duplicates)}")
         bad = [name for name in names if not name or "." in name]

@@ -32,7 +32,7 @@ FLAGS = ("shallow",)
 """Options of ``costcalc model`` that are switches: a sweep sets them for every configuration."""
 
 SHORT = {"alpha": "α", "res": "r", "groups": "g", "scale": "s", "classes": "c", "size": "", "variant": ""}
-QUANTITY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?)\s*$")
+QUANTITY = re.compile(r"^\s*([0-9]{1,18}(?:\.[0-9]{1,18})?)\s*([kKmMgG]?)\s*$")
 SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9}
 
 
@@ -44,10 +44,15 @@ class SweepError(ValueError):
 def parse_value(text: str, option: str) -> int | float | str:
     """One value of ``option``: a positive integer (res, groups, classes), a positive number (alpha,
     scale) or a name (size, variant)."""
+    from costcalc.options import number_problem
+
     kind = OPTION_TYPES[option]
     if kind is str:
         return text.strip().lower()
     word = "a positive integer" if kind is int else "a positive number"
+    problem = number_problem(text, integer=kind is int)
+    if problem:
+        raise SweepError(f"--{option} values must each be {word}: {problem}")
     try:
         value: int | float = kind(text.strip())
     except ValueError:

@@ -320,8 +320,9 @@ def test_real_calibration_runs_on_tiny_sizes():
     (("mobilenet", "--alpha", "-1", "--device", "laptop-i5-8250u"), "alpha must be a number"),
     (("--in", "8", "--out", "8", "--kernel", "9", "--size", "3", "--padding", "0"), "height"),
     (("--in", "8", "--out", "8", "--kernel", "3", "--size", "8", "--padding", "-1"), "'--padding'"),
-    (("--suite", "--min-time", "nan"), "'--min-time': must be a finite number of seconds > 0 (e.g. 0.15), got nan"),
-    (("--suite", "--min-time", "inf"), "got inf"),
+    # nan and inf meet the one number policy of every float option (costcalc.options) first.
+    (("--suite", "--min-time", "nan"), "Invalid value for '--min-time': 'nan' is not a finite number"),
+    (("--suite", "--min-time", "inf"), "'inf' is not a finite number"),
     (("--suite", "--min-time", "-1e-3"), "got -0.001"),
     (("--suite", "--input", "1,3,8,8"), "--input applies to a TARGET file.py:Model"),
     (("configs/examples/vgg_cifar.py:VGGCifar", "--input", "1,3"), "--input for bench is an image batch N,C,H,W"),

@@ -105,7 +105,7 @@ def test_repeat_names_and_strides(tmp_path):
     ("input: 3x8x8\nlayers:\n  - {kind: conv, out: 8, kernel: 11, padding: 0}\n", "larger than the padded input", 3),
     ("input: 3x8x8\nlayers:\n  - {kind: linear, out: 10}\n", "Linear needs a flattened", 3),
     ("input: 3x8x8\nlayers:\n  - {kind: add}\n", "cannot be a layer of its own", 3),
-    ("input: 3x8x8\nlayers:\n  - {kind: separable, out: 8, repeat: 0}\n", "repeat must be a positive integer", 3),
+    ("input: 3x8x8\nlayers:\n  - {kind: separable, out: 8, repeat: 0}\n", "repeat must be an integer from 1 to 100,000", 3),
     ("input: 3x8x8\nlayers:\n  - {kind: conv}\n", "conv needs out", 3),
     ("input: 3x8x8\nlayers:\n  - {kind: residual}\n", "residual needs layers", 3),
     ("input: 3x8x8\nlayers:\n  - kind: residual\n    layers:\n      - {kind: conv, out: 4}\n",

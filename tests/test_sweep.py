@@ -450,7 +450,7 @@ def test_verify_keeps_the_pivot_and_adds_the_verdict(run):
 def test_plot_never_replaces_the_sweep_file(run, tmp_path):
     path = tmp_path / "same.svg"
     path.write_text("networks:\n  - model: mobilenet\n", encoding="utf-8")
-    assert "is the sweep file" in run.error("sweep", "--config", str(path), "--plot", str(path))
+    assert "is one of this command's input files" in run.error("sweep", "--config", str(path), "--plot", str(path))
     assert path.read_text(encoding="utf-8").startswith("networks:")
 
 

@@ -39,8 +39,13 @@ def parse_argument(text: str) -> tuple[str, Any]:
 
 def parse_ints(text: str, option: str) -> tuple[int, ...]:
     """``1,3,224,224`` → ``(1, 3, 224, 224)``: comma-separated positive integers (any rank)."""
+    from costcalc.options import number_problem
+
+    parts = text.replace("x", ",").replace("×", ",").split(",")
     try:
-        values = tuple(int(part) for part in text.replace("x", ",").replace("×", ",").split(","))
+        if any(number_problem(part, integer=True) for part in parts):
+            raise ValueError(text)
+        values = tuple(int(part) for part in parts)
     except ValueError:
         raise usage_error(f"{option} must be comma-separated positive integers (e.g. 1,3,224,224), got {text!r}") from None
     if not values or any(value < 1 for value in values):

@@ -22,13 +22,12 @@ LARGE = 2000
 """Sweeps of at least this many configurations show a progress indicator on a terminal."""
 
 
-def check_plot_path(path: str | None, x: str, y: str, kind: str, config_path: str | None) -> None:
-    """Before any work: a ``NAME.png``/``NAME.svg`` in an existing, writable directory, not the sweep
-    file itself, matplotlib installed, and axes that make a picture."""
+def check_plot_path(path: str | None, x: str, y: str, kind: str) -> None:
+    """Before any work: a ``NAME.png``/``NAME.svg`` in an existing, writable directory, matplotlib
+    installed, and axes that make a picture (an input file of the run is refused by
+    :mod:`costcalc.files` when the plot is written)."""
     if path is None:
         return
-    if config_path and os.path.realpath(path) == os.path.realpath(config_path):
-        raise usage_error(f"--plot {path!r} is the sweep file given to --config; choose another name")
     if os.path.splitext(os.path.basename(path))[1].lower() not in PLOT_SUFFIXES:
         raise usage_error(f"--plot must name a .png or .svg file (e.g. sweep.png), got {path!r}")
     if kind == "scatter" and x == y:
@@ -86,7 +85,7 @@ def command(names: tuple[str, ...], config_path: str | None, reference: str | No
               costcalc sweep --config configs/sweeps/mobilenet_tfslim.yaml --plot fig4.png --y top1
     """
     y = y or ("macs" if plot_kind == "heatmap" or x == "params" else "params")
-    check_plot_path(plot_path, x, y, plot_kind, config_path)
+    check_plot_path(plot_path, x, y, plot_kind)
     from costcalc import sweep_plan, sweep_result, sweep_views
     from costcalc.progress import working
 

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch.utils import benchmark
 
+from costcalc.measure.guard import check_fits
 from costcalc.measure.modules import build_module
 from costcalc.roofline import DeviceProfile
 from costcalc import specs as S
@@ -105,6 +106,8 @@ def prepare(spec: Any, shape: Shape, settings: Settings) -> Callable[[], Any]:
 
     ``spec`` may also be a user's ``nn.Module`` (``costcalc bench file.py:Model``), run as it is.
     """
+    if not isinstance(spec, torch.nn.Module):  # a user's model: analyze has checked its input
+        check_fits(spec, shape, settings.batch, settings.dtype)
     dtype = TORCH_DTYPES[settings.dtype]
     module = (spec if isinstance(spec, torch.nn.Module) else build_module(spec)).eval().to(dtype)
     generator = torch.Generator().manual_seed(0)

@@ -21,6 +21,7 @@ from typing import Any
 from costcalc import conventions
 from costcalc.cost import LayerCost, cost
 from costcalc.measure.count import Measurement, measure
+from costcalc.measure.guard import check_fits
 from costcalc.measure.modules import build_module
 from costcalc.specs import LEAVES, Branches, Linear, Network, Shape
 
@@ -160,6 +161,7 @@ def reconcile(spec: Any, input_shape: Shape, target: str) -> Reconciliation:
     costed on ``input_shape``). A lone :class:`~costcalc.specs.Linear` is fed its ``C×1×1`` input as ``1×C``.
     """
     report = cost(spec.body if isinstance(spec, Network) else spec, input_shape)
+    check_fits(spec, input_shape)
     module = build_module(spec)
     measured = measure(module, input_shape, flat=isinstance(spec, Linear))
     modules = {name for name, _ in module.named_modules()}

@@ -1,0 +1,133 @@
+"""Output streams, run for real in a child process: a full, closed or early-closed stdout, a closed
+stderr, encodings that cannot hold ``×``, and piped tables that ignore ``COLUMNS``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+COMPARE = ["compare", "--in", "512", "--out", "512", "--kernel", "3", "--size", "14"]
+
+
+def costcalc(*args: str, env: dict | None = None, shell_redirect: str = "", **kwargs) -> subprocess.CompletedProcess:
+    """``python -m costcalc ARGS`` in a child; ``shell_redirect`` (e.g. ``>&-``) is applied by ``sh``."""
+    environment = {**os.environ, "NO_COLOR": "", "COLUMNS": "", **(env or {})}
+    environment.pop("NO_COLOR")
+    command = [sys.executable, "-m", "costcalc", *args]
+    if shell_redirect:
+        quoted = " ".join(f"'{part}'" for part in command)
+        return subprocess.run(["sh", "-c", f"{quoted} {shell_redirect}"], env=environment, capture_output=True,
+                              text=True, timeout=120, **kwargs)
+    return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120, **kwargs)
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_a_full_device_gets_one_line_and_exit_1(fmt):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    result = costcalc(*COMPARE, "--format", fmt, shell_redirect=">/dev/full")
+    assert result.returncode == 1
+    assert result.stderr == "Error: cannot write standard output: No space left on device\n"
+
+
+def test_a_closed_stdout_gets_one_line_and_exit_1():
+    result = costcalc(*COMPARE, shell_redirect=">&-")
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: standard output is closed") and result.stderr.count("\n") == 1
+
+
+def test_a_closed_stderr_does_not_stop_the_work():
+    result = costcalc(*COMPARE, "--format", "json", shell_redirect="2>&-")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["rows"][0]["macs"] == 462_422_016
+    errors = costcalc("compare", "--in", "0", shell_redirect="2>&-")
+    assert errors.returncode == 2 and errors.stdout == ""  # the error had nowhere to go; the exit code says it
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly():
+    """The reader closes the pipe before the output is written (as `| head -0`, or `| head` on a long
+    output): EPIPE, no message, exit 1."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    child = subprocess.Popen([sys.executable, "-m", "costcalc", *COMPARE], stdout=write_end, stderr=subprocess.PIPE,
+                             env={**os.environ, "COLUMNS": ""})
+    os.close(write_end)
+    stderr = child.stderr.read().decode()
+    assert child.wait(timeout=120) == 1
+    assert stderr == ""
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_an_encoding_without_the_symbols_gets_ascii_stand_ins(encoding):
+    table = costcalc(*COMPARE, env={"PYTHONIOENCODING": encoding})
+    assert table.returncode == 0 and table.stderr == ""
+    assert "512x14x14" in table.stdout and "462,422,016" in table.stdout and "512->512" in table.stdout
+    data = costcalc(*COMPARE, "--format", "json", env={"PYTHONIOENCODING": encoding})
+    utf8 = costcalc(*COMPARE, "--format", "json", env={"PYTHONIOENCODING": "utf-8"})
+    assert data.stdout.isascii() and json.loads(data.stdout) == json.loads(utf8.stdout)  # escaped, not changed
+    error = costcalc("model", "mobilenet", "--alpha", "3", env={"PYTHONIOENCODING": encoding})
+    assert error.returncode == 2 and error.stderr.startswith("Error: alpha must be a number in (0, 2]")
+
+
+@pytest.mark.parametrize("columns", ["80", "0", "20", "junk"])
+def test_piped_tables_ignore_columns_and_keep_every_number(columns):
+    wide = costcalc("sweep", "mobilenet", "--alpha", "1.0,0.5", "--res", "224,128")
+    narrow = costcalc("sweep", "mobilenet", "--alpha", "1.0,0.5", "--res", "224,128", env={"COLUMNS": columns})
+    assert narrow.returncode == 0 and narrow.stdout == wide.stdout
+    assert "4,231,976" in narrow.stdout and "┃┃" not in narrow.stdout and "\x1b" not in narrow.stdout
+
+
+def test_version_names_the_program():
+    assert costcalc("--version").stdout == "costcalc 0.1.0\n"
+
+
+@pytest.mark.parametrize("args", [
+    COMPARE, ["compare", "--config", str(ROOT / "configs/layers/rectangular.yaml")], ["model", "shufflenet", "--per-layer"],
+    ["model", "effnet"], ["model", "mobilenet", "--memory"], ["sweep", "mobilenet", "--alpha", "1.0,0.5", "--res", "224,128"],
+    ["list"], ["model", "--config", str(ROOT / "configs/models/tiny_shufflenet.yaml")],
+])
+def test_piped_tables_are_what_rich_prints_without_rich(run, monkeypatch, args):
+    """Piped tables are built directly (rich's measuring costs more than the rest of a command);
+    the text must stay byte-identical to rich's own rendering of the same views."""
+    import costcalc.render as render
+
+    direct = run(*args, env={"NO_COLOR": ""}).stdout
+    monkeypatch.setattr(render, "plain_table", lambda *args: None)  # every view through rich
+    assert direct == run(*args, env={"NO_COLOR": ""}).stdout
+
+
+def on_terminal(*args: str, env: dict) -> str:
+    """The output of ``costcalc ARGS`` with stdout a pseudo-terminal."""
+    import pty
+
+    parent, child = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "costcalc", *args], stdout=child, stderr=subprocess.DEVNULL,
+                               env={**os.environ, **env})
+    os.close(child)
+    chunks = []
+    try:
+        while chunk := os.read(parent, 65536):
+            chunks.append(chunk)
+    except OSError:  # the terminal closes with the process
+        pass
+    os.close(parent)
+    assert process.wait(timeout=120) == 0
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("no_color", ["", "1"])
+def test_a_narrow_terminal_drops_whole_columns_and_names_them(no_color):
+    text = on_terminal(*COMPARE, env={"COLUMNS": "80", "NO_COLOR": no_color})
+    plain = text.replace("\x1b[1m", "").replace("\x1b[2m", "").replace("\x1b[3m", "").replace("\x1b[32m", "") \
+        .replace("\x1b[0m", "")
+    assert ("\x1b[" in text) == (not no_color)
+    assert all(len(line) <= 80 for line in plain.splitlines())
+    assert "462,422,016" in plain and "2,359,296" in plain  # the columns shown keep every digit
+    assert "(not shown at 80 columns: vs, ratio, reduction, formula, formula MACs, formula" in plain
