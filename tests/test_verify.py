@@ -144,3 +144,22 @@ def test_an_empty_suite_fails_instead_of_passing_0_of_0(run, tmp_path, text, fra
     suite.write_text(text)
     assert fragment in run.error("verify", "--suite", str(suite))
     assert fragment in run.error("verify", "--suite", str(suite), "--random", "2")
+
+
+def test_worker_processes_give_the_in_process_result(run):
+    """A fresh ``costcalc verify`` (torch not yet imported) spreads its targets over worker processes
+    (here two, whatever the machine has); its document is the one reconciled in-process, in order."""
+    import json
+    import subprocess
+    import sys
+
+    targets = ("conv-3x3", "depthwise-3x3", "compare-512-14")
+    child_code = ("import sys; import costcalc.commands.verify_cmd as v; v.usable_cores = lambda: 2; "
+                  "get = v.multiprocessing.get_context; "
+                  "v.multiprocessing.get_context = lambda name: (print('pool', file=sys.stderr), get(name))[1]; "
+                  "from costcalc.cli import cli; cli(sys.argv[1:])")
+    child = subprocess.run([sys.executable, "-c", child_code, "verify", *targets, "--format", "json"],
+                           capture_output=True, text=True)
+    assert child.returncode == 0 and child.stderr == "pool\n", child.stderr
+    assert "torch" in sys.modules  # this process has imported torch, so it reconciles in-process
+    assert json.loads(child.stdout) == run.json("verify", *targets)

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from typing import Any
+
 import click
 
 from costcalc.options import format_option, require_measure, unit_option
@@ -35,6 +42,40 @@ def _summary_view(items: list[dict], unit: str) -> View:
     return view
 
 
+def reconcile_payload(target: Any) -> dict[str, Any]:
+    """The reconciliation of one suite target as JSON-ready data (in a worker process, or in-process)."""
+    from costcalc.measure.reconcile import reconcile
+
+    return reconcile(target.spec, target.input, target.name).payload()
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, which a container may narrow)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them (no traceback from every worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def reconcile_all(targets: list[Any]) -> Iterator[dict[str, Any]]:
+    """Each target's reconciliation payload, in the targets' order.
+
+    Targets are independent and each counts on one thread, so they are spread over one worker process
+    per usable core (the default suite: 12.9 s on one process, 9.2–9.8 s on two, quiet 2-core machine).
+    The workers are forked before torch is imported, each importing it once; a process that has
+    imported torch already (a program embedding costcalc, the test suite) reconciles in-process,
+    since forking a process whose torch thread pools may be running is unsafe.
+    """
+    workers = min(usable_cores(), len(targets))
+    if workers < 2 or "torch" in sys.modules:
+        yield from map(reconcile_payload, targets)
+        return
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
+        yield from pool.imap(reconcile_payload, targets, chunksize=1)
+
+
 @click.command("verify")
 @click.argument("targets", nargs=-1)
 @click.option("--random", "random_count", type=click.IntRange(min=0), default=0, show_default=True,
@@ -54,14 +95,13 @@ def command(targets: tuple[str, ...], random_count: int, seed: int, suite_path: 
     Example: costcalc verify --random 20 --seed 1
     """
     require_measure()
-    from costcalc.measure.reconcile import reconcile
-    from costcalc.suite import DEFAULT_SUITE, load_suite, random_targets, select
     from costcalc.progress import track
+    from costcalc.suite import DEFAULT_SUITE, load_suite, random_targets, select
 
     suite = suite_path or DEFAULT_SUITE
     chosen = select(load_suite(suite), targets, suite) + random_targets(random_count, seed)
-    items = [reconcile(target.spec, target.input, target.name).payload()
-             for target in track(chosen, lambda target: target.name, "verifying", detailed=True)]
+    payloads = reconcile_all(chosen)
+    items = [next(payloads) for _ in track(chosen, lambda target: target.name, "verifying", detailed=True)]
     matched = sum(item["match"] for item in items)
     views = [_summary_view(items, unit)]
     for item in items:

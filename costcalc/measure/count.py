@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 from fvcore.nn import FlopCountAnalysis
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
+from costcalc.measure.flop_counter import FlopCounterMode
 
 from costcalc.specs import Shape
 

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from torch.nn.modules import module as module_hooks
 from torch.utils._python_dispatch import TorchDispatchMode
-from torch.utils.flop_counter import FlopCounterMode
+from costcalc.measure.flop_counter import FlopCounterMode
 
 from costcalc.measure.operators import nested_sizes, rule_for
 
