@@ -146,14 +146,18 @@ def finite(data: Any) -> Any:
     return data
 
 
-def to_json(payload: Any, ascii_only: bool = False) -> str:
-    """``payload`` as RFC 8259 JSON: never ``NaN`` or ``Infinity`` (those become ``null``)."""
+def to_json(payload: Any, ascii_only: bool = False, indent: int | None = 2) -> str:
+    """``payload`` as RFC 8259 JSON: never ``NaN`` or ``Infinity`` (those become ``null``).
+
+    ``indent=None`` writes one compact line, with the json module's C encoder (indenting runs its
+    pure-Python one: 0.5 s of a 10,000-row sweep)."""
     import json
 
+    layout = {"indent": indent} if indent is not None else {"separators": (",", ":")}
     try:
-        return json.dumps(payload, indent=2, ensure_ascii=ascii_only, allow_nan=False)
+        return json.dumps(payload, ensure_ascii=ascii_only, allow_nan=False, **layout)
     except ValueError:
-        return json.dumps(finite(payload), indent=2, ensure_ascii=ascii_only, allow_nan=False)
+        return json.dumps(finite(payload), ensure_ascii=ascii_only, allow_nan=False, **layout)
 
 
 @dataclass(frozen=True)
@@ -385,11 +389,12 @@ def to_markdown(view: View) -> str:
 
 
 def emit(fmt: str, payload: dict[str, Any], views: list[View], records: list[dict[str, Any]]) -> None:
-    """Write ``payload`` as JSON, ``records`` (the payload's main list) as CSV, or ``views`` as a
-    table or Markdown, to stdout. CSV is data, not a picture of the table: the same exact values
+    """Write ``payload`` as JSON (indented on a terminal, one compact line otherwise), ``records``
+    (the payload's main list) as CSV, or ``views`` as a table or Markdown, to stdout. CSV is data, not a picture of the table: the same exact values
     and keys as the JSON, one row per record."""
-    if fmt == "json":
-        sys.stdout.write(to_json(payload, ascii_only=not encodes(sys.stdout, "×→")) + "\n")
+    if fmt == "json":  # indented for a person at a terminal; one compact line for a program reading a pipe
+        indent = 2 if is_terminal(sys.stdout) else None
+        sys.stdout.write(to_json(payload, ascii_only=not encodes(sys.stdout, "×→"), indent=indent) + "\n")
     elif fmt == "csv":
         sys.stdout.write(to_csv(records))
     elif fmt == "markdown":
