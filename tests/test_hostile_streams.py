@@ -131,3 +131,12 @@ def test_a_narrow_terminal_drops_whole_columns_and_names_them(no_color):
     assert all(len(line) <= 80 for line in plain.splitlines())
     assert "462,422,016" in plain and "2,359,296" in plain  # the columns shown keep every digit
     assert "(not shown at 80 columns: vs, ratio, reduction, formula, formula MACs, formula" in plain
+
+
+def test_json_is_indented_on_a_terminal_and_one_line_when_piped(run):
+    """The same document either way: indented for a person, compact (the C encoder) for a program."""
+    args = ("compare", "--in", "8", "--out", "16", "--kernel", "3", "--size", "8", "--format", "json")
+    piped = run(*args).stdout
+    shown = on_terminal(*args, env={"COLUMNS": "100"})
+    assert piped.count("\n") == 1 and shown.startswith('{\n  "layer": {')
+    assert json.loads(piped) == json.loads(shown)
