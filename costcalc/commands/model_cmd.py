@@ -82,7 +82,7 @@ def build_payload(name: str, network: Network, entry: Any, report: CostReport) -
     from costcalc.zoo import baseline
 
     standard = baseline(network)
-    base = cost(standard.body, standard.input_shape)
+    base = report if standard.body == network.body else cost(standard.body, standard.input_shape)
     factorized = report.macs != base.macs or report.params != base.params
     description = ("every factorized block replaced by the standard convolution it stands for "
                    "(separable → full k×k conv, ShuffleNet unit → ResNet bottleneck, EffNet block → "
@@ -241,7 +241,7 @@ def command(name: str | None, config_path: str | None, do_verify: bool, per_laye
     model, network, entry = resolve(name, config_path, options)
     report = cost(network.body, network.input_shape)
     payload = build_payload(model, network, entry, report)
-    views = build_views(payload, unit, per_layer)
+    views = build_views(payload, unit, per_layer) if fmt in ("table", "markdown") else []
     if memory:
         views.append(add_memory(payload, network, report, dtype, unit, per_layer))
     if do_verify:
