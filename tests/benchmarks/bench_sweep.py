@@ -26,18 +26,12 @@ from costcalc import grid_cost, sweep
 from costcalc.sweep_result import compute
 from costcalc.zoo import MODELS
 
+from timing import best
+
 ALPHAS = tuple(round(0.01 * step, 2) for step in range(1, 101))
 RESOLUTIONS = tuple(range(128, 228))
 CLI_TARGET, ENGINE_TARGET = 12.0, 1.0
 
-
-def best(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def run_process(*args: str) -> None:

@@ -18,15 +18,7 @@ import subprocess
 import sys
 import time
 
-
-def best(function, repeats: int) -> float:
-    """Best-of-``repeats`` wall time of one call, in seconds."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from timing import best
 
 
 def main() -> None:

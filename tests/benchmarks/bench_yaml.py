@@ -16,12 +16,13 @@ import argparse
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
 from costcalc.configs import ConfigFile
+
+from timing import timed
 
 
 def network(layers: int) -> str:
@@ -30,11 +31,6 @@ def network(layers: int) -> str:
              else "  - {kind: depthwise, kernel: 3}" for index in range(layers)]
     return "\n".join(rows) + "\n"
 
-
-def timed(action) -> float:
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
 
 
 def main() -> None:
