@@ -175,7 +175,7 @@ class RowDefinition:
     """The row halves the height with a 2×1 pool (EffNet), which floors an odd height."""
 
 
-EXPANSION = 6
+EXPANSION = InvertedResidual.expansion
 """MobileNetV2's expansion factor t for the ``inverted_residual`` row (Sandler et al. 2018, Table 2)."""
 
 

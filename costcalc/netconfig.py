@@ -87,9 +87,8 @@ def _build(config: ConfigFile, where: tuple, kind: str, entry: dict[str, Any], s
         arguments["stride"] = stride_override
     if PARSED[kind].inferred:
         arguments[PARSED[kind].inferred] = shape.channels
-    if kind in ("shuffle_unit", "bottleneck", "inverted_residual", "shufflenet_v2_unit") \
-            and isinstance(arguments.get("stride"), tuple):
-        height, width = arguments["stride"]  # these blocks take one stride: N, or an equal pair [N, N]
+    if PARSED[kind].single_stride and isinstance(arguments.get("stride"), tuple):
+        height, width = arguments["stride"]
         if height != width:
             raise config.error(where + ("stride",), f"{kind} takes one stride for both sides (N or [N, N]), "
                                                     f"got {entry['stride']!r}")
@@ -98,7 +97,7 @@ def _build(config: ConfigFile, where: tuple, kind: str, entry: dict[str, Any], s
         raise config.error(where, "linear needs out: the number of outputs")
     if fields.get("out") == "out_channels" and "out_channels" not in arguments:
         raise config.error(where, f"{kind} needs out: its output channels")
-    if nested and "body" not in arguments:
+    if nested and fields[nested[0]] not in arguments:
         raise config.error(where, f"{kind} needs layers: the nested list of layers its shortcut is added to")
     try:
         return KINDS_BY_NAME[kind].build(**arguments)

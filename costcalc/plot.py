@@ -146,7 +146,7 @@ def scatter(fig: Any, result: Sweep, unit: str, x: str, y: str) -> None:
     readable_ticks(fig, axes.xaxis, True)
     readable_ticks(fig, axes.yaxis, y != "top1")
     fig.set_layout_engine("none")  # freeze the layout: labels are measured where they will be drawn
-    varying = {plan.entry.name: plan.varying for plan in result.plans}
+    varying = result.varying
     named = [row for row in drawn if row is result.reference or row.extra.get("closest")]
     candidates = [*named, *(row for row in front if row not in named)]
     place_labels(fig, axes, [(value(row, x, unit), value(row, y, unit),

@@ -40,6 +40,8 @@ class Kind:
     """A small instance and an input shape, for the registry tests."""
     nested: tuple[str, ...] = ()
     """YAML keys whose value is a nested list of layers (a residual block's ``layers``, ``shortcut``)."""
+    single_stride: bool = False
+    """The block takes one stride for both sides (a YAML ``stride`` is N or an equal pair [N, N])."""
 
     @property
     def strided(self) -> bool:
@@ -118,7 +120,7 @@ KINDS: tuple[Kind, ...] = (
          S.ShuffleUnit, S.ShuffleUnit,
          {"out": "out_channels", "groups": "groups", "stride": "stride", "bottleneck": "bottleneck",
           "grouped_first": "grouped_first"}, "in_channels",
-         lambda: (S.ShuffleUnit(12, 36, groups=3, stride=2), S.Shape(12, 8, 8))),
+         lambda: (S.ShuffleUnit(12, 36, groups=3, stride=2), S.Shape(12, 8, 8)), single_stride=True),
     Kind("effnet_block", "block", "EffNet block: 1×1, 1×3 dw, 2×1 pool, 3×1 dw, 2×1 conv (stride 1×2)",
          S.EffNetBlock, S.EffNetBlock, {"out": "out_channels", "mid": "mid_channels", "kernel": "kernel"},
          "in_channels", lambda: (S.EffNetBlock(3, 16, 8), S.Shape(3, 8, 8))),
@@ -126,17 +128,17 @@ KINDS: tuple[Kind, ...] = (
          S.Bottleneck, S.Bottleneck,
          {"out": "out_channels", "bottleneck": "bottleneck", "groups": "groups", "stride": "stride",
           "shortcut": "shortcut"}, "in_channels",
-         lambda: (S.Bottleneck(16, 32, 8, groups=2, stride=2, shortcut="projection"), S.Shape(16, 7, 7))),
+         lambda: (S.Bottleneck(16, 32, 8, groups=2, stride=2, shortcut="projection"), S.Shape(16, 7, 7)), single_stride=True),
     Kind("inverted_residual", "block", "1×1 expand ×t, k×k dw, [SE], 1×1 project, add at stride 1: "
          "hw(2·t·c² + 9·t·c) (MobileNetV2; V3, EfficientNet with SE)", S.InvertedResidual, S.InvertedResidual,
          {"out": "out_channels", "expansion": "expansion", "expanded": "expanded_channels", "kernel": "kernel_size",
           "stride": "stride", "activation": "activation", "se": "se_channels", "se_activation": "se_activation",
           "se_gate": "se_gate"}, "in_channels",
          lambda: (S.InvertedResidual(16, 16, 4, 5, activation="hardswish", se_channels=8, se_gate="hardsigmoid"),
-                  S.Shape(16, 7, 7))),
+                  S.Shape(16, 7, 7)), single_stride=True),
     Kind("shufflenet_v2_unit", "block", "ShuffleNet V2 unit: channel split, 1×1, 3×3 dw, 1×1, concat, shuffle "
          "(stride 2: both branches, no split)", S.ShuffleV2Unit, S.ShuffleV2Unit,
          {"out": "out_channels", "stride": "stride"}, "in_channels",
-         lambda: (S.ShuffleV2Unit(16, 16), S.Shape(16, 6, 6))),
+         lambda: (S.ShuffleV2Unit(16, 16), S.Shape(16, 6, 6)), single_stride=True),
 )
 KINDS_BY_NAME = {kind.name: kind for kind in KINDS}

@@ -83,8 +83,8 @@ def _option(row: CompareRow, original: CompareRow, groups: int | None, calls: in
             "groups": groups, "description": row.definition.description, "macs": row.macs * calls,
             "params": row.params, "saved_macs": (original.macs - row.macs) * calls,
             "saved_params": original.params - row.params, "ratio": number(ratio),
-            "formula": row.definition.formula.text, "formula_source": row.definition.formula.source,
-            "formula_ratio_text": row.definition.ratio.text if row.definition.ratio else "1",
+            "formula": row.formula_text, "formula_source": row.definition.formula.source,
+            "formula_ratio_text": row.formula_ratio_text,
             "formula_ratio": number(row.formula_ratio), "note": row.note or None}
 
 

@@ -15,7 +15,6 @@ Pure Python, exact integers; never imports torch or matplotlib.
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -57,7 +56,7 @@ def parse_value(text: str, option: str) -> int | float | str:
         value: int | float = kind(text.strip())
     except ValueError:
         raise SweepError(f"--{option} values must each be {word}, got {text.strip()!r}") from None
-    if not math.isfinite(value) or value <= 0:
+    if value <= 0:  # finite: number_problem refused nan, inf and overflow
         raise SweepError(f"--{option} values must each be {word}, got {text.strip()!r}")
     return value
 

@@ -64,21 +64,21 @@ def test_unknown_dtype_is_a_usage_error(run, models):
 
 
 def test_input_larger_than_free_memory_is_one_line(run, models, monkeypatch):
-    monkeypatch.setattr(torch_side, "free_memory", lambda: 10**9)
+    monkeypatch.setattr(torch_side, "available_bytes", lambda: 10**9)
     # 2 × 3 × 10⁴ × 10⁴ float16 = 1.2 GB > 1 GB free
     assert run.error("analyze", f"{models}:half_conv", "--input", "2,3,10000,10000:float16") == (
-        "Error: --input 2,3,10000,10000 needs 1.2 GB for the input alone, more than the 1.0 GB of memory free; "
-        "give a smaller shape")
+        "Error: --input 2,3,10000,10000 needs 1.200 GB for the input alone, more than the 1.000 GB of memory "
+        "available; give a smaller shape")
 
 
 def test_res_list_marks_a_resolution_too_large_for_memory(run, models, monkeypatch):
-    monkeypatch.setattr(torch_side, "free_memory", lambda: 10**6)
+    monkeypatch.setattr(torch_side, "available_bytes", lambda: 10**6)
     payload = run.json("analyze", f"{models}:half_conv", "--input", "1,3,8,8:float16", "--res-list", "8,1000")
     small, large = payload["resolutions"]
     assert small["macs"] == 4 * 6 * 6 * 3 * 9 and small["reason"] is None
     assert large["macs"] is None and large["reason"] == (
-        "--input 1,3,1000,1000 needs 6.0 MB for the input alone, more than the 1.0 MB of memory free; "
-        "give a smaller shape")
+        "--input 1,3,1000,1000 needs 6.000 MB for the input alone, more than the 1.000 MB of memory "
+        "available; give a smaller shape")
 
 
 def test_text_transformer_example_by_hand(run):

@@ -16,7 +16,6 @@ from costcalc.options import dtype_option, format_option, require_measure, unit_
 from costcalc.render import emit
 
 
-PAPER_KINDS = ("conv", "depthwise", "pointwise", "grouped", "grouped_pointwise")
 
 
 class UserCodeFailure(click.ClickException):
@@ -69,6 +68,7 @@ def parse_input(text: str) -> tuple[tuple[int, ...], str]:
 def _suggestions(analysis: Any, groups: tuple[int, ...]) -> dict[str, Any]:
     """The what-if report over the Conv2d modules that map to a spec (one convolution per call, the
     same input each call): each runs ``calls × batch`` times on one image."""
+    from costcalc.measure.analysis import PAPER_FORMULAS
     from costcalc.measure.spec_view import conv_input, conv_spec
     from costcalc.suggest import ConvLayer, suggest as what_if
 
@@ -77,7 +77,7 @@ def _suggestions(analysis: Any, groups: tuple[int, ...]) -> dict[str, Any]:
         if row["family"] != "convolution":
             continue
         calls = analysis.recording.calls.get(row["name"], [])
-        spec = conv_spec(analysis.modules[row["name"]], calls[0][0]) if row["kind"] in PAPER_KINDS else None
+        spec = conv_spec(analysis.modules[row["name"]], calls[0][0]) if row["kind"] in PAPER_FORMULAS else None
         if spec is not None and all(call[0] == calls[0][0] for call in calls):
             layers.append(ConvLayer(row["name"], spec, conv_input(calls[0][0]), len(calls) * calls[0][0][0]))
         else:

@@ -22,7 +22,6 @@ profile (YAML with ``--save FILE``); without ``--device`` a run calibrates first
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import click
@@ -41,8 +40,8 @@ TIMED_DTYPES = ("float32", "float16")
 
 
 def positive_seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
-    """``--min-time``: a finite number of seconds above 0 (``nan`` and ``inf`` are refused)."""
-    if not math.isfinite(value) or value <= 0:
+    """``--min-time``: seconds above 0 (``nan`` and ``inf`` meet :func:`costcalc.options.number_problem` first)."""
+    if value <= 0:
         raise click.BadParameter(f"must be a finite number of seconds > 0 (e.g. 0.15), got {value}")
     return value
 

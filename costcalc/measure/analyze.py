@@ -14,7 +14,6 @@ are passed as they are).
 
 from __future__ import annotations
 
-import os
 from math import prod
 from typing import Any
 
@@ -22,9 +21,11 @@ import torch
 from torch import nn
 
 from costcalc.measure.analysis import Analysis
+from costcalc.measure.guard import available_bytes
 from costcalc.measure.disagreements import flop_counter_check, fvcore_check
 from costcalc.measure.recorder import Recording, record
 from costcalc.measure.user_code import TargetError, UserCodeError, build_model, load_target, run_user_code
+from costcalc.render import human
 
 __all__ = ["Analysis", "TargetError", "UserCodeError", "analyze", "at_resolutions", "build_model", "load_target",
            "input_shapes", "zeros"]
@@ -53,18 +54,6 @@ def input_shapes(arguments: tuple) -> list[list[int]]:
     return shapes
 
 
-def free_memory() -> int | None:
-    """Bytes of physical memory free now (``None`` where the system does not say)."""
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def _size(count: int) -> str:
-    return f"{count / 1e9:,.1f} GB" if count >= 10**8 else f"{count / 1e6:,.1f} MB"
-
-
 def zeros(shapes: list[tuple[int, ...]], dtypes: list[str] | None = None) -> tuple:
     """One zero tensor per ``--input`` shape, of its dtype (torch's name; ``float32`` by default), as
     positional arguments. Inputs that would not fit in free memory are refused before allocation."""
@@ -73,11 +62,11 @@ def zeros(shapes: list[tuple[int, ...]], dtypes: list[str] | None = None) -> tup
         if not shape or any(size < 1 for size in shape):
             raise TargetError(f"--input must be positive sizes N,C,… (any rank), got {','.join(map(str, shape))}")
     needed = sum(prod(shape) * getattr(torch, dtype).itemsize for shape, dtype in zip(shapes, dtypes))
-    free = free_memory()
+    free = available_bytes()
     text = " and ".join(",".join(map(str, shape)) for shape in shapes)
     if free is not None and needed > free:
-        raise TargetError(f"--input {text} needs {_size(needed)} for the input alone, more than the "
-                          f"{_size(free)} of memory free; give a smaller shape")
+        raise TargetError(f"--input {text} needs {human(needed)}B for the input alone, more than the "
+                          f"{human(free)}B of memory available; give a smaller shape")
     try:
         return tuple(torch.zeros(shape, dtype=getattr(torch, dtype)) for shape, dtype in zip(shapes, dtypes))
     except (RuntimeError, MemoryError) as error:

@@ -50,10 +50,6 @@ class Rule:
     attention: Callable[[tuple, Any], int] | None = None  # the QKᵀ + AV part of ``macs``
 
 
-def _shape(value: Any) -> tuple[int, ...]:
-    return tuple(value.shape) if isinstance(value, torch.Tensor) else ()
-
-
 def _convolution(args: tuple, out: Any) -> int:
     """``aten.convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups)``.
 

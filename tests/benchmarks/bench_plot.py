@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
+from timing import best
 
 from costcalc import sweep
 from costcalc.plot import plot_sweep
@@ -43,12 +43,7 @@ def main() -> None:
         for name, y in (("params", "params"), ("heatmap", "macs")):
             path = os.path.join(args.out, f"sweep_{size}_{name}.png")
             kind = "heatmap" if name == "heatmap" else "scatter"
-            times = []
-            for _ in range(args.repeats):
-                start = time.perf_counter()
-                plot_sweep(result, path, "macs", "macs", y, kind)
-                times.append(time.perf_counter() - start)
-            seconds[(size, name)] = min(times)
+            seconds[(size, name)] = best(lambda: plot_sweep(result, path, "macs", "macs", y, kind), args.repeats)
     for name in ("params", "heatmap"):
         base = seconds[(16, name)]
         line = ", ".join(f"{size:,} points {seconds[(size, name)]:.3f} s ({seconds[(size, name)] / base:.2f}×)"
