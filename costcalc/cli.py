@@ -17,11 +17,14 @@ ASCII stand-ins (``x``, ``->``, ``^2``) instead of a ``UnicodeEncodeError``.
 from __future__ import annotations
 
 import codecs
+import gc
 import importlib
 import importlib.util
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -97,7 +100,8 @@ class CostcalcGroup(click.Group):
     def _run(self, args, prog_name, complete_var, **extra) -> int:
         """Run the command; every user error and every failure of the output stream as an exit code."""
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            with fewer_collections():
+                code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             sys.stdout.flush()
         except click.exceptions.NoArgsIsHelpError as error:
             click.echo(error.ctx.get_help())  # bare `costcalc`: the help, on stdout, not as an error
@@ -124,6 +128,22 @@ class CostcalcGroup(click.Group):
 ALLOCATION_FAILURE = re.compile(r"can't allocate memory|not enough memory|out of memory|Tried to allocate",
                                 re.IGNORECASE)
 """torch's messages for a failed allocation (the CPU allocator's and the others')."""
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the garbage collector's youngest generation every 100,000 allocations instead of 700.
+
+    A command builds large acyclic data (a 100,000-layer network is a million objects) and frees it at
+    exit; at the default threshold the collector rescans that data again and again, about 12 % of
+    ``costcalc model --config`` on such a network. Cycles are still collected, only less often.
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(100_000, *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 def _ascii_stand_in(error: UnicodeError) -> tuple[str, int]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any
 
 from costcalc.specs import (
@@ -61,32 +62,32 @@ class LayerCost:
 
 @dataclass(frozen=True)
 class CostReport:
-    """The leaf layers of a spec, in execution order, with totals."""
+    """The leaf layers of a spec, in execution order, with totals (each summed once, when first asked for)."""
 
     layers: tuple[LayerCost, ...]
     input: Shape
     output: Shape
 
-    @property
+    @cached_property
     def macs(self) -> int:
         """Convolution + fully-connected MACs (the papers' "Mult-Adds")."""
         return sum(layer.macs for layer in self.layers)
 
-    @property
+    @cached_property
     def conv_macs(self) -> int:
         """MACs of the convolutions alone (the papers' "conv layers only")."""
         return sum(layer.macs for layer in self.layers if layer.kind in CONV_KINDS)
 
-    @property
+    @cached_property
     def linear_macs(self) -> int:
         """MACs of the fully-connected layers."""
         return sum(layer.macs for layer in self.layers if layer.kind == "linear")
 
-    @property
+    @cached_property
     def params(self) -> int:
         return sum(layer.params for layer in self.layers)
 
-    @property
+    @cached_property
     def weights(self) -> int:
         """Conv and FC weights alone (no biases, no batch norm): the MobileNet paper's parameter count."""
         return sum(layer.weights for layer in self.layers)
@@ -109,7 +110,9 @@ class CostReport:
         """Layer count, MACs, params and weights per kind, in first-seen order (MobileNet Table 2)."""
         table: dict[str, dict[str, int]] = {}
         for layer in self.layers:
-            entry = table.setdefault(layer.kind, {"layers": 0, "macs": 0, "params": 0, "weights": 0})
+            entry = table.get(layer.kind)
+            if entry is None:
+                entry = table[layer.kind] = {"layers": 0, "macs": 0, "params": 0, "weights": 0}
             entry["layers"] += 1
             entry["macs"] += layer.macs
             entry["params"] += layer.params
@@ -196,19 +199,34 @@ def cost(spec: Any, shape: Shape, name: str = "", source: str = "") -> CostRepor
     ``source`` names the layer that produced the input (``""`` for the spec's own input); every
     layer records its sources, so the report is also the spec's dataflow graph.
     """
+    if type(spec) in COST_RULES:
+        layer = _leaf(spec, shape, name, source)
+        return CostReport((layer,), shape, layer.output)
     if isinstance(spec, BLOCKS):
         return cost(spec.expand(), shape, name, source)
     if isinstance(spec, Sequential):
         return _cost_sequential(spec, shape, name, source)
     if isinstance(spec, Branches):
         return _cost_branches(spec, shape, name, source)
-    rule = COST_RULES.get(type(spec))
-    if rule is None:
-        raise SpecError(f"no cost rule for {type(spec).__name__}")
-    output = spec.output_shape(shape)
-    layer = LayerCost(name=name or spec.kind, kind=spec.kind, input=shape, output=output, spec=spec,
-                      sources=(source,), **rule(spec, shape, output))
-    return CostReport((layer,), shape, output)
+    raise SpecError(f"no cost rule for {type(spec).__name__}")
+
+
+def output_shape(spec: Any, shape: Shape, name: str = "") -> Shape:
+    """The shape ``spec`` produces from ``shape``: :func:`cost`'s walk and checks (and error messages)
+    without the costing."""
+    if type(spec) in COST_RULES:
+        return spec.output_shape(shape)
+    if isinstance(spec, BLOCKS):
+        return output_shape(spec.expand(), shape, name)
+    if isinstance(spec, Sequential):
+        for child_name, child in spec.children:
+            shape = output_shape(child, shape, _join(name, child_name))
+        return shape
+    if isinstance(spec, Branches):
+        outputs = [shape if path is None else output_shape(path, shape, _join(name, path_name))
+                   for path_name, path in spec.paths]
+        return merge_shape(spec.merge, outputs, name)
+    raise SpecError(f"no cost rule for {type(spec).__name__}")
 
 
 def _producer(report: CostReport, source: str) -> str:
@@ -220,11 +238,31 @@ def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
+@lru_cache(maxsize=4096)
+def _leaf_terms(spec: Any, shape: Shape, rule: CostRule) -> tuple[str, Shape, dict[str, Any]]:
+    """A leaf's kind, output shape and ``rule``'s fields on ``shape``: specs are immutable, so a layer a
+    network repeats (a generated 100,000-layer file, a stage's identical blocks) is costed once. The
+    fields (``other_ops`` among them) are shared by the layers that repeat it and never modified."""
+    output = spec.output_shape(shape)
+    return spec.kind, output, rule(spec, shape, output)
+
+
+def _leaf(spec: Any, shape: Shape, name: str, source: str) -> LayerCost:
+    kind, output, terms = _leaf_terms(spec, shape, COST_RULES[type(spec)])
+    return LayerCost(name=name or kind, kind=kind, input=shape, output=output, spec=spec, sources=(source,), **terms)
+
+
 def _cost_sequential(spec: Sequential, shape: Shape, name: str, source: str) -> CostReport:
     layers: list[LayerCost] = []
     current = shape
     for child_name, child in spec.children:
-        report = cost(child, current, _join(name, child_name), source)
+        path = f"{name}.{child_name}" if name else child_name
+        if type(child) in COST_RULES:  # a leaf: no report of its own
+            layer = _leaf(child, current, path, source)
+            layers.append(layer)
+            current, source = layer.output, layer.name
+            continue
+        report = cost(child, current, path, source)
         layers.extend(report.layers)
         current, source = report.output, _producer(report, source)
     return CostReport(tuple(layers), shape, current)

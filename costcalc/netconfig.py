@@ -31,7 +31,7 @@ from typing import Any
 
 from costcalc import specs as S
 from costcalc.configs import ConfigFile
-from costcalc.cost import cost
+from costcalc.cost import output_shape
 from costcalc.registry import KINDS, KINDS_BY_NAME
 from costcalc.specs import parse_pair
 
@@ -105,6 +105,34 @@ def _build(config: ConfigFile, where: tuple, kind: str, entry: dict[str, Any], s
         raise config.error(where, f"{kind}: {error}") from None
 
 
+def _entry_layers(config: ConfigFile, where: tuple, kind: str, entry: dict[str, Any], shape: S.Shape,
+                  stride_override: Any, built: dict[Any, Any]) -> tuple[list[tuple[str, S.Spec]], S.Shape]:
+    """The layers one entry makes on ``shape``, named by their suffix (``""``, ``"_bn"``, ``"_act"``), and
+    their output shape. Specs are immutable, so an entry written again with the same values (its name and
+    repeat aside) on the same shape is built once: a generated 100,000-layer file repeats a few entries."""
+    try:
+        key = (tuple((name, type(value), value) for name, value in entry.items() if name not in ("name", "repeat")),
+               shape, stride_override)
+        cached = built.get(key)
+    except TypeError:  # a list value (a nested layers list, a [1, 3] kernel): built every time
+        key, cached = None, None
+    if cached is not None:
+        return cached
+    spec = _build(config, where, kind, entry, shape, stride_override)
+    layers = [("", spec)]
+    if kind in CONV_LIKE and (entry.get("bn") or entry.get("act")):
+        if entry.get("bn") not in (None, True, False):
+            raise S.SpecError(f"bn must be true or false, got {entry['bn']!r}")
+        layers = S.conv_bn_act("", spec, entry.get("act")) if entry.get("bn") else [
+            ("", spec), ("_act", S.Activation(entry["act"]))]
+    output = shape
+    for _, child in layers:
+        output = output_shape(child, output)
+    if key is not None:
+        built[key] = layers, output
+    return layers, output
+
+
 def load_network(path: str) -> S.Network:
     """Parse a YAML network file into a :class:`~costcalc.specs.Network` (``in_channels`` inferred)."""
     config = ConfigFile(path)
@@ -126,6 +154,7 @@ def parse_layers(config: ConfigFile, at: tuple, entries: Any, input_shape: S.Sha
     if not isinstance(entries, list) or not entries:
         raise config.error(at, "layers must be a non-empty list of {kind: ..., ...} mappings")
     shape, children, counts = input_shape, [], {}
+    built: dict[Any, tuple[list[tuple[str, S.Spec]], S.Shape]] = {}
     for index, entry in enumerate(entries):
         where = at + (index,)
         if not isinstance(entry, dict) or "kind" not in entry:
@@ -155,18 +184,10 @@ def parse_layers(config: ConfigFile, at: tuple, entries: Any, input_shape: S.Sha
             layer_name = base if repeat == 1 else f"{base}_{copy + 1}"
             override = 1 if copy and PARSED[kind].strided else None
             try:
-                spec = _build(config, where, kind, entry, shape, override)
-                layers = [(layer_name, spec)]
-                if kind in CONV_LIKE and (entry.get("bn") or entry.get("act")):
-                    if entry.get("bn") not in (None, True, False):
-                        raise S.SpecError(f"bn must be true or false, got {entry['bn']!r}")
-                    layers = S.conv_bn_act(layer_name, spec, entry.get("act")) if entry.get("bn") else [
-                        (layer_name, spec), (f"{layer_name}_act", S.Activation(entry["act"]))]
-                for child_name, child in layers:
-                    shape = cost(child, shape).output
-                children.extend(layers)
+                layers, shape = _entry_layers(config, where, kind, entry, shape, override, built)
             except S.SpecError as error:
                 raise config.error(where, f"{layer_name} ({kind}) on a {shape} input: {error}") from None
+            children.extend((layer_name + suffix, spec) for suffix, spec in layers)
     try:
         return S.Sequential(tuple(children)), shape
     except S.SpecError as error:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from costcalc.specs import BLOCKS, Branches, Network, Sequential, Spec, SpecError
+from costcalc.specs import BLOCKS, LEAVES, Branches, Network, Sequential, Spec, SpecError
 from costcalc.spelling import closest
 
 QUANTITIES = ("macs", "conv_macs", "params", "weights", "tf_variables")
@@ -180,20 +180,31 @@ def top1(entry: ModelEntry, options: Mapping[str, Any]) -> Accuracy | None:
     return found[0] if found else None
 
 
+LEAF_TYPES = frozenset(LEAVES)
+
+
 def standard_equivalent(spec: Spec) -> Spec:
     """``spec`` with every factorized block replaced by the standard convolution it stands for.
 
     Walks containers; each paper block contributes its :meth:`standard` (MobileNet's separable →
     full ``Dk×Dk`` conv, ShuffleNet unit → ResNet bottleneck, EffNet block → ``k×k`` stride-2 conv).
     """
+    if type(spec) in LEAF_TYPES:
+        return spec
     if isinstance(spec, BLOCKS):
         return spec.standard() if hasattr(spec, "standard") else spec
     if isinstance(spec, Sequential):
-        return Sequential(tuple((name, standard_equivalent(child)) for name, child in spec.children))
+        children = tuple((name, standard_equivalent(child)) for name, child in spec.children)
+        return spec if _same(children, spec.children) else Sequential(children)
     if isinstance(spec, Branches):
-        return Branches(tuple((name, None if path is None else standard_equivalent(path))
-                              for name, path in spec.paths), spec.merge)
+        paths = tuple((name, None if path is None else standard_equivalent(path)) for name, path in spec.paths)
+        return spec if _same(paths, spec.paths) else Branches(paths, spec.merge)
     return spec
+
+
+def _same(new: tuple[tuple[str, Any], ...], old: tuple[tuple[str, Any], ...]) -> bool:
+    """Whether every named part is the very object it was: a container with no block in it is kept."""
+    return all(part is before for (_, part), (_, before) in zip(new, old))
 
 
 def baseline(network: Network) -> Network:
