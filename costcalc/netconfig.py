@@ -120,9 +120,9 @@ def _entry_layers(config: ConfigFile, where: tuple, kind: str, entry: dict[str, 
         return cached
     spec = _build(config, where, kind, entry, shape, stride_override)
     layers = [("", spec)]
+    if kind in CONV_LIKE and not isinstance(entry.get("bn", False), bool):
+        raise S.SpecError(f"bn must be true or false, got {entry['bn']!r}")
     if kind in CONV_LIKE and (entry.get("bn") or entry.get("act")):
-        if entry.get("bn") not in (None, True, False):
-            raise S.SpecError(f"bn must be true or false, got {entry['bn']!r}")
         layers = S.conv_bn_act("", spec, entry.get("act")) if entry.get("bn") else [
             ("", spec), ("_act", S.Activation(entry["act"]))]
     output = shape

@@ -47,6 +47,8 @@ Pair = tuple[int, int]
 
 def check_int(value: object, name: str, minimum: int = 1) -> int:
     """Return ``value`` if it is an integer ≥ ``minimum``; raise :class:`SpecError` otherwise."""
+    if type(value) is int and value >= minimum:  # the common case first: a spec is built per layer
+        return value
     if isinstance(value, bool) or not isinstance(value, int):
         raise SpecError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
     if value < minimum:

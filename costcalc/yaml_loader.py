@@ -122,12 +122,12 @@ class _Builder:
                 raise YamlProblem(line, problem)
             if tag == INT_TAG:
                 return int(text)
-        if tag in CONSTRUCTED_TAGS:
-            try:
-                return self.constructor.yaml_constructors[tag](self.constructor, yaml.ScalarNode(tag, text))
-            except (yaml.YAMLError, ValueError, TypeError):
-                pass
-        raise unsupported(line, tag)
+        if tag not in CONSTRUCTED_TAGS:
+            raise unsupported(line, tag)
+        try:
+            return self.constructor.yaml_constructors[tag](self.constructor, yaml.ScalarNode(tag, text))
+        except Exception:  # PyYAML's constructors fail as they may (``!!timestamp x``: AttributeError)
+            raise YamlProblem(line, f"malformed YAML: {text[:40]!r} is not a {tag.replace(TAG, '!!')}") from None
 
     def build(self) -> Any:
         """The document's value, built from the events in one loop."""

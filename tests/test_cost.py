@@ -137,3 +137,22 @@ def test_scale_merge_needs_one_value_per_channel():
                                                                 ("fc", S.Conv2d(8, 4, 1))))), "scale")
     with pytest.raises(S.SpecError, match=r"cannot scale a 8×5×5 map by paths of shapes 4×1×1 \(each must be 8×1×1\)"):
         cost(wrong, S.Shape(8, 5, 5))
+
+
+@pytest.mark.parametrize("name", __import__("costcalc.zoo", fromlist=["all_names"]).all_names())
+def test_output_shape_walks_as_cost_does(name):
+    """The shape-only walk the YAML parser uses agrees with the costing walk on every zoo network."""
+    from costcalc import zoo
+    from costcalc.cost import output_shape
+
+    network = zoo.lookup(name).build()
+    assert output_shape(network.body, network.input_shape) == cost(network.body, network.input_shape).output
+
+
+def test_a_repeated_layer_is_costed_like_a_fresh_one():
+    """Leaf costs are remembered per (spec, shape): each repeat still gets its own name, input and sources."""
+    conv = S.Conv2d(8, 8, 3)
+    report = cost(S.sequence(("a", conv), ("b", conv), ("c", S.Conv2d(8, 8, 3))), S.Shape(8, 10, 10))
+    assert [layer.name for layer in report.layers] == ["a", "b", "c"]
+    assert [layer.sources for layer in report.layers] == [("",), ("a",), ("b",)]
+    assert {layer.macs for layer in report.layers} == {10 * 10 * 8 * 8 * 9} and report.macs == 3 * 57_600

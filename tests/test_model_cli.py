@@ -176,3 +176,30 @@ def test_csv_ends_with_a_total_row(run):
 def test_successor_bad_options(run, args, fragment):
     error = run.error(*args)
     assert fragment in error and "did you mean 'effnet'" not in error
+
+
+def test_a_network_without_factorized_blocks_is_its_own_baseline(run, tmp_path):
+    from costcalc.netconfig import load_network
+    from costcalc.zoo import baseline, lookup
+
+    path = tmp_path / "plain.yaml"
+    path.write_text("input: 3x8x8\nlayers:\n  - {kind: conv, out: 8, bn: true, act: relu}\n"
+                    "  - {kind: residual, layers: [{kind: conv, out: 8}]}\n", encoding="utf-8")
+    plain = load_network(str(path))
+    assert baseline(plain).body is plain.body, "nothing to replace: the very same body, not a copy"
+    mobilenet = lookup("mobilenet").build()
+    assert baseline(mobilenet).body != mobilenet.body
+    data = run.json("model", "--config", str(path))
+    assert data["baseline"]["macs"] == data["totals"]["macs"] and data["baseline"]["ratio"] == 1
+
+
+def test_a_command_runs_with_fewer_collections_and_restores_the_thresholds(run, monkeypatch):
+    import gc
+
+    from costcalc.commands import model_cmd
+
+    during, costing = [], model_cmd.cost
+    monkeypatch.setattr(model_cmd, "cost", lambda *args: (during.append(gc.get_threshold()[0]), costing(*args))[1])
+    before = gc.get_threshold()
+    run("model", "mobilenet", "--format", "json")
+    assert during and set(during) == {100_000} and gc.get_threshold() == before

@@ -195,3 +195,26 @@ def test_inverted_residual_yaml_keys(tmp_path):
     children = dict(load_network(str(path)).body.children)
     assert children["ir_2"] == S.InvertedResidual(16, 16, kernel_size=5, activation="hardswish", se_channels=24,
                                                   se_gate="hardsigmoid", expanded_channels=72)
+
+
+def test_entries_written_again_share_their_specs(tmp_path):
+    """An entry repeated on the same shape is built once (names aside); the costs are those of each written alone."""
+    text = "input: 8x8x8\nlayers:\n" + "".join(f"  - {{kind: conv, out: 8, bn: true, act: relu, name: c{index}}}\n"
+                                               f"  - {{kind: depthwise, kernel: 3}}\n" for index in range(3))
+    network = load_network(str(write(tmp_path, text)))
+    children = dict(network.body.children)
+    assert children["c0"] is children["c1"] is children["c2"] and children["depthwise1"] is children["depthwise3"]
+    assert list(children)[:4] == ["c0", "c0_bn", "c0_act", "depthwise1"]
+    assert cost(network.body, network.input_shape).macs == 3 * (8 * 8 * 8 * 8 * 9 + 8 * 8 * 8 * 9)
+
+
+@pytest.mark.parametrize("second, fragment", [
+    ("{kind: conv, out: 3, bn: 1}", "bn must be true or false, got 1"),
+    ("{kind: conv, out: 3.0, bn: true}", "out_channels must be an integer ≥ 1, got 3.0"),
+])
+def test_an_entry_equal_but_for_its_types_is_checked_again(tmp_path, second, fragment):
+    """``bn: 1`` equals ``bn: true`` and ``3.0`` equals ``3`` in Python: the built-once memo keys on types too."""
+    path = write(tmp_path, f"input: 3x8x8\nlayers:\n  - {{kind: conv, out: 3, bn: true}}\n  - {second}\n")
+    with pytest.raises(ConfigError) as error:
+        load_network(str(path))
+    assert str(error.value).startswith(f"{path}:4:") and fragment in str(error.value)
