@@ -135,7 +135,7 @@ def fewer_collections() -> Iterator[None]:
     """Run the garbage collector's youngest generation every 100,000 allocations instead of 700.
 
     A command builds large acyclic data (a 100,000-layer network is a million objects) and frees it at
-    exit; at the default threshold the collector rescans that data again and again, about 12 % of
+    exit; at the default threshold the collector rescans that data again and again, about a tenth of
     ``costcalc model --config`` on such a network. Cycles are still collected, only less often.
     """
     previous = gc.get_threshold()

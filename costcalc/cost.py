@@ -256,7 +256,7 @@ def _cost_sequential(spec: Sequential, shape: Shape, name: str, source: str) -> 
     layers: list[LayerCost] = []
     current = shape
     for child_name, child in spec.children:
-        path = f"{name}.{child_name}" if name else child_name
+        path = _join(name, child_name)
         if type(child) in COST_RULES:  # a leaf: no report of its own
             layer = _leaf(child, current, path, source)
             layers.append(layer)

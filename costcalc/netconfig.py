@@ -20,8 +20,8 @@ Convolution kinds take ``bn: true`` and ``act: relu|relu6|leaky_relu|hardswish|s
 to append batch norm and an activation. A ``residual`` block nests its own ``layers:`` list (and
 optionally a ``shortcut:`` list; the identity otherwise) and adds the two; the successors' blocks are
 single entries (``inverted_residual`` with ``expansion``, ``kernel``, ``se``, ``activation``;
-``shufflenet_v2_unit``; ``squeeze_excite``; ``split``). Files are read with ``yaml.safe_load``
-(:class:`costcalc.configs.ConfigFile`); unknown keys or kinds and bad values fail with ``file:line``
+``shufflenet_v2_unit``; ``squeeze_excite``; ``split``). Files are read as data only, in one bounded
+pass (:class:`costcalc.configs.ConfigFile`); unknown keys or kinds and bad values fail with ``file:line``
 and what was expected.
 """
 
