@@ -17,6 +17,18 @@ from costcalc.cli import cli
 GOLDEN_DIR = Path(__file__).parent / "golden"
 
 
+@pytest.fixture(params=["libyaml", "pure-python"])
+def loader(request, monkeypatch):
+    """Run each test with PyYAML's C parser and with its pure-Python one."""
+    import yaml
+
+    if request.param == "pure-python":
+        monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    elif not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("PyYAML built without libyaml")
+    return request.param
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/* from current output")
 

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import yaml
 
 from costcalc import configs
 from costcalc.configs import ConfigError, ConfigFile
@@ -57,16 +56,6 @@ def within(seconds: int):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-
-
-@pytest.fixture(params=["libyaml", "pure-python"])
-def loader(request, monkeypatch):
-    """Run each test with PyYAML's C parser and with its pure-Python one."""
-    if request.param == "pure-python":
-        monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
-    elif not hasattr(yaml, "CSafeLoader"):
-        pytest.skip("PyYAML built without libyaml")
-    return request.param
 
 
 def test_corpus_is_covered():

@@ -16,13 +16,7 @@ from hypothesis import strategies as st
 from costcalc.yaml_loader import MAX_DEPTH, YamlProblem, load
 
 
-@pytest.fixture(params=["libyaml", "pure-python"], autouse=True)
-def parser(request, monkeypatch):
-    if request.param == "pure-python":
-        monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
-    elif not hasattr(yaml, "CSafeLoader"):
-        pytest.skip("PyYAML built without libyaml")
-    return request.param
+pytestmark = pytest.mark.usefixtures("loader")  # conftest: libyaml's parser, then the pure-Python one
 
 
 SCALARS = (st.none() | st.booleans() | st.integers(-10**17, 10**17)
