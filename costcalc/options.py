@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from costcalc.network_options import MODEL_ORDER, NETWORK_OPTIONS, NetworkOption
 from costcalc.render import FORMATS, UNITS
 from costcalc.specs import parse_pair
 
@@ -117,22 +118,27 @@ def _stack(*decorators: Callable) -> Callable[[Callable], Callable]:
     return apply
 
 
-model_options = _stack(
-    click.option("--alpha", type=float, help="MobileNet width multiplier α in (0, 2] (v1: TF-slim rounding; "
-                                             "v2, v3: _make_divisible)."),
-    click.option("--res", type=int, help="Input resolution (square)."),
-    click.option("--groups", type=int, help="ShuffleNet groups g: 1, 2, 3, 4 or 8 (compare rows: any g)."),
-    click.option("--scale", type=float, help="ShuffleNet scale s (v1: 0.25, 0.5, 1.0, 1.5, 2.0, ...; v2: 0.5, 1.0, "
-                                             "1.5, 2.0)."),
-    click.option("--variant", help="EfficientNet variant b0 … b7 (compound-scaled width, depth, resolution)."),
-    click.option("--classes", type=int, help="Classifier outputs (MobileNet/ShuffleNet 1000, EffNet 10)."),
-    click.option("--shallow", is_flag=True, flag_value=True, default=None,
-                 help="MobileNet Table 5's shallow network: the five 14×14×512 separable blocks removed."),
-)
-"""The zoo's network options; each network takes some of them (``costcalc list``)."""
+def network_option(option: NetworkOption, sweep: bool = False) -> Callable:
+    """``option`` as a click option: one value of its type (``costcalc model``, ``bench``) or, with
+    ``sweep``, the text of a comma list (:func:`costcalc.sweep.parse_values` reads it). A switch is
+    ``None`` unless given, so an option left out never reaches a network's builder."""
+    help_text = option.sweep_help if sweep else option.model_help
+    if option.switch:
+        return click.option(option.flag, is_flag=True, flag_value=True, default=None, help=help_text)
+    return click.option(option.flag, type=str if sweep else option.type, help=help_text)
 
-size_option = click.option("--size", help="MobileNetV3 size: large or small.")
+
+model_options = _stack(*(network_option(NETWORK_OPTIONS[name]) for name in MODEL_ORDER if name != "size"))
+"""The zoo's network options, as ``costcalc model`` and ``bench`` take them; each network takes some
+of them (``costcalc list``)."""
+
+size_option = network_option(NETWORK_OPTIONS["size"])
 """MobileNetV3's ``--size`` (apart from :data:`model_options`: ``bench`` has a layer ``--size``)."""
+
+sweep_options = _stack(*(network_option(option, sweep=True)
+                         for option in sorted(NETWORK_OPTIONS.values(), key=lambda option: option.switch)))
+"""Every network option as ``costcalc sweep`` takes it: a comma list of values, or a switch set for
+every configuration (the switches listed last)."""
 
 layer_options = _stack(
     click.option("--in", "in_channels", type=int, help="Input channels M."),

@@ -21,16 +21,15 @@ from fractions import Fraction
 from typing import Any
 
 from costcalc.grid_cost import cost_grid
+from costcalc.network_options import NETWORK_OPTIONS
 
-OPTION_TYPES: dict[str, type] = {"alpha": float, "res": int, "groups": int, "scale": float, "classes": int,
-                                 "size": str, "variant": str}
-"""Every option of ``costcalc model`` that takes a list in a sweep, and the type of its values (a
-name, such as MobileNetV3's ``size`` or EfficientNet's ``variant``, is checked by its network)."""
+OPTION_TYPES: dict[str, type] = {name: option.type for name, option in NETWORK_OPTIONS.items() if not option.switch}
+"""Every network option that takes a list in a sweep, and the type of its values (a name, such as
+MobileNetV3's ``size`` or EfficientNet's ``variant``, is checked by its network)."""
 EXAMPLES = {float: "0.5,1.0", int: "128,224", str: "b0,b1"}
-FLAGS = ("shallow",)
-"""Options of ``costcalc model`` that are switches: a sweep sets them for every configuration."""
+FLAGS = tuple(name for name, option in NETWORK_OPTIONS.items() if option.switch)
+"""Network options that are switches: a sweep sets them for every configuration."""
 
-SHORT = {"alpha": "α", "res": "r", "groups": "g", "scale": "s", "classes": "c", "size": "", "variant": ""}
 QUANTITY = re.compile(r"^\s*([0-9]{1,18}(?:\.[0-9]{1,18})?)\s*([kKmMgG]?)\s*$")
 SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9}
 
@@ -125,9 +124,7 @@ class Config:
         keys = tuple(key for key, _ in self.options) if keys is None else keys
         values = self.kwargs
         if short:
-            return " ".join(key if key in FLAGS else f"{values[key]:g}×" if key == "scale"
-                            else f"{SHORT[key]}{values[key]}" if isinstance(values[key], str)
-                            else f"{SHORT[key]}{values[key]:g}" for key in keys) or "default"
+            return " ".join(NETWORK_OPTIONS[key].short(values[key]) for key in keys) or "default"
         return " ".join(key if key in FLAGS else f"{key}={values[key]}" for key in keys) or "default"
 
 

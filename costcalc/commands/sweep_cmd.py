@@ -13,7 +13,7 @@ import os
 
 import click
 
-from costcalc.options import format_option, unit_option, usage_error
+from costcalc.options import format_option, sweep_options, unit_option, usage_error
 from costcalc.render import emit
 from costcalc.sweep import SweepError
 
@@ -43,15 +43,7 @@ def check_plot_path(path: str | None, x: str, y: str, kind: str) -> None:
 
 @click.command("sweep")
 @click.argument("names", nargs=-1)
-@click.option("--alpha", help="Width multipliers α (MobileNet), e.g. 0.25,0.5,0.75,1.0.")
-@click.option("--res", help="Input resolutions, e.g. 128,160,192,224.")
-@click.option("--groups", help="Groups g (ShuffleNet), e.g. 1,2,3,4,8.")
-@click.option("--scale", help="Scales s× (ShuffleNet), e.g. 0.5,1.0,1.5,2.0.")
-@click.option("--classes", help="Classifier outputs, e.g. 1000,1001.")
-@click.option("--size", help="MobileNetV3 sizes, e.g. large,small.")
-@click.option("--variant", help="EfficientNet variants, e.g. b0,b1,b2,b3.")
-@click.option("--shallow", is_flag=True, default=False,
-              help="MobileNet Table 5's shallow network for every configuration.")
+@sweep_options
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="A sweep file (configs/sweeps/*.yaml) listing networks and their option lists.")
 @click.option("--reference", help="Ratios against this configuration: [MODEL:]alpha=1.0,res=224 "

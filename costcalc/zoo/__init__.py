@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
+from costcalc.network_options import NETWORK_OPTIONS
 from costcalc.specs import BLOCKS, LEAVES, Branches, Network, Sequential, Spec, SpecError
 from costcalc.spelling import closest
 
@@ -95,7 +96,7 @@ class Accuracy:
         return cls(top1, source, note="; ".join(filter(None, [f"top-1 error {error} %", note])))
 
 
-OPTION_NAMES = ("alpha", "res", "groups", "scale", "classes", "shallow", "size", "variant")
+OPTION_NAMES = tuple(NETWORK_OPTIONS)
 
 
 @dataclass(frozen=True)
