@@ -56,6 +56,12 @@ def check_int(value: object, name: str, minimum: int = 1) -> int:
     return value
 
 
+def check_block_stride(stride: object, block: str) -> None:
+    """A block that keeps the map (stride 1, a residual add) or halves it (stride 2) takes no other stride."""
+    if isinstance(stride, bool) or stride not in (1, 2):
+        raise SpecError(f"{block} stride must be 1 or 2, got {stride!r}")
+
+
 def as_pair(value: object, name: str, minimum: int = 1) -> Pair:
     """Normalise an int or a (height, width) pair to a validated pair of ints."""
     if isinstance(value, (tuple, list)):
@@ -506,8 +512,7 @@ class ShuffleUnit(Block):
     def __post_init__(self) -> None:
         check_int(self.in_channels, "in_channels")
         check_int(self.out_channels, "out_channels")
-        if self.stride not in (1, 2):
-            raise SpecError(f"ShuffleNet unit stride must be 1 or 2, got {self.stride!r}")
+        check_block_stride(self.stride, "ShuffleNet unit")
         if self.stride == 1 and self.in_channels != self.out_channels:
             raise SpecError(
                 f"a stride-1 ShuffleNet unit adds its input, so in_channels ({self.in_channels}) "
@@ -719,8 +724,7 @@ class InvertedResidual(Block):
         if isinstance(self.expansion, bool) or not isinstance(self.expansion, (int, float)) or not self.expansion > 0:
             raise SpecError(f"expansion t must be a positive number (e.g. 1 or 6), got {self.expansion!r}")
         object.__setattr__(self, "kernel_size", as_pair(self.kernel_size, "kernel_size"))
-        if self.stride not in (1, 2) or isinstance(self.stride, bool):
-            raise SpecError(f"inverted residual stride must be 1 or 2, got {self.stride!r}")
+        check_block_stride(self.stride, "inverted residual")
         check_activation(self.activation, "activation")
         check_int(self.se_channels, "se_channels", 0)
         if self.expanded_channels is None:
@@ -773,8 +777,7 @@ class ShuffleV2Unit(Block):
     def __post_init__(self) -> None:
         check_int(self.in_channels, "in_channels")
         check_int(self.out_channels, "out_channels")
-        if self.stride not in (1, 2) or isinstance(self.stride, bool):
-            raise SpecError(f"ShuffleNet V2 unit stride must be 1 or 2, got {self.stride!r}")
+        check_block_stride(self.stride, "ShuffleNet V2 unit")
         if self.out_channels % 2:
             raise SpecError(f"a ShuffleNet V2 unit concatenates two halves, so out_channels must be even, "
                             f"got {self.out_channels}")

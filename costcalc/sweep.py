@@ -202,14 +202,11 @@ def assign(entries: list[Any], axes: dict[str, tuple[Any, ...]]) -> tuple[list[P
 # ------------------------------------------------------------------------------------------------- cost
 def published_top1(entry: Any, config: Config) -> Any:
     """The configuration's published top-1 (:func:`costcalc.zoo.top1`), looked up with the options as the
-    network states them: an option left to its builder (EfficientNet's ``res: None``, the variant's
-    native resolution) is read from the built network."""
+    network states them: an option left to its builder (EfficientNet's ``res: None``) at the value the
+    entry derives for it (:meth:`~costcalc.zoo.ModelEntry.resolve`: the variant's native resolution)."""
     from costcalc.zoo import top1
 
-    options = config.kwargs
-    if any(value is None for value in options.values()):
-        options = entry.build(**options).options
-    return top1(entry, options)
+    return top1(entry, entry.resolve(config.kwargs))
 
 
 def run(plans: list[Plan]) -> list[Row]:

@@ -107,7 +107,8 @@ class ModelEntry:
     ``defaults`` their defaults, ``published(options)`` the published numbers for a configuration
     ``notes(options)`` extra lines (e.g. how a claim of the paper reads on this network), and
     ``accuracy(options)`` the published ImageNet accuracies of the configuration, preferred source
-    first (:func:`top1`).
+    first (:func:`top1`), and ``derived`` how an option whose default is ``None`` follows from the
+    others (:meth:`resolve`).
     """
 
     name: str
@@ -119,11 +120,18 @@ class ModelEntry:
     published: Callable[[dict[str, Any]], list[Published]] = lambda options: []
     notes: Callable[[dict[str, Any]], list[str]] = lambda options: []
     accuracy: Callable[[dict[str, Any]], list[Accuracy]] = lambda options: []
+    derived: Mapping[str, Callable[[dict[str, Any]], Any]] = field(default_factory=dict)
 
     @property
     def grid_options(self) -> tuple[str, ...]:
         """The options a sweep varies: those with a default (MobileNet's ``shallow`` flag has none)."""
         return tuple(key for key in self.options if key in self.defaults)
+
+    def resolve(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """``options`` with each one left to the builder (``None``) at the value the builder takes:
+        ``derived[key](options)`` (EfficientNet's ``res`` → its variant's native resolution)."""
+        return {key: self.derived[key](options) if value is None and key in self.derived else value
+                for key, value in options.items()}
 
 
 MODELS: dict[str, ModelEntry] = {}
@@ -173,6 +181,20 @@ def lookup(name: object, options: Mapping[str, Any] = {}) -> ModelEntry:
         raise SpecError(f"--{extra[0]} does not apply to {entry.name}; its options: "
                         f"{', '.join('--' + key for key in entry.options)}")
     return entry
+
+
+IMAGENET_RES = 224
+IMAGENET_CLASSES = 1000
+TF_SLIM_CLASSES = 1001
+"""TF-slim's ImageNet models add a background class (index 0) to the 1000."""
+
+
+def imagenet(options: Mapping[str, Any], res: int = IMAGENET_RES, background: bool = False) -> bool:
+    """Whether ``options`` are the papers' ImageNet setting, where their numbers and accuracies apply:
+    a ``res×res`` input (224, or a network's native resolution) and 1000 classes (or 1001 with
+    ``background``, as TF-slim's released models)."""
+    classes = (IMAGENET_CLASSES, TF_SLIM_CLASSES) if background else (IMAGENET_CLASSES,)
+    return options["res"] == res and options["classes"] in classes
 
 
 def top1(entry: ModelEntry, options: Mapping[str, Any]) -> Accuracy | None:

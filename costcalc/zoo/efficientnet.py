@@ -18,12 +18,10 @@ import math
 from fractions import Fraction
 from typing import Any
 
-from costcalc.specs import (
-    Conv2d, Flatten, GlobalAvgPool, InvertedResidual, Linear, Network, Shape, SpecError, conv_bn_act, pointwise,
-    sequence,
-)
-from costcalc.spelling import closest
-from costcalc.zoo import Accuracy, ModelEntry, Published, register
+from costcalc.specs import Conv2d, InvertedResidual, Network, Shape, conv_bn_act, sequence
+from costcalc.zoo import Accuracy, ModelEntry, Published, imagenet, register
+from costcalc.zoo.checks import check_choice
+from costcalc.zoo.heads import classifier
 from costcalc.zoo.mobilenet_v1 import MIN_RES, SAME_PADDING, check_classes, check_res
 from costcalc.zoo.mobilenet_v2 import make_divisible
 
@@ -55,12 +53,9 @@ VARIANTS: dict[str, tuple[str, str, int]] = {
 }
 
 
-def check_variant(variant: Any) -> str:
-    """The variant must be one of ``b0`` … ``b7``."""
-    key = variant.lower() if isinstance(variant, str) else variant
-    if key not in VARIANTS:
-        raise SpecError(f"variant must be one of {', '.join(VARIANTS)}, got {variant!r}{closest(str(variant), VARIANTS)}")
-    return key
+def native_res(options: dict[str, Any]) -> int:
+    """The native resolution of ``options["variant"]`` (:data:`VARIANTS`), the default ``res``."""
+    return VARIANTS[check_choice("variant", options["variant"], VARIANTS, ignore_case=True)][2]
 
 
 def repeats(count: int, depth: Fraction) -> int:
@@ -70,7 +65,7 @@ def repeats(count: int, depth: Fraction) -> int:
 
 def efficientnet(variant: str = "b0", res: int | None = None, classes: int = 1000) -> Network:
     """EfficientNet-``variant`` on a ``3×res×res`` input (native resolution by default)."""
-    variant = check_variant(variant)
+    variant = check_choice("variant", variant, VARIANTS, ignore_case=True)
     width_text, depth_text, native = VARIANTS[variant]
     res = check_res(native if res is None else res, MIN_RES, SAME_PADDING)
     classes = check_classes(classes)
@@ -85,9 +80,7 @@ def efficientnet(variant: str = "b0", res: int | None = None, classes: int = 100
                 se_channels=max(1, channels // 4), se_activation="swish", se_gate="sigmoid",
                 expanded_channels=make_divisible(channels * t))))
             channels = out_channels
-    last = 4 * channels
-    layers += [*conv_bn_act("conv_last", pointwise(channels, last), "swish"),
-               ("pool", GlobalAvgPool()), ("flatten", Flatten()), ("fc", Linear(last, classes))]
+    layers += classifier(channels, classes, conv=4 * channels, activation="swish")
     return Network(f"EfficientNet-{variant.upper()} at {res}", Shape(3, res, res), sequence(*layers),
                    {"variant": variant, "res": res, "classes": classes}, ROUNDING)
 
@@ -104,17 +97,13 @@ TABLE_2_OFF = ("Table 2 departs from this count for B1, B4, B5 and B7 (by 2–5 
                "(B4: 4.39 GFLOPS)")
 
 
-def _native(options: dict[str, Any]) -> bool:
-    return options["res"] == VARIANTS[options["variant"]][2] and options["classes"] == 1000
-
-
 def published(options: dict[str, Any]) -> list[Published]:
     """torchvision's exact parameter count (any resolution, 1000 classes) and Table 2's FLOPs (native resolution)."""
     variant = options["variant"]
     rows = []
     if options["classes"] == 1000:
         rows.append(Published("params", TORCHVISION_PARAMS[variant], f"torchvision efficientnet_{variant}", scale=1))
-    if _native(options):
+    if imagenet(options, native_res(options)):
         note = "; ".join(["the paper's FLOPs are multiply-adds"] + ([TABLE_2_OFF] if variant in ("b1", "b4", "b5", "b7")
                                                                   else []))
         rows.append(Published("macs", TABLE_2[variant][0], TABLE_2_SOURCE, scale=10**9, note=note))
@@ -123,7 +112,7 @@ def published(options: dict[str, Any]) -> list[Published]:
 
 def accuracy(options: dict[str, Any]) -> list[Accuracy]:
     """Published ImageNet top-1 at the native resolution: arXiv v5's Table 2, then the ICML 2019 version's."""
-    if not _native(options):
+    if not imagenet(options, native_res(options)):
         return []
     _, latest, icml = TABLE_2[options["variant"]]
     return [Accuracy(latest, TABLE_2_SOURCE), Accuracy(icml, "Tan & Le, ICML 2019, Table 2")]
@@ -141,5 +130,5 @@ register(ModelEntry(
     "efficientnet", (),
     "EfficientNet (Tan & Le 2019): MBConv stages with SE and swish, compound-scaled; --variant --res --classes",
     efficientnet, ("variant", "res", "classes"), {"variant": "b0", "res": None, "classes": 1000},
-    published, notes, accuracy,
+    published, notes, accuracy, derived={"res": native_res},
 ))

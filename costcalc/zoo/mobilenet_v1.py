@@ -16,11 +16,9 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from costcalc.specs import (
-    Conv2d, DepthwiseSeparable, Flatten, GlobalAvgPool, Linear, Network, Shape, SpecError, conv_bn_act,
-    sequence,
-)
-from costcalc.zoo import Accuracy, ModelEntry, Published, register
+from costcalc.specs import Conv2d, DepthwiseSeparable, Network, Shape, SpecError, conv_bn_act, sequence
+from costcalc.zoo import Accuracy, ModelEntry, Published, imagenet, register
+from costcalc.zoo.heads import classifier
 
 STEM_CHANNELS = 32
 MIN_DEPTH = 8
@@ -100,7 +98,7 @@ def mobilenet_v1(alpha: float = 1.0, res: int = 224, classes: int = 1000, shallo
         out_channels = depth(out_channels, alpha)
         layers.append((f"block{index}", DepthwiseSeparable(channels, out_channels, 3, stride)))
         channels = out_channels
-    layers += [("pool", GlobalAvgPool()), ("flatten", Flatten()), ("fc", Linear(channels, classes))]
+    layers += classifier(channels, classes)
     options = {"alpha": alpha, "res": res, "classes": classes, **({"shallow": True} if shallow else {})}
     title = f"{'Shallow ' if shallow else ''}MobileNet v1 {alpha_text(alpha)}-{res}"
     return Network(title, Shape(3, res, res), sequence(*layers), options, ROUNDING)
@@ -136,7 +134,7 @@ def published(options: dict[str, Any]) -> list[Published]:
     """Published numbers for ``options`` (paper, TF-slim, osmr/imgclsmob, TF-slim docstring)."""
     alpha, res, classes = options["alpha"], options["res"], options["classes"]
     if options.get("shallow"):
-        if (alpha, res, classes) == (1.0, 224, 1000):
+        if alpha == 1.0 and imagenet(options):
             return [Published("macs", "307", "Howard et al. 2017, Table 5 (Shallow MobileNet)"),
                     Published("weights", "2.9", "Howard et al. 2017, Table 5 (Shallow MobileNet)",
                               note="weights only (conv + FC; no BN, no FC bias)")]
@@ -147,7 +145,7 @@ def published(options: dict[str, Any]) -> list[Published]:
         rows.append(Published("macs", macs, PAPER_SOURCE[res], note=NOTES.get(("paper", alpha, res), "")))
         rows.append(Published("weights", params, PAPER_SOURCE[res],
                               note="weights only (conv + FC; no BN, no FC bias)"))
-    if classes == 1000 and alpha == 1.0 and res == 224:
+    if alpha == 1.0 and imagenet(options):
         rows.append(Published("conv_macs", "567,716,352", "TF-slim mobilenet_v1.py docstring", scale=1,
                               note="body without the classifier"))
     if classes == 1000 and alpha in OSMR_PARAMS:
@@ -173,7 +171,7 @@ TABLE_2_NOTE = ("Table 2 (1.0-224) prints the first 3×3 conv at 1.19 % of Mult-
 
 def notes(options: dict[str, Any]) -> list[str]:
     stride_note = "last depthwise at stride 1 (paper Table 1 prints s2; its 7×7 sizes and TF-slim say s1)"
-    if (options["alpha"], options["res"], options["classes"], options.get("shallow")) == (1.0, 224, 1000, None):
+    if options["alpha"] == 1.0 and imagenet(options) and not options.get("shallow"):
         return [stride_note, TABLE_2_NOTE]
     return [stride_note]
 
@@ -201,7 +199,8 @@ def accuracy(options: dict[str, Any]) -> list[Accuracy]:
     if classes not in (1000, 1001):
         return []
     if options.get("shallow"):
-        return [Accuracy("65.3", "Howard et al. 2017, Table 5 (Shallow MobileNet)")] if (alpha, res) == (1.0, 224) else []
+        table_5 = alpha == 1.0 and imagenet(options, background=True)
+        return [Accuracy("65.3", "Howard et al. 2017, Table 5 (Shallow MobileNet)")] if table_5 else []
     rows = []
     if res in TF_SLIM_ACCURACY.get(alpha, {}):
         top1, top5 = TF_SLIM_ACCURACY[alpha][res]

@@ -17,10 +17,9 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from costcalc.specs import (
-    Conv2d, Flatten, GlobalAvgPool, InvertedResidual, Linear, Network, Shape, conv_bn_act, pointwise, sequence,
-)
-from costcalc.zoo import Accuracy, ModelEntry, Published, register
+from costcalc.specs import Conv2d, InvertedResidual, Network, Shape, conv_bn_act, sequence
+from costcalc.zoo import Accuracy, ModelEntry, Published, imagenet, register
+from costcalc.zoo.heads import classifier
 from costcalc.zoo.mobilenet_v1 import MIN_RES, SAME_PADDING, alpha_text, check_alpha, check_classes, check_res
 
 DIVISOR = 8
@@ -72,8 +71,7 @@ def mobilenet_v2(alpha: float = 1.0, res: int = 224, classes: int = 1000) -> Net
             layers.append((f"block{index}", InvertedResidual(channels, out_channels, t, 3, s if repeat == 0 else 1)))
             channels = out_channels
     last = make_divisible(LAST_CHANNELS * max(Fraction(1), Fraction(str(alpha))))
-    layers += [*conv_bn_act("conv_last", pointwise(channels, last), "relu6"),
-               ("pool", GlobalAvgPool()), ("flatten", Flatten()), ("fc", Linear(last, classes))]
+    layers += classifier(channels, classes, conv=last, activation="relu6")
     return Network(f"MobileNetV2 {alpha_text(alpha)}-{res}", Shape(3, res, res), sequence(*layers),
                    {"alpha": alpha, "res": res, "classes": classes}, ROUNDING)
 
@@ -90,8 +88,8 @@ TF_SLIM_14 = "TF-slim mobilenet/README.md (mobilenet_v2_1.4_224, 1001 classes)"
 
 def published(options: dict[str, Any]) -> list[Published]:
     """torchvision's exact parameter count and the paper's Table 4 figures (224, 1000 classes)."""
-    alpha, res, classes = options["alpha"], options["res"], options["classes"]
-    if res != 224 or classes != 1000:
+    alpha = options["alpha"]
+    if not imagenet(options):
         return []
     rows = []
     if alpha in TORCHVISION_PARAMS:
@@ -111,7 +109,7 @@ def published(options: dict[str, Any]) -> list[Published]:
 def accuracy(options: dict[str, Any]) -> list[Accuracy]:
     """Published ImageNet top-1 (224, 1000 classes): the paper's Table 4, then TF-slim's 1.4 model."""
     alpha = options["alpha"]
-    if options["res"] != 224 or options["classes"] not in (1000, 1001) or alpha not in PAPER:
+    if not imagenet(options, background=True) or alpha not in PAPER:
         return []
     rows = [Accuracy(PAPER[alpha][2], "Sandler et al. 2018, Table 4")]
     if alpha == 1.4:

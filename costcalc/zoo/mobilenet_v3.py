@@ -17,12 +17,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from costcalc.specs import (
-    Activation, Conv2d, Flatten, GlobalAvgPool, InvertedResidual, Linear, Network, Shape, SpecError, conv_bn_act,
-    pointwise, sequence,
-)
-from costcalc.spelling import closest
-from costcalc.zoo import Accuracy, ModelEntry, Published, register
+from costcalc.specs import Conv2d, InvertedResidual, Network, Shape, conv_bn_act, sequence
+from costcalc.zoo import Accuracy, ModelEntry, Published, imagenet, register
+from costcalc.zoo.checks import check_choice
+from costcalc.zoo.heads import classifier
 from costcalc.zoo.mobilenet_v1 import MIN_RES, SAME_PADDING, alpha_text, check_alpha, check_classes, check_res
 from costcalc.zoo.mobilenet_v2 import make_divisible, width
 
@@ -70,16 +68,9 @@ HIDDEN = {"large": 1280, "small": 1024}
 """The classifier's hidden layer ("NBN" conv 1×1 after the pool in Tables 1, 2)."""
 
 
-def check_size(size: Any) -> str:
-    """The size must be ``large`` or ``small``."""
-    if size not in TABLES:
-        raise SpecError(f"size must be one of {', '.join(TABLES)}, got {size!r}{closest(str(size), TABLES)}")
-    return size
-
-
 def mobilenet_v3(size: str = "large", alpha: float = 1.0, res: int = 224, classes: int = 1000) -> Network:
     """MobileNetV3-``size`` at width α on a ``3×res×res`` input with ``classes`` outputs (Tables 1, 2)."""
-    size = check_size(size)
+    size = check_choice("size", size, TABLES)
     alpha = check_alpha(alpha)
     res = check_res(res, MIN_RES, SAME_PADDING)
     classes = check_classes(classes)
@@ -93,9 +84,7 @@ def mobilenet_v3(size: str = "large", alpha: float = 1.0, res: int = 224, classe
             se_activation="relu", se_gate="hardsigmoid", expanded_channels=expanded)))
         channels = out
     last, hidden = 6 * channels, width(HIDDEN[size], alpha)
-    layers += [*conv_bn_act("conv_last", pointwise(channels, last), "hardswish"),
-               ("pool", GlobalAvgPool()), ("flatten", Flatten()),
-               ("fc1", Linear(last, hidden)), ("fc1_act", Activation("hardswish")), ("fc2", Linear(hidden, classes))]
+    layers += classifier(channels, classes, conv=last, activation="hardswish", hidden=hidden)
     return Network(f"MobileNetV3-{size.capitalize()} {alpha_text(alpha)}-{res}", Shape(3, res, res),
                    sequence(*layers), {"size": size, "alpha": alpha, "res": res, "classes": classes}, ROUNDING)
 
@@ -118,7 +107,7 @@ TF_SLIM_SMALL = ("TF-slim's model table prints 66 M / 2.9 M / 67.5 for small 1.0
 def published(options: dict[str, Any]) -> list[Published]:
     """torchvision's exact parameter counts (1.0) and the paper's Table 3 (224, 1000 classes)."""
     key = (options["size"], options["alpha"])
-    if options["res"] != 224 or options["classes"] != 1000:
+    if not imagenet(options):
         return []
     rows = []
     if key[1] == 1.0:
@@ -133,7 +122,7 @@ def published(options: dict[str, Any]) -> list[Published]:
 def accuracy(options: dict[str, Any]) -> list[Accuracy]:
     """Published ImageNet top-1 of the paper's Table 3 (224, 1000 classes)."""
     key = (options["size"], options["alpha"])
-    if options["res"] != 224 or options["classes"] != 1000 or key not in PAPER:
+    if not imagenet(options) or key not in PAPER:
         return []
     note = TF_SLIM_SMALL if key == ("small", 1.0) else ""
     return [Accuracy(PAPER[key][2], PAPER_SOURCE, note=note)]

@@ -22,10 +22,10 @@ import math
 from fractions import Fraction
 from typing import Any
 
-from costcalc.specs import (
-    Conv2d, Flatten, GlobalAvgPool, Linear, Network, Pool2d, Shape, ShuffleUnit, SpecError, conv_bn_act, sequence,
-)
-from costcalc.zoo import Accuracy, ModelEntry, Published, register
+from costcalc.specs import Conv2d, Network, Pool2d, Shape, ShuffleUnit, SpecError, conv_bn_act, sequence
+from costcalc.zoo import Accuracy, ModelEntry, Published, imagenet, register
+from costcalc.zoo.checks import check_choice
+from costcalc.zoo.heads import classifier
 from costcalc.zoo.mobilenet_v1 import MIN_RES, SAME_PADDING, check_classes, check_res
 
 GROUPS = (1, 2, 3, 4, 8)
@@ -67,8 +67,7 @@ def conv1_width(scale: float, groups: int, stage2: int) -> int:
 
 
 def check_options(groups: Any, scale: Any) -> tuple[int, float]:
-    if isinstance(groups, bool) or groups not in GROUPS:
-        raise SpecError(f"groups must be one of {', '.join(map(str, GROUPS))} (ShuffleNet Table 1), got {groups!r}")
+    groups = check_choice("groups", groups, GROUPS, "ShuffleNet Table 1")
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < math.inf:
         raise SpecError(f"scale must be a positive number (e.g. 0.25, 0.5, 1.0, 1.5, 2.0), got {scale!r}")
     return groups, float(scale)
@@ -129,7 +128,7 @@ def _network(groups: int, scale: float, res: int, classes: int) -> Network:
             layers.append((f"{stage}_{index + 1}",
                            ShuffleUnit(channels, out_channels, groups, stride, grouped_first=grouped_first)))
             channels = out_channels
-    layers += [("pool", GlobalAvgPool()), ("flatten", Flatten()), ("fc", Linear(channels, classes, bias=False))]
+    layers += classifier(channels, classes, bias=False)
     options = {"groups": groups, "scale": scale, "res": res, "classes": classes}
     return Network(f"ShuffleNet v1 {scale:g}× (g={groups}) at {res}", Shape(3, res, res), sequence(*layers), options,
                    ROUNDING)
@@ -147,8 +146,8 @@ TABLE_2_APPROX = {1.0: "140", 0.5: "38", 0.25: "13"}
 
 
 def published(options: dict[str, Any]) -> list[Published]:
-    g, s, res, classes = options["groups"], options["scale"], options["res"], options["classes"]
-    if res != 224 or classes != 1000:
+    g, s = options["groups"], options["scale"]
+    if not imagenet(options):
         return []
     rows: list[Published] = []
     if s == 1.0:
@@ -188,7 +187,7 @@ def accuracy(options: dict[str, Any]) -> list[Accuracy]:
     """Published ImageNet top-1 (from the printed errors): the paper's Tables 2 and 5 first, then the
     official model zoo; none away from 224 or 1000 classes."""
     g, s = options["groups"], options["scale"]
-    if options["res"] != 224 or options["classes"] != 1000:
+    if not imagenet(options):
         return []
     rows = []
     if s in TABLE_2_ERROR:

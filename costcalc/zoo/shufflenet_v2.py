@@ -16,11 +16,10 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from costcalc.specs import (
-    Conv2d, Flatten, GlobalAvgPool, Linear, Network, Pool2d, Shape, ShuffleV2Unit, SpecError, conv_bn_act, pointwise,
-    sequence,
-)
-from costcalc.zoo import Accuracy, ModelEntry, Published, register
+from costcalc.specs import Conv2d, Network, Pool2d, Shape, ShuffleV2Unit, conv_bn_act, sequence
+from costcalc.zoo import Accuracy, ModelEntry, Published, imagenet, register
+from costcalc.zoo.checks import check_choice
+from costcalc.zoo.heads import classifier
 from costcalc.zoo.mobilenet_v1 import MIN_RES, SAME_PADDING, check_classes, check_res
 
 # Table 5 output channels at each scale: Conv1, Stage 2, Stage 3, Stage 4, Conv5.
@@ -40,12 +39,8 @@ SCALES = tuple(float(scale) for scale in WIDTHS)
 
 
 def check_scale(scale: Any) -> Fraction:
-    """The scale must be one of Table 5's four: 0.5, 1.0, 1.5, 2.0."""
-    if isinstance(scale, (int, float)) and not isinstance(scale, bool) and scale == scale \
-            and abs(scale) != float("inf") and Fraction(str(scale)) in WIDTHS:
-        return Fraction(str(scale))
-    raise SpecError(f"scale must be one of {', '.join(f'{value:g}' for value in SCALES)} "
-                    f"(ShuffleNet V2 Table 5 fixes each width), got {scale!r}")
+    """The scale must be one of Table 5's four: 0.5, 1.0, 1.5, 2.0 (returned as its :data:`WIDTHS` key)."""
+    return Fraction(str(check_choice("scale", scale, SCALES, "ShuffleNet V2 Table 5 fixes each width")))
 
 
 def shufflenet_v2(scale: float = 1.0, res: int = 224, classes: int = 1000) -> Network:
@@ -61,8 +56,7 @@ def shufflenet_v2(scale: float = 1.0, res: int = 224, classes: int = 1000) -> Ne
         for index in range(repeats):
             layers.append((f"{stage}_{index + 1}", ShuffleV2Unit(channels, out_channels, 2 if index == 0 else 1)))
             channels = out_channels
-    layers += [*conv_bn_act("conv5", pointwise(channels, conv5)),
-               ("pool", GlobalAvgPool()), ("flatten", Flatten()), ("fc", Linear(conv5, classes))]
+    layers += classifier(channels, classes, conv=conv5, conv_name="conv5")
     return Network(f"ShuffleNet V2 {float(key):g}× at {res}", Shape(3, res, res), sequence(*layers),
                    {"scale": float(key), "res": res, "classes": classes}, "Table 5 widths (no rounding)")
 
@@ -80,7 +74,7 @@ TABLE_8_NOTE = ("Table 8 runs 0.8–1.3 % above this count at every scale althou
 def published(options: dict[str, Any]) -> list[Published]:
     """torchvision's exact parameter counts and GFLOPS, the paper's Table 8 MFLOPs (224, 1000 classes)."""
     scale = options["scale"]
-    if options["res"] != 224 or options["classes"] != 1000:
+    if not imagenet(options):
         return []
     source = f"torchvision shufflenet_v2_x{scale:.1f}".replace(".", "_")
     return [Published("params", TORCHVISION_PARAMS[scale], source, scale=1),
@@ -90,7 +84,7 @@ def published(options: dict[str, Any]) -> list[Published]:
 
 def accuracy(options: dict[str, Any]) -> list[Accuracy]:
     """Published ImageNet top-1 of the paper's Table 8 (printed as error; 224, 1000 classes)."""
-    if options["res"] != 224 or options["classes"] != 1000:
+    if not imagenet(options):
         return []
     return [Accuracy.from_error(TABLE_8[options["scale"]][1], TABLE_8_SOURCE)]
 
