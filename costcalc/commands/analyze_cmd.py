@@ -88,17 +88,14 @@ def _suggestions(analysis: Any, groups: tuple[int, ...]) -> dict[str, Any]:
 
 def _add_memory(payload: dict[str, Any], dtype: str) -> None:
     """``--memory``: each layer's traffic (input read, output written, unique weights, per call) and the sum."""
-    from costcalc.memory import Memory, dtype_size, memory_payload
+    from costcalc.memory import Memory, dtype_size, memory_payload, memory_sum
 
     itemsize = dtype_size(dtype)
-    total = Memory(0, 0, 0, 0, itemsize)
-    for row in payload["layers"]:
-        calls = row["calls"]
-        memory = Memory(calls * prod(row["input"]), calls * prod(row["output"]), calls * row["params"], row["macs"],
-                        itemsize)
+    memories = [Memory(row["calls"] * prod(row["input"]), row["calls"] * prod(row["output"]),
+                       row["calls"] * row["params"], row["macs"], itemsize) for row in payload["layers"]]
+    for row, memory in zip(payload["layers"], memories):
         row["memory"] = memory_payload(memory)
-        total = total + memory
-    payload["totals"]["memory"] = memory_payload(total)
+    payload["totals"]["memory"] = memory_payload(memory_sum(memories, dtype))
 
 
 @click.command("analyze")

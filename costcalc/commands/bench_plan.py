@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from costcalc.cost import CostReport, cost
-from costcalc.memory import Memory, dtype_size, layer_memory
+from costcalc.memory import Memory, layer_memory, memory_sum
 from costcalc.render import dims
 from costcalc.roofline import DeviceProfile, Estimate, estimate_sequence
 from costcalc.specs import BLOCKS, Network, Sequential, Shape
@@ -201,7 +201,7 @@ def analyse(plan: Plan, dtype: str, batch: int, profile: DeviceProfile) -> None:
         if not item.applicable:
             continue
         per_layer = [layer_memory(layer, dtype).batched(batch) for layer in item.report.layers]
-        item.memory = sum(per_layer, Memory(0, 0, 0, 0, dtype_size(dtype)))
+        item.memory = memory_sum(per_layer, dtype)
         item.roofline = estimate_sequence([(memory.macs, memory.bytes) for memory in per_layer], profile)
         if len(item.report.layers) == 1:
             item.layer = item.report.layers[0]
