@@ -61,16 +61,18 @@ class ConvLayer:
 POINTWISE_HEAVY = Fraction(1, 2)  # share of the model's MACs in 1×1 layers above which grouped 1×1s are proposed
 
 
-def eligible(spec: Conv2d, pointwise: bool = False) -> str:
-    """'' when ``spec`` is a convolution the report can price, else the reason it is left out.
+def candidate(spec: Conv2d, pointwise: bool = False) -> bool:
+    """Whether the report offers replacements for ``spec``'s kind: standard k×k convolutions always;
+    ungrouped 1×1 convolutions when ``pointwise`` (the model is pointwise-heavy)."""
+    return spec.kind == "conv" or spec.kind == "pointwise" and pointwise
 
-    Standard k×k convolutions always; ungrouped 1×1 convolutions when ``pointwise`` (the model is
-    pointwise-heavy)."""
-    if spec.kind == "pointwise" and pointwise:
-        return ""
-    if spec.kind != "conv":
+
+def eligible(spec: Conv2d, pointwise: bool = False) -> str:
+    """'' when ``spec`` is a convolution the report can price (a :func:`candidate` the papers' rows
+    fit: no dilation gaps in the kernel, symmetric padding), else the reason it is left out."""
+    if not candidate(spec, pointwise):
         return f"a {spec.kind} convolution is already factorized"
-    if spec.dilation != (1, 1):
+    if spec.dilation != (1, 1) and spec.kernel_size != (1, 1):  # a 1×1 kernel has no gaps to dilate
         return f"dilation {spec.dilation[0]}×{spec.dilation[1]} (the papers' rows assume 1)"
     if spec.symmetric_padding is None:
         return "asymmetric padding"
@@ -149,7 +151,7 @@ def suggest(layers: list[ConvLayer], model_macs: int,
     for layer in layers:
         reason = eligible(layer.spec, pointwise)
         if reason:
-            if layer.spec.kind == "conv":
+            if candidate(layer.spec, pointwise):
                 left_out.append({"layer": layer.name, "reason": reason})
             continue
         try:
