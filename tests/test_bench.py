@@ -190,6 +190,22 @@ def test_suggest_and_bench_map_modules_by_one_rule(run, device, tmp_path):
     assert row["macs"] == per_call and row["note"] is None
 
 
+def test_pytorch_target_counts_each_layer_per_input_sample(run, device, tmp_path):
+    path = tmp_path / "batches.py"
+    path.write_text("import torch\nfrom torch import nn\n"
+                    "class Net(nn.Module):\n"
+                    "    def __init__(self):\n        super().__init__()\n"
+                    "        self.both = nn.Conv2d(4, 4, 3, padding=1, bias=False)\n"
+                    "        self.first = nn.Conv2d(4, 4, 3, padding=1, bias=False)\n"
+                    "    def forward(self, x):\n"
+                    "        return self.both(torch.cat([x, x.flip(-1)])) + self.first(x[:1]).sum()\n")
+    per_call = 8 * 8 * 4 * 4 * 9  # 3×3 conv 4→4 on 8×8: 9,216 MACs per image
+    [row] = run.json("bench", f"{path}:Net", "--input", "2,4,8,8", "--device", device, *FAST)["rows"]
+    # both: 4 images for an input of 2 = twice per input sample; first: 1 image for 2, not a whole layer per sample
+    assert row["macs"] == 2 * per_call
+    assert row["note"].endswith(f"first (Conv2d); analyze counts {per_call:,} MACs in them")
+
+
 def test_suite_reports_spearman(run, device, monkeypatch):
     from costcalc.commands import bench_plan
 
