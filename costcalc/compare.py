@@ -184,16 +184,6 @@ def expansion_symbols(query: LayerQuery) -> F.Symbols:
     return F.Symbols(*query.size, 3, 3, query.in_channels, EXPANSION)
 
 
-INVERTED_RESIDUAL = F.Formula("inverted_residual", "hw·(2·t·c² + 9·t·c)", "MobileNetV2 Table 1 (t = 6)",
-                              lambda s: s.area * (2 * s.n * s.m * s.m + 9 * s.n * s.m))
-RATIO_INVERTED_VS_STANDARD = F.Formula("ratio_inverted_standard", "t·(2c + 9)/(9c)",
-                                       "MobileNetV2 against MobileNet eq. 2", lambda s: Fraction(s.n * (2 * s.m + 9), 9 * s.m))
-SHUFFLENET_V2_UNIT = F.Formula(
-    "shufflenet_v2_unit", "hw·(2·(c/2)² + 9·c/2)", "ShuffleNet V2 Fig. 3c (G1: each 1×1 keeps c1 = c2 = c/2)",
-    lambda s: s.area * (Fraction(s.m * s.m, 2) + Fraction(9 * s.m, 2)))
-RATIO_SHUFFLENET_V2_VS_STANDARD = F.Formula("ratio_shufflenet_v2_standard", "(c + 9)/(18c)",
-                                            "ShuffleNet V2 against MobileNet eq. 2", lambda s: Fraction(s.m + 9, 18 * s.m))
-
 ROWS: tuple[RowDefinition, ...] = (
     RowDefinition("standard", "Dk×Dk convolution M→N", LayerQuery.standard, F.STANDARD),
     RowDefinition("depthwise", "Dk×Dk depthwise on M channels", LayerQuery.depthwise, F.DEPTHWISE,
@@ -235,12 +225,12 @@ ROWS: tuple[RowDefinition, ...] = (
                   F.SHUFFLENET_UNIT, reference="resnet_bottleneck", ratio=F.RATIO_SHUFFLE_VS_RESNET,
                   symbols=unit_symbols),
     RowDefinition("inverted_residual", "MobileNetV2 inverted residual, t = 6 (1×1 → 6c, 3×3 dw, 1×1 → c + add)",
-                  _unit(lambda q: InvertedResidual(q.in_channels, q.out_channels, EXPANSION)), INVERTED_RESIDUAL,
-                  ratio=RATIO_INVERTED_VS_STANDARD, symbols=expansion_symbols),
+                  _unit(lambda q: InvertedResidual(q.in_channels, q.out_channels, EXPANSION)), F.INVERTED_RESIDUAL,
+                  ratio=F.RATIO_INVERTED_VS_STANDARD, symbols=expansion_symbols),
     RowDefinition("shufflenet_v2_unit", "ShuffleNet V2 unit: split, 1×1, 3×3 dw, 1×1 on c/2, concat, shuffle "
                   "(--memory: each 1×1's hw(c1 + c2) + c1·c2, G1)",
-                  _unit(lambda q: ShuffleV2Unit(q.in_channels, q.out_channels)), SHUFFLENET_V2_UNIT,
-                  ratio=RATIO_SHUFFLENET_V2_VS_STANDARD, symbols=expansion_symbols),
+                  _unit(lambda q: ShuffleV2Unit(q.in_channels, q.out_channels)), F.SHUFFLENET_V2_UNIT,
+                  ratio=F.RATIO_SHUFFLENET_V2_VS_STANDARD, symbols=expansion_symbols),
 )
 
 

@@ -57,13 +57,16 @@ def _target_problem(path: str) -> str | None:
     return None
 
 
-def check_writable(path: str, option: str) -> None:
-    """Fail early, before any work, when ``path`` cannot be written: a usage error naming ``option``."""
+def check_writable(path: str, option: str = "") -> None:
+    """Fail when ``path`` cannot be written (:func:`_target_problem`): a usage error naming ``option``
+    when given — ``--plot 'in.yaml' is one of this command's input files``, ``--save 'x/y.json':
+    directory 'x' does not exist``. Commands call it early, before any work; :func:`replacing` again."""
     from costcalc.options import usage_error
 
     problem = _target_problem(path)
     if problem:
-        raise usage_error(f"{option} {path!r} {problem}" if problem.startswith("is") else f"{option} {path!r}: {problem}")
+        subject = f"{option} {path!r}".lstrip()
+        raise usage_error(f"{subject} {problem}" if problem.startswith("is") else f"{subject}: {problem}")
 
 
 class _Terminated(SystemExit):
@@ -107,16 +110,12 @@ def replacing(path: str) -> Iterator[str]:
     """Yield a temporary file name beside ``path``'s target; on success rename it over the target.
 
     Interrupting signals are held while the temporary file is created, so none can arrive before
-    the clean-up is in force. The target is ``path`` with symlinks resolved. It is checked again here (:func:`_target_problem`:
-    inputs read since :func:`check_writable` ran count too); a problem raises a usage error. The new
+    the clean-up is in force. The target is ``path`` with symlinks resolved. It is checked again here (:func:`check_writable`:
+    inputs read since the command's own check count too); a problem raises a usage error. The new
     file gets the old one's mode, or ``0o666 & ~umask`` (``mkstemp`` creates owner-only files). An
     ``OSError`` is re-raised with the target's name, so it is never mistaken for standard output's.
     """
-    from costcalc.options import usage_error
-
-    problem = _target_problem(path)
-    if problem:
-        raise usage_error(f"{path!r} {problem}" if problem.startswith("is") else f"{path!r}: {problem}")
+    check_writable(path)
     target = os.path.realpath(path)
     with _signals_unwind():
         _hold_signals(True)  # until the clean-up below is in force

@@ -3,7 +3,9 @@
 Symbols follow MobileNet (Howard et al. 2017, §3.1): ``Df`` the spatial size of the *input*
 feature map (``Df²`` is read as ``Dh·Dw`` for rectangular maps), ``Dk`` the kernel size (``Dk²``
 is ``Kh·Kw``), ``M`` input and ``N`` output channels, ``g`` groups; and ShuffleNet (Zhang et al.
-2018, §3.2): ``h·w`` the feature map, ``c`` channels, ``m`` bottleneck channels.
+2018, §3.2): ``h·w`` the feature map, ``c`` channels, ``m`` bottleneck channels; MobileNetV2
+(Sandler et al. 2018, Table 1) and ShuffleNet V2 (Ma et al. 2018, Fig. 3c): ``h·w`` the map, ``c``
+the block's channels (the ``M`` slot of :class:`Symbols`), ``t`` the expansion factor (the ``N`` slot).
 
 For a rectangular kernel each closed form that involves the kernel is shown in its ``Kh``/``Kw``
 form (:attr:`Formula.rectangular`): ``Dk·Dk`` splits into the two sides, and the one-sided forms
@@ -90,6 +92,11 @@ RESNEXT_UNIT = Formula("resnext_bottleneck", "hw(2cm + 9m²/g)", "ShuffleNet §3
                        lambda s: s.area * (2 * s.m * s.n + Fraction(9 * s.n * s.n, s.g)))
 SHUFFLENET_UNIT = Formula("shufflenet_unit", "hw(2cm/g + 9m)", "ShuffleNet §3.2",
                           lambda s: s.area * (Fraction(2 * s.m * s.n, s.g) + 9 * s.n))
+INVERTED_RESIDUAL = Formula("inverted_residual", "hw·(2·t·c² + 9·t·c)", "MobileNetV2 Table 1 (t = 6)",
+                            lambda s: s.area * (2 * s.n * s.m * s.m + 9 * s.n * s.m))
+SHUFFLENET_V2_UNIT = Formula(
+    "shufflenet_v2_unit", "hw·(2·(c/2)² + 9·c/2)", "ShuffleNet V2 Fig. 3c (G1: each 1×1 keeps c1 = c2 = c/2)",
+    lambda s: s.area * (Fraction(s.m * s.m, 2) + Fraction(9 * s.m, 2)))
 
 RATIO_DEPTHWISE = Formula("ratio_depthwise", "1/N", "MobileNet §3.1", lambda s: Fraction(1, s.n))
 RATIO_POINTWISE = Formula("ratio_pointwise", "1/Dk²", "MobileNet §3.1", lambda s: Fraction(1, s.kernel_area),
@@ -113,3 +120,9 @@ RATIO_SHUFFLE_VS_RESNET = Formula(
 RATIO_RESNEXT_VS_RESNET = Formula(
     "ratio_resnext_resnet", "(2c + 9m/g)/(2c + 9m)", "ShuffleNet §3.2",
     lambda s: Fraction(2 * s.m * s.g + 9 * s.n, s.g * (2 * s.m + 9 * s.n)))
+RATIO_INVERTED_VS_STANDARD = Formula(
+    "ratio_inverted_standard", "t·(2c + 9)/(9c)", "MobileNetV2 against MobileNet eq. 2",
+    lambda s: Fraction(s.n * (2 * s.m + 9), 9 * s.m))
+RATIO_SHUFFLENET_V2_VS_STANDARD = Formula(
+    "ratio_shufflenet_v2_standard", "(c + 9)/(18c)", "ShuffleNet V2 against MobileNet eq. 2",
+    lambda s: Fraction(s.m + 9, 18 * s.m))

@@ -25,6 +25,7 @@ the liveness model.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -103,12 +104,15 @@ def layer_memory(layer: LayerCost, dtype: str = "float32") -> Memory:
     return Memory(read, written, _weights_read(layer), layer.macs, itemsize)
 
 
+def memory_sum(memories: Iterable[Memory], dtype: str = "float32") -> Memory:
+    """The traffic of layers run one after another, each on its own (unfused): every field summed —
+    read, written, weights and MACs; no layers move nothing."""
+    return sum(memories, Memory(0, 0, 0, 0, dtype_size(dtype)))
+
+
 def report_memory(report: CostReport, dtype: str = "float32") -> Memory:
     """The summed traffic of every leaf layer of ``report`` (each layer run on its own, unfused)."""
-    total = Memory(0, 0, 0, 0, dtype_size(dtype))
-    for layer in report.layers:
-        total = total + layer_memory(layer, dtype)
-    return total
+    return memory_sum((layer_memory(layer, dtype) for layer in report.layers), dtype)
 
 
 def shufflenet_v2_mac(layer: LayerCost) -> int | None:

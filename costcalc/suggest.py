@@ -30,10 +30,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from costcalc.compare import CompareRow, LayerQuery, compare_layer
-from costcalc.cost import cost
+from costcalc.cost import CostReport, cost
 from costcalc.render import number
 from costcalc.specs import Conv2d, Shape, SpecError
 
@@ -50,20 +51,28 @@ class ConvLayer:
     input: Shape
     calls: int = 1
 
+    @cached_property
+    def report(self) -> CostReport:
+        """The layer's own exact cost on one input, computed once: the pointwise-heavy test and
+        the replacements' savings both read it."""
+        return cost(self.spec, self.input)
+
 
 POINTWISE_HEAVY = Fraction(1, 2)  # share of the model's MACs in 1×1 layers above which grouped 1×1s are proposed
 
 
-def eligible(spec: Conv2d, pointwise: bool = False) -> str:
-    """'' when ``spec`` is a convolution the report can price, else the reason it is left out.
+def candidate(spec: Conv2d, pointwise: bool = False) -> bool:
+    """Whether the report offers replacements for ``spec``'s kind: standard k×k convolutions always;
+    ungrouped 1×1 convolutions when ``pointwise`` (the model is pointwise-heavy)."""
+    return spec.kind == "conv" or spec.kind == "pointwise" and pointwise
 
-    Standard k×k convolutions always; ungrouped 1×1 convolutions when ``pointwise`` (the model is
-    pointwise-heavy)."""
-    if spec.kind == "pointwise" and pointwise:
-        return ""
-    if spec.kind != "conv":
+
+def eligible(spec: Conv2d, pointwise: bool = False) -> str:
+    """'' when ``spec`` is a convolution the report can price (a :func:`candidate` the papers' rows
+    fit: no dilation gaps in the kernel, symmetric padding), else the reason it is left out."""
+    if not candidate(spec, pointwise):
         return f"a {spec.kind} convolution is already factorized"
-    if spec.dilation != (1, 1):
+    if spec.dilation != (1, 1) and spec.kernel_size != (1, 1):  # a 1×1 kernel has no gaps to dilate
         return f"dilation {spec.dilation[0]}×{spec.dilation[1]} (the papers' rows assume 1)"
     if spec.symmetric_padding is None:
         return "asymmetric padding"
@@ -76,13 +85,13 @@ def _query(layer: ConvLayer, groups: int) -> LayerQuery:
                       (layer.input.height, layer.input.width), spec.stride, spec.symmetric_padding, groups)
 
 
-def _option(row: CompareRow, original: CompareRow, groups: int | None, calls: int) -> dict[str, Any]:
+def _option(row: CompareRow, layer: ConvLayer, groups: int | None) -> dict[str, Any]:
     """One replacement over every call: exact MACs, savings (params once), exact and paper's ratio."""
-    ratio = Fraction(row.macs, original.macs)
+    macs, weights = layer.report.macs, layer.report.weights
     return {"name": row.name if groups is None else f"{row.name} g={groups}", "replacement": row.name,
-            "groups": groups, "description": row.definition.description, "macs": row.macs * calls,
-            "params": row.params, "saved_macs": (original.macs - row.macs) * calls,
-            "saved_params": original.params - row.params, "ratio": number(ratio),
+            "groups": groups, "description": row.definition.description, "macs": row.macs * layer.calls,
+            "params": row.params, "saved_macs": (macs - row.macs) * layer.calls,
+            "saved_params": weights - row.params, "ratio": number(Fraction(row.macs, macs)),
             "formula": row.formula_text, "formula_source": row.definition.formula.source,
             "formula_ratio_text": row.formula_ratio_text,
             "formula_ratio": number(row.formula_ratio), "note": row.note or None}
@@ -97,27 +106,28 @@ def _replacements(spec: Conv2d) -> tuple[str, ...]:
 
 
 def suggest_layer(layer: ConvLayer, groups: tuple[int, ...] = DEFAULT_GROUPS) -> dict[str, Any]:
-    """The replacements of one convolution, best first; those that would cost more apart, as not worth it."""
+    """The replacements of one convolution, best first; those that would cost more apart, as not worth it.
+
+    The layer's own MACs and weights (biases left out, as in ``compare``) are its :attr:`ConvLayer.report`."""
     spec = layer.spec
     candidates = [g for g in groups if spec.in_channels % g == 0 and spec.out_channels % g == 0]
     rows_by_group = {g: {row.name: row for row in compare_layer(_query(layer, g))} for g in candidates or [1]}
     first = rows_by_group[next(iter(rows_by_group))]
-    original = first["pointwise" if spec.kind == "pointwise" else "standard"]
     options: list[dict[str, Any]] = []
     for name in _replacements(spec):
         if first[name].macs is not None:
-            options.append(_option(first[name], original, None, layer.calls))
+            options.append(_option(first[name], layer, None))
     grouped = "grouped_pointwise" if spec.kind == "pointwise" else "depthwise_grouped_pointwise"
     for g in candidates:
         row = rows_by_group[g][grouped]
         if row.macs is not None and g > 1:
-            options.append(_option(row, original, g, layer.calls))
+            options.append(_option(row, layer, g))
     options.sort(key=lambda option: (-option["saved_macs"], option["name"]))
     worth = [option for option in options if option["saved_macs"] > 0]
     return {"layer": layer.name, "kind": spec.kind, "in_channels": spec.in_channels,
             "out_channels": spec.out_channels, "kernel_size": list(spec.kernel_size), "stride": list(spec.stride),
-            "input": list(layer.input), "output": list(original.report.output), "calls": layer.calls,
-            "macs": original.macs * layer.calls, "params": original.params,
+            "input": list(layer.input), "output": list(layer.report.output), "calls": layer.calls,
+            "macs": layer.report.macs * layer.calls, "params": layer.report.weights,
             "best_saved_macs": worth[0]["saved_macs"] if worth else 0, "options": worth,
             "not_worth_it": [option for option in options if option["saved_macs"] <= 0],
             "groups_not_dividing": [g for g in groups if g not in candidates]}
@@ -125,8 +135,7 @@ def suggest_layer(layer: ConvLayer, groups: tuple[int, ...] = DEFAULT_GROUPS) ->
 
 def pointwise_heavy(layers: list[ConvLayer], model_macs: int) -> bool:
     """Whether the model's ungrouped 1×1 convolutions hold at least :data:`POINTWISE_HEAVY` of its MACs."""
-    pointwise = sum(cost(layer.spec, layer.input).macs * layer.calls for layer in layers
-                    if layer.spec.kind == "pointwise")
+    pointwise = sum(layer.report.macs * layer.calls for layer in layers if layer.spec.kind == "pointwise")
     return bool(model_macs) and Fraction(pointwise, model_macs) >= POINTWISE_HEAVY
 
 
@@ -142,7 +151,7 @@ def suggest(layers: list[ConvLayer], model_macs: int,
     for layer in layers:
         reason = eligible(layer.spec, pointwise)
         if reason:
-            if layer.spec.kind == "conv":
+            if candidate(layer.spec, pointwise):
                 left_out.append({"layer": layer.name, "reason": reason})
             continue
         try:

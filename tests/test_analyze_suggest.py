@@ -87,3 +87,13 @@ def test_pointwise_heavy_nets_get_grouped_pointwise_with_shuffle():
     # a 3×3 conv of 16·16·64·64·9 = 9,437,184 MACs beside it: the 1×1 holds 20 %, no grouped 1×1 proposed
     assert not suggest([ConvLayer("c", Conv2d(64, 64, 3, padding=1), Shape(64, 16, 16)), layers[1]],
                        16 * 16 * 64 * 64 * 9 + 17 * 17 * 64 * 128)["pointwise_heavy"]
+
+
+def test_pointwise_with_asymmetric_padding_is_left_out_not_mispriced():
+    # the grouped 1×1 rows keep the map (8×8); a 1×1 padded on one side only writes 9×9: no like-for-like swap
+    layers = [ConvLayer("pw", Conv2d(64, 128, 1), Shape(64, 8, 8)),
+              ConvLayer("padded", Conv2d(64, 128, 1, padding=(0, 1, 0, 1)), Shape(64, 8, 8))]
+    report = suggest(layers, model_macs=64 * 128 * (8 * 8 + 9 * 9))
+    assert report["pointwise_heavy"] and [entry["layer"] for entry in report["layers"]] == ["pw"]
+    assert report["left_out"] == [{"layer": "padded", "reason": "asymmetric padding"}]
+    assert eligible(Conv2d(64, 128, 1, dilation=2), pointwise=True) == ""  # a 1×1 kernel has no gaps

@@ -153,6 +153,59 @@ def test_pytorch_target_names_layers_without_a_formula(run, device, tmp_path):
     assert row["note"].endswith("0 (Conv2d); analyze counts 13,824 MACs in them")
 
 
+MAPPING_RULE = ("from torch import nn\n"
+                "class Twice(nn.Conv2d):\n"
+                "    def forward(self, x):\n        return super().forward(super().forward(x))\n"
+                "class Net(nn.Module):\n"
+                "    def __init__(self):\n        super().__init__()\n"
+                "        self.shared = nn.Conv2d(8, 8, 3, padding=1, bias=False)\n"
+                "        self.twice = Twice(8, 8, 3, padding=1, bias=False)\n"
+                "        self.shapes = nn.Conv2d(8, 8, 3, padding=1, bias=False)\n"
+                "        self.pool = nn.MaxPool2d(2)\n"
+                "    def forward(self, x):\n"
+                "        x = self.twice(self.shared(self.shared(x)))\n"
+                "        return self.shapes(self.pool(self.shapes(x)))\n"
+                "def bare():\n    return nn.Conv2d(8, 8, 3, padding=1, bias=False)\n")
+
+
+def test_suggest_and_bench_map_modules_by_one_rule(run, device, tmp_path):
+    """spec_view.mapped_layer: same input every call and one convolution per call, however many calls."""
+    path = tmp_path / "rule.py"
+    path.write_text(MAPPING_RULE)
+    per_call = 8 * 8 * 8 * 8 * 9  # 3×3 conv 8→8 on 8×8: 36,864 MACs
+    suggested = run.json("analyze", f"{path}:Net", "--input", "1,8,8,8", "--suggest")
+    # shared: called twice on 8×8, the same layer each time: priced over both calls
+    assert [(entry["layer"], entry["calls"], entry["macs"]) for entry in suggested["suggestions"]] == [
+        ("shared", 2, 2 * per_call)]
+    # twice: one call, two convolutions; shapes: 8×8 then 4×4 (two layers, one module): no single spec
+    assert [entry["layer"] for entry in suggested["suggestions_left_out"]] == ["twice", "shapes"]
+    [row] = run.json("bench", f"{path}:Net", "--input", "1,8,8,8", "--device", device, *FAST)["rows"]
+    assert row["macs"] == 2 * per_call
+    assert row["note"].endswith("twice (Twice), shapes (Conv2d); analyze counts "
+                                f"{2 * per_call + per_call + 4 * 4 * 8 * 8 * 9:,} MACs in them")
+    # a model that is one Conv2d maps too (its row is the model itself)
+    [bare] = run.json("analyze", f"{path}:bare", "--input", "1,8,8,8", "--suggest")["suggestions"]
+    assert (bare["layer"], bare["calls"], bare["macs"]) == ("(model)", 1, per_call)
+    [row] = run.json("bench", f"{path}:bare", "--input", "1,8,8,8", "--device", device, *FAST)["rows"]
+    assert row["macs"] == per_call and row["note"] is None
+
+
+def test_pytorch_target_counts_each_layer_per_input_sample(run, device, tmp_path):
+    path = tmp_path / "batches.py"
+    path.write_text("import torch\nfrom torch import nn\n"
+                    "class Net(nn.Module):\n"
+                    "    def __init__(self):\n        super().__init__()\n"
+                    "        self.both = nn.Conv2d(4, 4, 3, padding=1, bias=False)\n"
+                    "        self.first = nn.Conv2d(4, 4, 3, padding=1, bias=False)\n"
+                    "    def forward(self, x):\n"
+                    "        return self.both(torch.cat([x, x.flip(-1)])) + self.first(x[:1]).sum()\n")
+    per_call = 8 * 8 * 4 * 4 * 9  # 3×3 conv 4→4 on 8×8: 9,216 MACs per image
+    [row] = run.json("bench", f"{path}:Net", "--input", "2,4,8,8", "--device", device, *FAST)["rows"]
+    # both: 4 images for an input of 2 = twice per input sample; first: 1 image for 2, not a whole layer per sample
+    assert row["macs"] == 2 * per_call
+    assert row["note"].endswith(f"first (Conv2d); analyze counts {per_call:,} MACs in them")
+
+
 def test_suite_reports_spearman(run, device, monkeypatch):
     from costcalc.commands import bench_plan
 

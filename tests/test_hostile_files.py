@@ -44,6 +44,26 @@ def test_a_read_only_target_is_refused_like_cp(run, tmp_path):
     assert target.read_bytes() == OLD and stat.S_IMODE(target.stat().st_mode) == 0o444
 
 
+def test_the_early_check_and_the_write_refuse_in_the_same_words(tmp_path):
+    import click
+
+    from costcalc.files import check_writable, replacing
+
+    target = tmp_path / "plot.svg"
+    target.write_bytes(OLD)
+    target.chmod(0o444)
+    missing = str(tmp_path / "no" / "plot.svg")
+    read_only = f"{str(target)!r} is read-only (mode 0444); make it writable or choose another name"
+    no_directory = f"{missing!r}: directory {str(tmp_path / 'no')!r} does not exist"
+    for path, message in ((str(target), read_only), (missing, no_directory)):
+        assert pytest.raises(click.UsageError, check_writable, path, "--plot").value.message == f"--plot {message}"
+        with pytest.raises(click.UsageError) as refused:
+            with replacing(path):
+                pass
+        assert refused.value.message == message
+    assert target.read_bytes() == OLD
+
+
 def test_an_existing_target_keeps_its_mode(run, tmp_path):
     target = tmp_path / "plot.svg"
     target.write_bytes(OLD)

@@ -8,7 +8,7 @@ from hypothesis import given, strategies as st
 from costcalc import specs as S
 from costcalc.cost import cost
 from costcalc.memory import (
-    Memory, dtype_size, layer_memory, memory_payload, peak_activations, report_memory, shufflenet_v2_mac,
+    Memory, dtype_size, layer_memory, memory_payload, memory_sum, peak_activations, report_memory, shufflenet_v2_mac,
 )
 from costcalc.specs import Shape, SpecError
 
@@ -108,6 +108,17 @@ def test_report_memory_sums_layers_and_batches():
     batched = memory.batched(2)
     assert batched.total == 2 * (2_009_376 - 2_336) + 2_336
     assert batched.macs == 2 * memory.macs
+
+
+def test_memory_sum_adds_every_field_in_the_dtype():
+    # depthwise 32·112² read + written, 288 weights; pointwise 32·112² read, 64·112² written, 2,048 weights
+    layers = [Memory(401_408, 401_408, 288, 3_612_672, 2), Memory(401_408, 802_816, 2_048, 25_690_112, 2)]
+    total = memory_sum(layers, "float16")
+    assert (total.read, total.written, total.weights, total.macs) == (802_816, 1_204_224, 2_336, 29_302_784)
+    assert total.bytes == 2 * 2_009_376
+    assert memory_sum([], "int8") == Memory(0, 0, 0, 0, 1)
+    with pytest.raises(ValueError):
+        memory_sum(layers, "float32")  # 2-byte layers summed as 4-byte elements
 
 
 def test_unknown_dtype_names_the_choices():

@@ -66,20 +66,18 @@ def parse_input(text: str) -> tuple[tuple[int, ...], str]:
 
 
 def _suggestions(analysis: Any, groups: tuple[int, ...]) -> dict[str, Any]:
-    """The what-if report over the Conv2d modules that map to a spec (one convolution per call, the
-    same input each call): each runs ``calls × batch`` times on one image."""
-    from costcalc.measure.analysis import PAPER_FORMULAS
-    from costcalc.measure.spec_view import conv_input, conv_spec
+    """The what-if report over the convolution modules that map to a spec
+    (:func:`costcalc.measure.spec_view.mapped_layer`): each priced over all its runs (calls × batch)."""
+    from costcalc.measure.spec_view import mapped_layer
     from costcalc.suggest import ConvLayer, suggest as what_if
 
     layers, unpriced = [], []
     for row in analysis.layers():
         if row["family"] != "convolution":
             continue
-        calls = analysis.recording.calls.get(row["name"], [])
-        spec = conv_spec(analysis.modules[row["name"]], calls[0][0]) if row["kind"] in PAPER_FORMULAS else None
-        if spec is not None and all(call[0] == calls[0][0] for call in calls):
-            layers.append(ConvLayer(row["name"], spec, conv_input(calls[0][0]), len(calls) * calls[0][0][0]))
+        mapped = mapped_layer(analysis, row)
+        if mapped is not None:
+            layers.append(ConvLayer(row["name"], mapped.spec, mapped.input, mapped.runs))
         else:
             unpriced.append({"layer": row["name"], "reason": f"{row['module'] or 'functional'} convolution: only Conv2d "
                              "modules running one convolution on the same input each call are priced"})
@@ -90,17 +88,14 @@ def _suggestions(analysis: Any, groups: tuple[int, ...]) -> dict[str, Any]:
 
 def _add_memory(payload: dict[str, Any], dtype: str) -> None:
     """``--memory``: each layer's traffic (input read, output written, unique weights, per call) and the sum."""
-    from costcalc.memory import Memory, dtype_size, memory_payload
+    from costcalc.memory import Memory, dtype_size, memory_payload, memory_sum
 
     itemsize = dtype_size(dtype)
-    total = Memory(0, 0, 0, 0, itemsize)
-    for row in payload["layers"]:
-        calls = row["calls"]
-        memory = Memory(calls * prod(row["input"]), calls * prod(row["output"]), calls * row["params"], row["macs"],
-                        itemsize)
+    memories = [Memory(row["calls"] * prod(row["input"]), row["calls"] * prod(row["output"]),
+                       row["calls"] * row["params"], row["macs"], itemsize) for row in payload["layers"]]
+    for row, memory in zip(payload["layers"], memories):
         row["memory"] = memory_payload(memory)
-        total = total + memory
-    payload["totals"]["memory"] = memory_payload(total)
+    payload["totals"]["memory"] = memory_payload(memory_sum(memories, dtype))
 
 
 @click.command("analyze")

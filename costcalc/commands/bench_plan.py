@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from costcalc.cost import CostReport, cost
-from costcalc.memory import Memory, dtype_size, layer_memory
+from costcalc.memory import Memory, layer_memory, memory_sum
 from costcalc.render import dims
 from costcalc.roofline import DeviceProfile, Estimate, estimate_sequence
 from costcalc.specs import BLOCKS, Network, Sequential, Shape
@@ -168,20 +168,24 @@ def suite_plan() -> Plan:
 def target_plan(model: Any, analysis: Any) -> Plan:
     """A user's PyTorch model (``path/file.py:Model``) as one item, costed by ``costcalc analyze``.
 
-    Traffic and roofline cover the layers that map to the engine's specs (a zero-padded ``Conv2d`` or
-    a ``Linear`` on a vector, called once); the other MAC layers are still timed (they run in the forward) and are named in the
+    Traffic and roofline cover the layers that map to the engine's specs
+    (:func:`costcalc.measure.spec_view.mapped_layer`: a zero-padded ``Conv2d`` or a ``Linear`` on a
+    vector, one operator per call, the same input every call), each counted once per run per input
+    sample; the other MAC layers are still timed (they run in the forward) and are named in the
     item's note with analyze's exact count of them.
     """
-    from costcalc.measure.spec_view import layer_spec
+    from costcalc.measure.spec_view import mapped_layer
 
-    shape = Shape(*analysis.inputs[0][1:])  # N,C,H,W with N = 1 (costcalc analyze's input)
+    batch, *sample = analysis.inputs[0]  # N,C,H,W (costcalc analyze's input); the plan is per sample
+    shape = Shape(*sample)
     layers, unmapped = [], []
     for row in analysis.layers():
-        mapped = layer_spec(analysis.modules.get(row["name"]), tuple(row["input"])) if row["calls"] == 1 else None
-        if mapped is None:
-            unmapped.append(row)
+        mapped = mapped_layer(analysis, row)
+        repeats, rest = divmod(mapped.runs, batch) if mapped is not None else (0, 0)
+        if repeats and not rest:
+            layers.extend(cost(mapped.spec, mapped.input, row["name"]).layers * repeats)
         else:
-            layers.extend(cost(*mapped, row["name"]).layers)
+            unmapped.append(row)
     report = CostReport(tuple(layers), shape, layers[-1].output if layers else shape)
     item = Item("network", model, shape, report, role="network")
     if unmapped:
@@ -197,7 +201,7 @@ def analyse(plan: Plan, dtype: str, batch: int, profile: DeviceProfile) -> None:
         if not item.applicable:
             continue
         per_layer = [layer_memory(layer, dtype).batched(batch) for layer in item.report.layers]
-        item.memory = sum(per_layer, Memory(0, 0, 0, 0, dtype_size(dtype)))
+        item.memory = memory_sum(per_layer, dtype)
         item.roofline = estimate_sequence([(memory.macs, memory.bytes) for memory in per_layer], profile)
         if len(item.report.layers) == 1:
             item.layer = item.report.layers[0]
