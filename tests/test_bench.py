@@ -153,6 +153,28 @@ def test_pytorch_target_names_layers_without_a_formula(run, device, tmp_path):
     assert row["note"].endswith("0 (Conv2d); analyze counts 13,824 MACs in them")
 
 
+CHATTY = ("from torch import nn\n"
+          "class Chatty(nn.Conv2d):\n"
+          "    def __init__(self):\n        super().__init__(3, 8, 1, bias=False)\n"
+          "    def forward(self, x):\n        print('hello')\n        return super().forward(x).view(1, 8, 8, 8)\n")
+
+
+def test_pytorch_target_runs_as_analyze_runs_it(run, device, tmp_path):
+    """The timed forwards are the user's code too: their prints go to stderr (JSON stays pure), and a model
+    that fails on the timing batch is reported as analyze reports it: our one-line summary, then their
+    traceback (not costcalc's), exit 2."""
+    model = tmp_path / "chatty.py"
+    model.write_text(CHATTY)
+    result = run("bench", f"{model}:Chatty", "--input", "1,3,8,8", "--device", device, "--format", "json", *FAST)
+    [row] = json.loads(result.stdout)["rows"]
+    assert row["macs"] == 8 * 8 * 8 * 3 and "hello" in result.stderr
+    failed = run("bench", f"{model}:Chatty", "--input", "1,3,8,8", "--batch", "2", "--device", device, *FAST,
+                 exit_code=2)
+    summary = failed.stderr[failed.stderr.index("Error:"):].splitlines()
+    assert summary[0] == "Error: the model's forward raised RuntimeError: shape '[1, 8, 8, 8]' is invalid for input " \
+                         "of size 1024" and "chatty.py" in summary[2] and "costcalc" not in failed.stderr.split("Error:")[1]
+
+
 MAPPING_RULE = ("from torch import nn\n"
                 "class Twice(nn.Conv2d):\n"
                 "    def forward(self, x):\n        return super().forward(super().forward(x))\n"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ast
 from math import prod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -16,12 +18,26 @@ from costcalc.options import dtype_option, format_option, require_measure, unit_
 from costcalc.render import emit
 
 
-
-
 class UserCodeFailure(click.ClickException):
     """The user's own code raised: our one-line summary first, then their traceback; exit 2."""
 
     exit_code = 2
+
+
+@contextmanager
+def user_code_errors() -> Iterator[None]:
+    """The user's model failing, as costcalc's errors: a refusal (:class:`TargetError`: a bad target, an input
+    the model rejects, ``sys.exit``) is a one-line usage error, with a dtype hint when the model wanted
+    integers; an exception in their own code is a :class:`UserCodeFailure` with their traceback."""
+    from costcalc.measure.user_code import TargetError, UserCodeError
+
+    try:
+        yield
+    except TargetError as error:
+        hint = "; give the input's dtype, e.g. --input 2,128:int64" if "scalar type" in str(error) else ""
+        raise usage_error(f"{error}{hint}") from None
+    except UserCodeError as error:
+        raise UserCodeFailure(f"{error.summary}\n{error.details}") from None
 
 
 def parse_argument(text: str) -> tuple[str, Any]:
@@ -150,17 +166,12 @@ def command(target: str, input_texts: tuple[str, ...], arguments: tuple[str, ...
     require_measure()
     from costcalc.measure import analyze as torch_side
 
-    try:
+    with user_code_errors():
         obj = torch_side.load_target(target)
         model = torch_side.build_model(obj, kwargs, target)
         analysis = torch_side.analyze(model, torch_side.zeros(shapes, dtypes), target=target,
                                       reconcile=reconcile or strict or fmt == "json")
         at_res = torch_side.at_resolutions(model, shapes, resolutions, dtypes) if resolutions else []
-    except torch_side.TargetError as error:
-        hint = "; give the input's dtype, e.g. --input 2,128:int64" if "scalar type" in str(error) else ""
-        raise usage_error(f"{error}{hint}") from None
-    except torch_side.UserCodeError as error:
-        raise UserCodeFailure(f"{error.summary}\n{error.details}") from None
     payload = analysis.to_dict()
     payload["resolutions"] = at_res
     report = _suggestions(analysis, groups) if suggest else {"layers": [], "totals": [], "left_out": []}

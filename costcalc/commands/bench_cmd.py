@@ -103,7 +103,7 @@ def plan_for(mode: str, name: str | None, network: dict[str, Any], layer: dict[s
 
 def target_plan_for(target: str, input_text: str) -> Plan:
     """Load a PyTorch model as ``costcalc analyze`` does and cost it with analyze's mapping."""
-    from costcalc.commands.analyze_cmd import UserCodeFailure, parse_ints
+    from costcalc.commands.analyze_cmd import parse_ints, user_code_errors
     from costcalc.commands.bench_plan import target_plan
     from costcalc.options import require_measure
 
@@ -113,14 +113,10 @@ def target_plan_for(target: str, input_text: str) -> Plan:
     require_measure()
     from costcalc.measure import analyze as torch_side
 
-    try:
+    with user_code_errors():
         model = torch_side.build_model(torch_side.load_target(target), {}, target)
         inputs = torch_side.zeros([shape])
         return target_plan(model, torch_side.analyze(model, inputs, target=target))
-    except torch_side.TargetError as error:
-        raise usage_error(str(error)) from None
-    except torch_side.UserCodeError as error:
-        raise UserCodeFailure(f"{error.summary}\n{error.details}") from None
 
 
 @click.command("bench")

@@ -26,10 +26,12 @@ def run_timings(plan: Plan, settings: Any, bench: Any) -> bool:
 
     Returns whether the run was interrupted.
     """
+    from costcalc.commands.analyze_cmd import user_code_errors
     from costcalc.progress import track
 
     timed = [item for item in plan.items if item.applicable]
-    with closing(track(timed, lambda item: f"timing {item.name}", "timing", detailed=True)) as items:
+    with closing(track(timed, lambda item: f"timing {item.name}", "timing", detailed=True)) as items, \
+            user_code_errors():
         try:
             for item in items:
                 item.timing = bench.time_spec(item.spec, item.shape, settings)

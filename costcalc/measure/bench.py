@@ -21,6 +21,7 @@ from torch.utils import benchmark
 
 from costcalc.measure.guard import check_fits
 from costcalc.measure.modules import build_module
+from costcalc.measure.user_code import run_user_code
 from costcalc.roofline import DeviceProfile
 from costcalc import specs as S
 from costcalc.specs import Shape
@@ -106,7 +107,7 @@ def prepare(spec: Any, shape: Shape, settings: Settings) -> Callable[[], Any]:
 
     ``spec`` may also be a user's ``nn.Module`` (``costcalc bench file.py:Model``), run as it is.
     """
-    if not isinstance(spec, torch.nn.Module):  # a user's model: analyze has checked its input
+    if not isinstance(spec, torch.nn.Module):  # a user's model: analyze checked its input at the model's batch
         check_fits(spec, shape, settings.batch, settings.dtype)
     dtype = TORCH_DTYPES[settings.dtype]
     module = (spec if isinstance(spec, torch.nn.Module) else build_module(spec)).eval().to(dtype)
@@ -129,8 +130,15 @@ def _first_leaf(spec: Any) -> Any:
 
 
 def time_spec(spec: Any, shape: Shape, settings: Settings) -> Timing:
-    """Median and IQR of one forward pass of ``spec`` on ``settings.batch`` inputs of ``shape``."""
+    """Median and IQR of one forward pass of ``spec`` on ``settings.batch`` inputs of ``shape``.
+
+    A user's model runs as ``costcalc analyze`` runs it (:func:`~costcalc.measure.user_code.run_user_code`):
+    its prints go to stderr, its failures are one-line errors or its own traceback, never ours.
+    """
     set_threads(settings.threads)
+    if isinstance(spec, torch.nn.Module):
+        batch = ",".join(map(str, (settings.batch, *shape)))
+        return run_user_code("the model's forward", lambda: time_call(prepare(spec, shape, settings), settings), batch)
     return time_call(prepare(spec, shape, settings), settings)
 
 
