@@ -22,6 +22,10 @@ from dataclasses import dataclass
 from costcalc.cost import LayerCost
 from costcalc.specs import BatchNorm2d, Conv2d, GlobalAvgPool, Linear
 
+FVCORE_MAC_OPERATORS = frozenset({"conv", "linear", "addmm", "matmul", "mm", "bmm", "einsum", "baddbmm"})
+"""fvcore's operator names whose counts are multiply-accumulates (convolutions, fully-connected layers,
+matrix products): one per MAC, as the papers' Mult-Adds."""
+
 
 @dataclass(frozen=True)
 class Rule:

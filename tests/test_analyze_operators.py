@@ -253,3 +253,14 @@ def test_keyword_only_arguments_are_passed_to_forward():
     assert analysis.reconciliation["flop_counter"]["explained"]
     assert analysis.reconciliation["fvcore"]["error"] == "fvcore traces positional inputs only, not the keyword " \
                                                          "arguments mask"
+
+
+def test_bilinear_passes_strict(run, tmp_path):
+    """fvcore skips aten::bilinear; that gap is explained (matmul), so --strict accepts a Bilinear model."""
+    path = tmp_path / "bilinear.py"
+    path.write_text("from torch import nn\n"
+                    "class B(nn.Module):\n"
+                    "    def __init__(self):\n        super().__init__()\n        self.b = nn.Bilinear(4, 5, 6)\n"
+                    "    def forward(self, x):\n        return self.b(x[:, :4], x[:, :5])\n")
+    data = run.json("analyze", f"{path}:B", "--input", "2,8", "--strict")
+    assert data["totals"]["macs"] == 2 * 4 * 5 * 6  # N·I1·I2·O

@@ -12,16 +12,26 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from fvcore.nn import FlopCountAnalysis
 from torch import nn
 from costcalc.measure.flop_counter import FlopCounterMode
 
+from costcalc.conventions import FVCORE_MAC_OPERATORS
 from costcalc.specs import Shape
 
-# fvcore operator names whose counts are multiply-accumulates of convolutions and fully-connected layers.
-MAC_OPERATORS = frozenset({"conv", "linear", "addmm", "matmul", "mm", "bmm", "einsum"})
+
+
+def fvcore_counts(model: nn.Module, inputs: Any, names: list[str] | None = None) \
+        -> tuple[dict[str, Counter], dict[str, Counter]]:
+    """fvcore's counts per module and operator (1 per MAC), and the jit operators it skipped in each of
+    ``names`` (every module it counted by default); its warnings are silenced: what it skips is returned."""
+    analysis = FlopCountAnalysis(model, inputs).unsupported_ops_warnings(False) \
+        .uncalled_modules_warnings(False).tracer_warnings("none")
+    per_module = {name: Counter(counts) for name, counts in analysis.by_module_and_operator().items()}
+    return per_module, {name: Counter(analysis.unsupported_ops(name)) for name in (per_module if names is None else names)}
 
 
 @dataclass(frozen=True)
@@ -36,7 +46,7 @@ class Measurement:
 
     def fvcore_macs(self, name: str) -> int:
         """fvcore's conv + linear counts of module ``name``."""
-        return sum(count for operator, count in self.fvcore.get(name, {}).items() if operator in MAC_OPERATORS)
+        return sum(count for operator, count in self.fvcore.get(name, {}).items() if operator in FVCORE_MAC_OPERATORS)
 
     def fvcore_total(self, name: str) -> int:
         return sum(self.fvcore.get(name, {}).values())
@@ -61,10 +71,8 @@ def measure(module: nn.Module, shape: Shape, flat: bool = False) -> Measurement:
     module.eval()
     with one_thread():
         inputs = torch.zeros(1, shape.channels) if flat else torch.zeros(1, *shape)
-        analysis = FlopCountAnalysis(module, inputs).unsupported_ops_warnings(False).uncalled_modules_warnings(False)
-        per_module = {name: Counter(counts) for name, counts in analysis.by_module_and_operator().items()}
         names = [name for name, _ in module.named_modules()]
-        unsupported = {name: Counter(analysis.unsupported_ops(name)) for name in names}
+        per_module, unsupported = fvcore_counts(module, inputs, names)
         root = type(module).__name__
         with torch.no_grad(), FlopCounterMode(display=False) as counter:
             output = module(inputs)

@@ -24,15 +24,15 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import flop_registry
 
+from costcalc.conventions import FVCORE_MAC_OPERATORS
 from costcalc.measure.recorder import Operator, preserved_mode, within
 
-FVCORE_MAC_OPERATORS = frozenset({"conv", "linear", "addmm", "matmul", "mm", "bmm", "einsum", "baddbmm"})
 # fvcore's unsupported (jit) operators and the analytic MACs it therefore counts as 0: a family, or
 # "attention" for the QKᵀ + AV part (jit traces MultiheadAttention unfused: projections counted, SDPA not).
 FVCORE_GAPS = {"aten::_convolution_mode": "convolution", "aten::scaled_dot_product_attention": "attention",
                "aten::_native_multi_head_attention": "attention_fused", "aten::lstm": "recurrent",
                "aten::gru": "recurrent", "aten::rnn_tanh": "recurrent", "aten::rnn_relu": "recurrent",
-               "aten::mv": "matmul", "aten::dot": "matmul", "aten::addmv": "matmul"}
+               "aten::mv": "matmul", "aten::dot": "matmul", "aten::addmv": "matmul", "aten::bilinear": "matmul"}
 
 
 def _skipped_macs(gap: str, operators: list[Operator], module: nn.Module | None = None) -> int:
@@ -106,14 +106,11 @@ def fvcore_check(model: nn.Module, inputs: tuple, operators: list[Operator]) -> 
     try:
         with warnings.catch_warnings(), torch.no_grad(), preserved_mode(model):
             warnings.simplefilter("ignore")
-            from fvcore.nn import FlopCountAnalysis
+            from costcalc.measure.count import fvcore_counts
 
             model.eval()  # as the recording ran: batch norm then costs fvcore 2 per element, not 5
-            analysis = FlopCountAnalysis(model, inputs).unsupported_ops_warnings(False) \
-                .uncalled_modules_warnings(False).tracer_warnings("none")
-            per_module = {name: Counter(counts) for name, counts in analysis.by_module_and_operator().items()}
+            per_module, unsupported_all = fvcore_counts(model, inputs)
             names = list(per_module)
-            unsupported_all = {name: Counter(analysis.unsupported_ops(name)) for name in names}
     except Exception as error:  # fvcore's jit trace refuses some models (dict outputs, control flow)
         return {"error": f"fvcore could not trace the model: {type(error).__name__}: {str(error).splitlines()[0]}"
                 if str(error) else type(error).__name__, "explained": True}
