@@ -32,6 +32,7 @@ from typing import Any
 from costcalc import specs as S
 from costcalc.configs import ConfigFile
 from costcalc.cost import output_shape
+from costcalc.options import MAX_DIGITS
 from costcalc.registry import KINDS, KINDS_BY_NAME
 from costcalc.specs import parse_pair
 
@@ -56,7 +57,8 @@ def parse_input(config: ConfigFile, value: Any) -> S.Shape:
         parts = value
     elif isinstance(value, str):
         parts = [part.strip() for part in value.lower().replace("×", "x").split("x")]
-        parts = [int(part) if part.isdigit() else part for part in parts]
+        parts = [int(part) if part.isascii() and part.isdigit() and len(part) <= MAX_DIGITS else part
+                 for part in parts]  # ASCII digits only, as every number costcalc reads
     else:
         parts = []
     if len(parts) != 3 or not all(isinstance(part, int) and not isinstance(part, bool) and part > 0

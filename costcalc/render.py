@@ -194,12 +194,13 @@ def is_terminal(stream) -> bool:
 
 
 def terminal_width(stream) -> int:
-    """A terminal's width: ``COLUMNS`` when it is a positive number, else the terminal's own (80 unknown)."""
+    """A terminal's width: ``COLUMNS`` when it is a positive number in ASCII digits, else the terminal's own
+    (80 when unknown)."""
     columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns) > 0:
+    if columns.isascii() and columns.isdigit() and 0 < int(columns) < 100_000:
         return int(columns)
     try:
-        return os.get_terminal_size(stream.fileno()).columns
+        return os.get_terminal_size(stream.fileno()).columns or 80  # a pseudo-terminal may report 0
     except (OSError, ValueError, AttributeError):
         return 80
 

@@ -140,3 +140,11 @@ def test_json_is_indented_on_a_terminal_and_one_line_when_piped(run):
     shown = on_terminal(*args, env={"COLUMNS": "100"})
     assert piped.count("\n") == 1 and shown.startswith('{\n  "layer": {')
     assert json.loads(piped) == json.loads(shown)
+
+
+@pytest.mark.parametrize("columns", ["²", "٨٠", "0", "-5", "1000000"])
+def test_a_columns_value_that_is_not_a_width_is_ignored(monkeypatch, columns):
+    from costcalc.render import terminal_width
+
+    monkeypatch.setenv("COLUMNS", columns)
+    assert terminal_width(None) == 80  # no stream: the default

@@ -218,3 +218,11 @@ def test_an_entry_equal_but_for_its_types_is_checked_again(tmp_path, second, fra
     with pytest.raises(ConfigError) as error:
         load_network(str(path))
     assert str(error.value).startswith(f"{path}:4:") and fragment in str(error.value)
+
+
+@pytest.mark.parametrize("written", ["3x8x8²", "١٢x8x8", "３x８x８", "3x8x" + "9" * 19])
+def test_input_sizes_are_ascii_numbers(tmp_path, written):
+    """The number rule of every option holds for ``input:`` too: ASCII digits, at most 18 of them."""
+    path = write(tmp_path, f"input: {written}\nlayers:\n  - {{kind: conv, out: 8}}\n")
+    with pytest.raises(ConfigError, match="input must be C×H×W"):
+        load_network(str(path))
