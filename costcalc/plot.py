@@ -196,8 +196,9 @@ def heatmap(fig: Any, result: Sweep, unit: str, quantity: str) -> None:
 def _index_ticks(axis: Any, values: tuple[Any, ...]) -> None:
     from matplotlib.ticker import FuncFormatter
 
+    texts = [value if isinstance(value, str) else f"{value:g}" for value in values]  # b0, large; 0.5, 224
     axis.set_major_formatter(FuncFormatter(
-        lambda position, _: f"{values[int(position)]:g}" if 0 <= int(position) < len(values) else ""))
+        lambda position, _: texts[int(position)] if 0 <= int(position) < len(texts) else ""))
 
 
 def readable_ticks_index(fig: Any, axis: Any, values: tuple[Any, ...]) -> None:

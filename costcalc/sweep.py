@@ -85,10 +85,10 @@ def parse_quantity(text: str) -> int:
     match = QUANTITY.match(str(text))
     if not match:
         raise SweepError(f"--near must be a count like 140M, 1.5G, 800k or 140000000, got {text!r}")
-    value = Fraction(match.group(1)) * SUFFIX[match.group(2).lower()]
-    if value <= 0:
-        raise SweepError(f"--near must be positive, got {text!r}")
-    return round(value)
+    value = round(Fraction(match.group(1)) * SUFFIX[match.group(2).lower()])
+    if value < 1:
+        raise SweepError(f"--near must be a count of at least 1, got {text!r}")
+    return value
 
 
 def parse_reference(text: str) -> tuple[str | None, dict[str, int | float]]:

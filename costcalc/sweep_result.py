@@ -63,12 +63,12 @@ class Sweep:
 def reference_row(config: Config, rows: list[Row], entries: dict[str, Any]) -> tuple[Row, bool]:
     """The reference's row, and whether it is in the grid (else it is costed on its own)."""
     row = next((row for row in rows if row.config == config), None)
-    if row is not None:
-        return row, True
-    (row,) = sweep.run([Plan(entries[config.model], {key: (value,) for key, value in config.options})])
+    in_grid = row is not None
+    if not in_grid:
+        (row,) = sweep.run([Plan(entries[config.model], {key: (value,) for key, value in config.options})])
     if not row.valid:
         raise SweepError(f"--reference {config.label()}: {row.note}")
-    return row, False
+    return row, in_grid
 
 
 def accuracy(row: Row) -> Decimal | None:

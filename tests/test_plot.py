@@ -89,3 +89,11 @@ def test_plot_errors(run):
                                                       "--x", "params", "--y", "params")
     assert "heatmap needs one network with exactly two varying options" in run.error(
         "sweep", "mobilenet", "--alpha", "0.5,1.0", "--plot", "a.png", "--plot-kind", "heatmap")
+
+
+def test_heatmap_over_named_options(run, tmp_path):
+    """A grid over names (MobileNetV3's size) draws its ticks as the names."""
+    target = tmp_path / "h.png"
+    run("sweep", "mobilenet_v3", "--size", "large,small", "--alpha", "0.75,1.0", "--plot", str(target),
+        "--plot-kind", "heatmap")
+    assert target.stat().st_size > 0

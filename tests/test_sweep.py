@@ -466,3 +466,12 @@ def test_families_config_costs_every_family(run):
                                    "efficientnet"}
     for model in data["models"]:
         assert any(row["top1"] is not None for row in data["rows"] if row["model"] == model), model
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("mobilenet", "--alpha", "0.5,1.0", "--near", "0.4"), "--near must be a count of at least 1, got '0.4'"),
+    (("shufflenet", "--groups", "3,4", "--scale", "0.75,1.0", "--reference", "groups=4,scale=0.75"),
+     "--reference groups=4 scale=0.75"),
+])
+def test_near_below_one_and_an_invalid_reference_in_the_grid_are_refused(run, args, fragment):
+    assert fragment in run.error("sweep", *args)
