@@ -39,7 +39,28 @@ from costcalc.specs import parse_pair
 TOP_KEYS = ("name", "description", "input", "layers")
 COMMON_KEYS = ("kind", "name", "repeat")
 MAX_REPEAT = 100_000
-"""Most copies ``repeat`` makes of one layer: each copy is costed and named, so the bound bounds the work."""
+"""Most copies ``repeat`` makes of one entry."""
+MAX_LAYERS = 1_000_000
+"""Most layers one network file makes, repeats and nested lists included: repeats multiply (ten lines of
+``repeat: 100000``, a repeated block around a repeated list), and each layer is built, costed and named,
+so this bounds the work a file of a few hundred bytes can ask for."""
+
+
+class LayerBudget:
+    """The layers a network file may still make (:data:`MAX_LAYERS`), spent as entries are built."""
+
+    def __init__(self) -> None:
+        self.left = MAX_LAYERS
+
+    def check(self, config: ConfigFile, where: tuple, count: int) -> None:
+        """Refuse, at ``where``, when ``count`` more layers would be more than the file may make."""
+        if count > self.left:
+            raise config.error(where, f"the network makes more than {MAX_LAYERS:,} layers (repeats and nested "
+                                      "lists included); a network file is limited to that")
+
+    def spend(self, config: ConfigFile, where: tuple, count: int) -> None:
+        self.check(config, where, count)
+        self.left -= count
 CONV_EXTRAS = ("bn", "act")
 
 PARSED = {kind.name: kind for kind in KINDS if kind.fields is not None}
@@ -78,13 +99,13 @@ def _argument(config: ConfigFile, where: tuple, key: str, target: str, value: An
 
 
 def _build(config: ConfigFile, where: tuple, kind: str, entry: dict[str, Any], shape: S.Shape,
-           stride_override: Any = None) -> S.Spec:
+           stride_override: Any, budget: LayerBudget) -> S.Spec:
     fields, nested = PARSED[kind].fields, PARSED[kind].nested
     arguments = {fields[key]: _argument(config, where, key, fields[key], value)
                  for key, value in entry.items() if key in fields and key not in nested}
     for key in nested:
         if key in entry:
-            arguments[fields[key]] = parse_layers(config, where + (key,), entry[key], shape)[0]
+            arguments[fields[key]] = parse_layers(config, where + (key,), entry[key], shape, budget)[0]
     if stride_override is not None:
         arguments["stride"] = stride_override
     if PARSED[kind].inferred:
@@ -108,7 +129,8 @@ def _build(config: ConfigFile, where: tuple, kind: str, entry: dict[str, Any], s
 
 
 def _entry_layers(config: ConfigFile, where: tuple, kind: str, entry: dict[str, Any], shape: S.Shape,
-                  stride_override: Any, built: dict[Any, Any]) -> tuple[list[tuple[str, S.Spec]], S.Shape]:
+                  stride_override: Any, built: dict[Any, Any], budget: LayerBudget) \
+        -> tuple[list[tuple[str, S.Spec]], S.Shape]:
     """The layers one entry makes on ``shape``, named by their suffix (``""``, ``"_bn"``, ``"_act"``), and
     their output shape. Specs are immutable, so an entry written again with the same values (its name and
     repeat aside) on the same shape is built once: a generated 100,000-layer file repeats a few entries."""
@@ -120,7 +142,7 @@ def _entry_layers(config: ConfigFile, where: tuple, kind: str, entry: dict[str, 
         key, cached = None, None
     if cached is not None:
         return cached
-    spec = _build(config, where, kind, entry, shape, stride_override)
+    spec = _build(config, where, kind, entry, shape, stride_override, budget)
     layers = [("", spec)]
     if kind in CONV_LIKE and not isinstance(entry.get("bn", False), bool):
         raise S.SpecError(f"bn must be true or false, got {entry['bn']!r}")
@@ -146,11 +168,12 @@ def load_network(path: str) -> S.Network:
     if not isinstance(name, str) or not name:
         raise config.error(("name",), f"name must be a non-empty string, got {name!r}")
     input_shape = parse_input(config, data["input"])
-    body, _ = parse_layers(config, ("layers",), data["layers"], input_shape)
+    body, _ = parse_layers(config, ("layers",), data["layers"], input_shape, LayerBudget())
     return S.Network(name, input_shape, body, {"config": str(config.path)}, "as written in the file")
 
 
-def parse_layers(config: ConfigFile, at: tuple, entries: Any, input_shape: S.Shape) -> tuple[S.Sequential, S.Shape]:
+def parse_layers(config: ConfigFile, at: tuple, entries: Any, input_shape: S.Shape,
+                 budget: LayerBudget) -> tuple[S.Sequential, S.Shape]:
     """A list of layer mappings (at ``at`` in the file) as a :class:`~costcalc.specs.Sequential` run on
     ``input_shape``, and its output shape. Nested lists (a residual block's ``layers``) recurse here."""
     if not isinstance(entries, list) or not entries:
@@ -182,13 +205,15 @@ def parse_layers(config: ConfigFile, at: tuple, entries: Any, input_shape: S.Sha
         base = entry.get("name", f"{kind}{counts[kind]}")
         if not isinstance(base, str) or not base or "." in base:
             raise config.error(where + ("name",), f"name must be a non-empty string without '.', got {base!r}")
+        budget.check(config, where + ("repeat",), repeat)  # each copy makes one layer at least
         for copy in range(repeat):
             layer_name = base if repeat == 1 else f"{base}_{copy + 1}"
             override = 1 if copy and PARSED[kind].strided else None
             try:
-                layers, shape = _entry_layers(config, where, kind, entry, shape, override, built)
+                layers, shape = _entry_layers(config, where, kind, entry, shape, override, built, budget)
             except S.SpecError as error:
                 raise config.error(where, f"{layer_name} ({kind}) on a {shape} input: {error}") from None
+            budget.spend(config, where, len(layers))
             children.extend((layer_name + suffix, spec) for suffix, spec in layers)
     try:
         return S.Sequential(tuple(children)), shape

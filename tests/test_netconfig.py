@@ -226,3 +226,21 @@ def test_input_sizes_are_ascii_numbers(tmp_path, written):
     path = write(tmp_path, f"input: {written}\nlayers:\n  - {{kind: conv, out: 8}}\n")
     with pytest.raises(ConfigError, match="input must be C×H×W"):
         load_network(str(path))
+
+
+def test_repeats_that_multiply_are_bounded(tmp_path, monkeypatch):
+    """``repeat`` is bounded per entry, and the layers a file makes in all (MAX_LAYERS, here lowered to 1,000 to
+    keep the test quick): eleven lines of 100 repeats, or a repeated block around a repeated list, are refused
+    at the line that goes over."""
+    from costcalc import netconfig
+
+    monkeypatch.setattr(netconfig, "MAX_LAYERS", 1_000)
+    many = "input: 8x8x8\nlayers:\n" + "  - {kind: depthwise, kernel: 3, repeat: 100}\n" * 11
+    with pytest.raises(ConfigError, match=r":13: the network makes more than 1,000 layers"):
+        load_network(str(write(tmp_path, many)))
+    nested = ("input: 8x8x8\nlayers:\n  - kind: residual\n    repeat: 20\n"
+              "    layers: [{kind: depthwise, kernel: 3, repeat: 100}]\n")
+    with pytest.raises(ConfigError, match=":5: the network makes more than 1,000 layers"):
+        load_network(str(write(tmp_path, nested)))
+    exactly = "input: 8x8x8\nlayers:\n" + "  - {kind: depthwise, kernel: 3, repeat: 100}\n" * 10
+    assert len(load_network(str(write(tmp_path, exactly))).body.children) == 1_000
