@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from costcalc.configs import SHIPPED_CONFIGS, ConfigError, ConfigFile
+from costcalc.options import number_problem
 
 PROFILE_KEYS = ("name", "description", "source", "peak_macs", "bandwidth", "threads", "dtype")
 PROFILE_RANGES = {"peak_macs": (3, 18, "MAC/s"), "bandwidth": (3, 16, "bytes/s")}
@@ -120,8 +121,11 @@ def _rate(config: ConfigFile, key: str, value: Any) -> float:
     """A rate in :data:`PROFILE_RANGES`, as a number or numeric string (``1.2e11`` — YAML 1.1 reads it as
     text — or ``25.6e9``); errors name the file, line and key."""
     if isinstance(value, str):
+        problem = number_problem(value, integer=False)  # ASCII digits, finite: "٢e12" and "1e999" refused
+        if problem:
+            raise config.error((key,), f"{key}: {problem}")
         try:
-            value = float(value.replace("_", "").replace(",", ""))
+            value = float(value)  # no separators removed: "1,5e12" is not read as 1.5e13
         except ValueError:
             pass
     problem = check_rate(key, value)

@@ -9,6 +9,7 @@ a layer or block kind of :data:`costcalc.registry.KINDS` with its arguments, a `
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,8 +106,7 @@ def load_suite(path: str | Path = DEFAULT_SUITE) -> list[Target]:
             targets.extend(SOURCES[sources[0]](entry["name"], entry))
         except (S.SpecError, ValueError) as error:
             raise config.error(where + (sources[0],), f"{entry['name']}: {error}") from None
-    names = [target.name for target in targets]
-    repeated = sorted({name for name in names if names.count(name) > 1})
+    repeated = sorted(name for name, count in Counter(target.name for target in targets).items() if count > 1)
     if repeated:
         raise ConfigError(f"{config.path}: target names must be unique, repeated: {', '.join(repeated)}")
     return targets
@@ -120,12 +120,14 @@ def select(targets: list[Target], names: tuple[str, ...], source: str | Path = "
     if not names:
         return targets
     chosen: list[Target] = []
+    seen: set[str] = set()
     for name in names:
         matched = [target for target in targets if target.name == name or target.name.startswith(f"{name}/")]
         if not matched:
             choices = {target.name for target in targets} | {target.name.split("/")[0] for target in targets}
             raise ConfigError(f"unknown verify target {name!r}{closest(name, choices)} (see {source})")
-        chosen.extend(target for target in matched if target not in chosen)
+        chosen.extend(target for target in matched if target.name not in seen)
+        seen.update(target.name for target in matched)
     return chosen
 
 

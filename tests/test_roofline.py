@@ -128,3 +128,17 @@ def test_memory_and_roofline_never_import_torch():
             "print(json.dumps([m for m in ('torch', 'fvcore', 'numpy') if m in sys.modules]))")
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(output) == []
+
+
+@pytest.mark.parametrize("written, fragment", [
+    ('"1,5e12"', "peak_macs must be a number of MAC/s"),  # a decimal comma is not read as 1.5e13
+    ('"٢e12"', "is not a number written with ASCII digits"),
+    ('"1e999"', "overflows a float"),
+])
+def test_profile_rates_written_as_text_follow_the_number_rule(tmp_path, written, fragment):
+    path = tmp_path / "device.yaml"
+    path.write_text(f"name: x\npeak_macs: {written}\nbandwidth: 1e10\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=fragment):
+        load_profile(path)
+    path.write_text('name: x\npeak_macs: "1.2e11"\nbandwidth: 1e10\n', encoding="utf-8")
+    assert load_profile(path).peak_macs == 1.2e11
