@@ -97,3 +97,9 @@ def test_heatmap_over_named_options(run, tmp_path):
     run("sweep", "mobilenet_v3", "--size", "large,small", "--alpha", "0.75,1.0", "--plot", str(target),
         "--plot-kind", "heatmap")
     assert target.stat().st_size > 0
+
+
+def test_top1_axis_without_published_accuracy_is_refused(run, tmp_path):
+    target = tmp_path / "s.png"
+    line = run.error("sweep", "mobilenet", "--alpha", "0.3,0.4", "--plot", str(target), "--y", "top1")
+    assert "--y top1: no configuration of this sweep has a published top-1" in line and not target.exists()

@@ -93,6 +93,9 @@ def command(names: tuple[str, ...], config_path: str | None, reference: str | No
         raise usage_error(str(error)) from None
     if verify:
         sweep_result.verify_rows(plans, result.rows)
+    if plot_path and y == "top1" and not result.has_top1:
+        raise usage_error("--y top1: no configuration of this sweep has a published top-1 (see costcalc list); "
+                          "plot --y params or macs instead")
     if plot_path:
         _save_plot(result, plot_path, unit, x, y, plot_kind)
     payload = sweep_views.build_payload(result, unit)

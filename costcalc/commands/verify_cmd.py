@@ -66,10 +66,11 @@ def reconcile_all(targets: list[Any]) -> Iterator[dict[str, Any]]:
     per usable core (the default suite: 12.9 s on one process, 9.2–9.8 s on two, quiet 2-core machine).
     The workers are forked before torch is imported, each importing it once; a process that has
     imported torch already (a program embedding costcalc, the test suite) reconciles in-process,
-    since forking a process whose torch thread pools may be running is unsafe.
+    since forking a process whose torch thread pools may be running is unsafe; so does a platform
+    without ``fork`` (Windows).
     """
     workers = min(usable_cores(), len(targets))
-    if workers < 2 or "torch" in sys.modules:
+    if workers < 2 or "torch" in sys.modules or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(reconcile_payload, targets)
         return
     with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
