@@ -18,8 +18,10 @@ def headline(payload: dict[str, Any]) -> str:
     if unmeasured:
         text += (f"MACs are a LOWER BOUND: {totals['uncosted_operators']} operator calls uncosted, and no counter "
                  f"measures aten.{', aten.'.join(unmeasured)} (share costed unknown; listed below)")
+    elif not totals["uncosted_operators"]:
+        text += "every operator costed by an analytic rule (100 %)"  # a share of nothing measured apart
     else:
-        text += f"{100 * totals['costed_share']:.2f} % of the measured MACs costed analytically"
+        text += f"{100 * totals['costed_share']:.2f} % of the MACs costed analytically, the rest measured"
     if totals["uncosted_operators"] and not unmeasured:
         text += (f"; {totals['uncosted_operators']} operator calls uncosted, measured "
                  f"{exact(totals['uncosted_measured_macs'])} MACs (listed below)")
