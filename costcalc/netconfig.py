@@ -32,7 +32,7 @@ from typing import Any
 from costcalc import specs as S
 from costcalc.configs import ConfigFile
 from costcalc.cost import output_shape
-from costcalc.options import MAX_DIGITS
+from costcalc.numbers import whole_number
 from costcalc.registry import KINDS, KINDS_BY_NAME
 from costcalc.specs import parse_pair
 
@@ -69,6 +69,7 @@ from the running shape (``Kind.inferred``); ``add``/``concat`` are formed inside
 CONV_LIKE = tuple(name for name, kind in PARSED.items() if kind.spec_type is S.Conv2d)
 PAIR_FIELDS = ("kernel_size", "stride", "dilation")
 
+
 def parse_input(config: ConfigFile, value: Any) -> S.Shape:
     """``3x96x96`` / ``[3, 96, 96]`` → Shape; a single int ``res`` means ``3×res×res``."""
     where = ("input",)
@@ -78,8 +79,7 @@ def parse_input(config: ConfigFile, value: Any) -> S.Shape:
         parts = value
     elif isinstance(value, str):
         parts = [part.strip() for part in value.lower().replace("×", "x").split("x")]
-        parts = [int(part) if part.isascii() and part.isdigit() and len(part) <= MAX_DIGITS else part
-                 for part in parts]  # ASCII digits only, as every number costcalc reads
+        parts = [whole_number(part) for part in parts]  # None where not ASCII digits within the policy
     else:
         parts = []
     if len(parts) != 3 or not all(isinstance(part, int) and not isinstance(part, bool) and part > 0

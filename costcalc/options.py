@@ -1,52 +1,22 @@
 """Shared click option decorators, parameter types and user-error helpers for every command.
 
-Numbers typed by a user follow one policy (:func:`number_problem`), applied to every integer and
-float option of every command (:func:`harden`, called by the command group as it loads a command)
-and to every number in a YAML config file (:class:`costcalc.configs.ConfigFile`):
-
-- digits are ASCII ``0-9`` only. Python's ``int()`` and ``float()`` also read Arabic-Indic,
-  Devanagari, full-width and other Unicode digits, so ``--in ١٢`` would silently be 12; it is refused;
-- an integer has at most :data:`MAX_DIGITS` digits (no count in this domain comes near 10¹⁸, and
-  Python refuses to convert integers of more than 4,300 digits at all);
-- a float is finite: ``nan``, ``inf`` and values that overflow to infinity (``1e999``) are refused.
+Every integer and float option of every command follows the number policy of :mod:`costcalc.numbers`
+(:func:`harden`, called by the command group as it loads a command, wraps their types in
+:class:`StrictNumber`).
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable
 from typing import Any
 
 import click
 
+from costcalc.numbers import number_problem
 from costcalc.network_options import MODEL_ORDER, NETWORK_OPTIONS, NetworkOption
 from costcalc.render import FORMATS, UNITS
 from costcalc.specs import parse_pair
 
-MAX_DIGITS = 18
-"""Most digits an integer may have (below 10¹⁸)."""
-ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
-ASCII_FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
-
-
-def number_problem(text: str, integer: bool) -> str | None:
-    """Why ``text`` is not an acceptable integer (``integer``) or float, or ``None`` when it is."""
-    text = text.strip()
-    kind = "an integer" if integer else "a number"
-    if not text.isascii():
-        return f"{text!r} is not {kind} written with ASCII digits 0-9"
-    if integer:
-        if not ASCII_INTEGER.fullmatch(text):
-            return None  # not a number at all: the option's own type names what it expects
-        digits = len(text.lstrip("+-"))
-        return None if digits <= MAX_DIGITS else \
-            f"{text[:12]}… ({digits:,} digits) is too large; integers have at most {MAX_DIGITS} digits"
-    if ASCII_FLOAT.fullmatch(text) and not math.isfinite(float(text)):
-        return f"{text[:24]} overflows a float; give a finite number"
-    if text.lower().lstrip("+-") in ("nan", "inf", "infinity", ".nan", ".inf"):
-        return f"{text!r} is not a finite number"
-    return None
 
 
 class StrictNumber(click.ParamType):

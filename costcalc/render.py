@@ -23,6 +23,8 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
+from costcalc.numbers import whole_number
+
 FORMATS = ("table", "json", "csv", "markdown")
 UNITS = ("macs", "flops")
 UNIT_LABELS = {"macs": "MACs", "flops": "FLOPs (2×MACs)"}
@@ -196,9 +198,9 @@ def is_terminal(stream) -> bool:
 def terminal_width(stream) -> int:
     """A terminal's width: ``COLUMNS`` when it is a positive number in ASCII digits, else the terminal's own
     (80 when unknown)."""
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isascii() and columns.isdigit() and 0 < int(columns) < 100_000:
-        return int(columns)
+    columns = whole_number(os.environ.get("COLUMNS", ""))
+    if columns and columns < 100_000:
+        return columns
     try:
         return os.get_terminal_size(stream.fileno()).columns or 80  # a pseudo-terminal may report 0
     except (OSError, ValueError, AttributeError):

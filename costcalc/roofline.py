@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from costcalc.configs import SHIPPED_CONFIGS, ConfigError, ConfigFile
-from costcalc.options import number_problem
+from costcalc.numbers import number_problem
 
 PROFILE_KEYS = ("name", "description", "source", "peak_macs", "bandwidth", "threads", "dtype")
 PROFILE_RANGES = {"peak_macs": (3, 18, "MAC/s"), "bandwidth": (3, 16, "bytes/s")}

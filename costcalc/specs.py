@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple, Union
 
+from costcalc.numbers import DIGITS
+
 
 class SpecError(ValueError):
     """A spec was given a value it cannot take; the message names the value and the valid range."""
@@ -72,7 +74,7 @@ def as_pair(value: object, name: str, minimum: int = 1) -> Pair:
     return (number, number)
 
 
-PAIR_PATTERN = re.compile(r"^\s*([0-9]{1,18})\s*(?:[x×]\s*([0-9]{1,18}))?\s*$")  # ASCII digits, < 10¹⁸ (costcalc.options)
+PAIR_PATTERN = re.compile(rf"^\s*({DIGITS})\s*(?:[x×]\s*({DIGITS}))?\s*$")  # ASCII digits (costcalc.numbers)
 
 
 def parse_pair(value: Any, name: str) -> tuple[int, int]:

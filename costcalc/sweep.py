@@ -22,6 +22,7 @@ from typing import Any
 
 from costcalc.grid_cost import cost_grid
 from costcalc.network_options import NETWORK_OPTIONS
+from costcalc.numbers import DIGITS
 
 OPTION_TYPES: dict[str, type] = {name: option.type for name, option in NETWORK_OPTIONS.items() if not option.switch}
 """Every network option that takes a list in a sweep, and the type of its values (a name, such as
@@ -30,7 +31,7 @@ EXAMPLES = {float: "0.5,1.0", int: "128,224", str: "b0,b1"}
 FLAGS = tuple(name for name, option in NETWORK_OPTIONS.items() if option.switch)
 """Network options that are switches: a sweep sets them for every configuration."""
 
-QUANTITY = re.compile(r"^\s*([0-9]{1,18}(?:\.[0-9]{1,18})?)\s*([kKmMgG]?)\s*$")
+QUANTITY = re.compile(rf"^\s*({DIGITS}(?:\.{DIGITS})?)\s*([kKmMgG]?)\s*$")
 SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9}
 
 
@@ -42,7 +43,7 @@ class SweepError(ValueError):
 def parse_value(text: str, option: str) -> int | float | str:
     """One value of ``option``: a positive integer (res, groups, classes), a positive number (alpha,
     scale) or a name (size, variant)."""
-    from costcalc.options import number_problem
+    from costcalc.numbers import number_problem
 
     kind = OPTION_TYPES[option]
     if kind is str:

@@ -15,7 +15,7 @@ events arrive, in a loop rather than by recursion, so it bounds what PyYAML does
 * YAML 1.1's integer surprises are undone: ``010`` (octal 8), ``0x3`` (hex 3), ``1_000`` and
   ``1:30`` (sexagesimal 90) stay the strings written, so a size ``0x3`` reads as 0×3 and
   ``in: 010`` is refused instead of silently becoming 8 channels;
-* numbers outside the policy of :func:`costcalc.options.number_problem` (4,000-digit integers,
+* numbers outside the policy of :func:`costcalc.numbers.number_problem` (4,000-digit integers,
   ``1e999``, ``.nan``) are errors;
 * only YAML's safe scalar types and plain mappings and lists are built: any other tag
   (``!!python/object``, ``!!set``) is refused, so nothing in a file is ever executed.
@@ -97,7 +97,7 @@ class _Builder:
     def __init__(self, loader: Any):
         import yaml
 
-        from costcalc.options import number_problem
+        from costcalc.numbers import number_problem
 
         self.loader, self.yaml, self.number_problem = loader, yaml, number_problem
         self.constructor = yaml.constructor.SafeConstructor()

@@ -12,7 +12,8 @@ import pytest
 
 from costcalc import render
 from costcalc.cli import cli
-from costcalc.options import StrictNumber, number_problem
+from costcalc.numbers import number_problem
+from costcalc.options import StrictNumber
 
 
 def strict_options() -> list[tuple[str, str, bool]]:

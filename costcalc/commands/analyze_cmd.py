@@ -54,7 +54,7 @@ def parse_argument(text: str) -> tuple[str, Any]:
 
 def parse_ints(text: str, option: str) -> tuple[int, ...]:
     """``1,3,224,224`` → ``(1, 3, 224, 224)``: comma-separated positive integers (any rank)."""
-    from costcalc.options import number_problem
+    from costcalc.numbers import number_problem
 
     parts = text.replace("x", ",").replace("×", ",").split(",")
     try:

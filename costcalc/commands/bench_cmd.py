@@ -40,7 +40,7 @@ TIMED_DTYPES = ("float32", "float16")
 
 
 def positive_seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
-    """``--min-time``: seconds above 0 (``nan`` and ``inf`` meet :func:`costcalc.options.number_problem` first)."""
+    """``--min-time``: seconds above 0 (``nan`` and ``inf`` meet :func:`costcalc.numbers.number_problem` first)."""
     if value <= 0:
         raise click.BadParameter(f"must be a finite number of seconds > 0 (e.g. 0.15), got {value}")
     return value
