@@ -18,14 +18,13 @@ imported only here, with the non-interactive Agg backend; the file is written wh
 from __future__ import annotations
 
 import os
-from decimal import Decimal
 from typing import Any
 
 from costcalc.files import replacing
 from costcalc.frontier import pareto
 from costcalc.render import UNIT_LABELS, in_unit
 from costcalc.sweep import Row
-from costcalc.sweep_result import Sweep
+from costcalc.sweep_result import Sweep, accuracy
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">")
 MAX_LABELS = 80
@@ -121,7 +120,7 @@ def scatter(fig: Any, result: Sweep, unit: str, x: str, y: str) -> None:
         line.set_gid(f"series-{model}")
         colours[model] = line.get_color()
     sign = -1 if y == "top1" else 1
-    points = [(value(row, x, unit), sign * Decimal(row.top1.top1) if y == "top1" else value(row, y, unit))
+    points = [(value(row, x, unit), sign * accuracy(row) if y == "top1" else value(row, y, unit))
               for row in drawn]
     front = sorted((row for row, flag in zip(drawn, pareto(points)) if flag), key=lambda row: value(row, x, unit))
     if front:

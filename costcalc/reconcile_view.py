@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from costcalc.render import UNIT_LABELS, Column, View, dims, exact, in_unit
+from costcalc.render import MARK, UNIT_LABELS, Column, View, dims, exact, in_unit
 
-MARK = {True: "✓", False: "✗"}
 
 
 def _pair(check: dict[str, Any]) -> str:

@@ -26,6 +26,8 @@ from typing import Any
 from costcalc.numbers import whole_number
 
 FORMATS = ("table", "json", "csv", "markdown")
+MARK = {True: "✓", False: "✗"}
+"""A check's verdict in a table cell: counts agree (✓) or not (✗)."""
 UNITS = ("macs", "flops")
 UNIT_LABELS = {"macs": "MACs", "flops": "FLOPs (2×MACs)"}
 PLAIN_WIDTH = 400  # piped output: tables keep their natural width, notes are not wrapped

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from costcalc.render import UNIT_LABELS, Column, View, exact, fewer_text, human, in_unit, number, ratio_text
+from costcalc.render import MARK, UNIT_LABELS, Column, View, exact, fewer_text, human, in_unit, number, ratio_text
 from costcalc.sweep import Plan, Row
 from costcalc.sweep_result import Sweep
 
 COUNTS_NOTE = ("Counts: {label} of convolutions and fully-connected layers (the papers' Mult-Adds; FLOPs = 2 × MACs); "
                "params = sum(p.numel()) incl. batch-norm γ, β and biases.")
-VERDICT = {True: "✓", False: "✗"}
 VERIFY_NOTE = ("fvcore ✓: fvcore, FlopCounterMode and sum(p.numel()) equal the analytic counts layer by layer; "
                "✗: a mismatch (see --format json, 'mismatches').")
 TOP1_NOTE = ("top-1: published ImageNet accuracy (%) of that configuration, — where none is published "
@@ -56,7 +55,7 @@ def pivot_views(plan: Plan, rows: list[Row], unit: str, title: str) -> list[View
         if not row.valid:
             return f"n/a [{numbers[row.note]}]"
         verdict = row.extra.get("verified")
-        return exact(in_unit(row.macs, unit)) + ("" if verdict is None else f" {VERDICT[verdict]}")
+        return exact(in_unit(row.macs, unit)) + ("" if verdict is None else f" {MARK[verdict]}")
 
     macs = grid(f"{title}: {label}, {first} × {second}")
     if by_first:
@@ -128,7 +127,7 @@ def long_view(result: Sweep, unit: str) -> View:
             delta = (in_unit(row.macs, unit) - near) / near
             cells.append(f"{delta:+.1%}" + (" ◀" if index in result.closest_rows else ""))
         if "verified" in row.extra:
-            cells.append(VERDICT[row.extra["verified"]])
+            cells.append(MARK[row.extra["verified"]])
         view.add(*cells, style="bold" if index in result.closest_rows else "")
     view.notes.extend(notes)
     if result.has_top1:

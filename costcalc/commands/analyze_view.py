@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from costcalc.render import UNIT_LABELS, Column, View, dims, exact, fewer_text, human, in_unit, percent, ratio_text
+from costcalc.render import MARK, UNIT_LABELS, Column, View, dims, exact, fewer_text, human, in_unit, percent, ratio_text
 
-MARK = {True: "✓", False: "✗"}
 
 
 def headline(payload: dict[str, Any]) -> str:
