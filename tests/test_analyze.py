@@ -421,7 +421,7 @@ def test_narrow_terminal_keeps_macs_and_params(run):
     """At 80 columns whole columns drop from the right: type and output go first, never params."""
     from rich.console import Console
 
-    from costcalc.commands.analyze_view import tree_view
+    from costcalc.analyze_view import tree_view
     from costcalc.render import fit
 
     payload = run.json("analyze", RESNET, *CIFAR)

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from costcalc.commands import analyze_view
+from costcalc import analyze_view
 from costcalc.options import dtype_option, format_option, require_measure, unit_option, usage_error
 from costcalc.render import emit
 

@@ -218,7 +218,7 @@ class Analysis:
 
     def table(self, depth: int | None = 2, unit: str = "macs"):
         """The module tree as a rich table (what ``costcalc analyze`` prints by default)."""
-        from costcalc.commands.analyze_view import tree_view
+        from costcalc.analyze_view import tree_view
         from costcalc.render import to_rich
 
         return to_rich(tree_view(self.to_dict(), depth, unit))
