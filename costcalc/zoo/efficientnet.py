@@ -20,9 +20,8 @@ from typing import Any
 
 from costcalc.specs import Conv2d, InvertedResidual, Network, Shape, conv_bn_act, sequence
 from costcalc.zoo import Accuracy, ModelEntry, Published, imagenet, register
-from costcalc.zoo.checks import check_choice
+from costcalc.zoo.checks import check_choice, check_classes, check_res
 from costcalc.zoo.heads import classifier
-from costcalc.zoo.mobilenet_v1 import MIN_RES, SAME_PADDING, check_classes, check_res
 from costcalc.zoo.mobilenet_v2 import make_divisible
 
 STEM_CHANNELS = 32
@@ -67,7 +66,7 @@ def efficientnet(variant: str = "b0", res: int | None = None, classes: int = 100
     """EfficientNet-``variant`` on a ``3×res×res`` input (native resolution by default)."""
     variant = check_choice("variant", variant, VARIANTS, ignore_case=True)
     width_text, depth_text, native = VARIANTS[variant]
-    res = check_res(native if res is None else res, MIN_RES, SAME_PADDING)
+    res = check_res(native if res is None else res)
     classes = check_classes(classes)
     width, depth = Fraction(width_text), Fraction(depth_text)
     channels = make_divisible(STEM_CHANNELS * width)

@@ -25,7 +25,7 @@ from costcalc.specs import (
     Conv2d, EffNetBlock, Flatten, Linear, Network, Pool2d, Shape, conv_bn_act, depthwise, sequence,
 )
 from costcalc.zoo import ModelEntry, register
-from costcalc.zoo.mobilenet_v1 import check_classes, check_res
+from costcalc.zoo.checks import check_classes, check_res
 
 MIN_RES = 8
 

@@ -18,13 +18,11 @@ from typing import Any
 
 from costcalc.specs import Conv2d, DepthwiseSeparable, Network, Shape, SpecError, conv_bn_act, sequence
 from costcalc.zoo import Accuracy, ModelEntry, Published, imagenet, register
+from costcalc.zoo.checks import check_alpha, check_classes, check_res
 from costcalc.zoo.heads import classifier
 
 STEM_CHANNELS = 32
 MIN_DEPTH = 8
-MIN_RES = 1
-SAME_PADDING = ("'same' padding rounds every stride-2 halving up, ⌈H/2⌉, so the network runs at any size "
-                "down to 1×1")
 ROUNDING = "max(int(d·α), 8) (TF-slim mobilenet_v1 depth())"
 
 # Table 1 body after the stem: out_channels, stride of the 3×3 depthwise (last row at stride 1).
@@ -53,26 +51,6 @@ def depth(channels: int, alpha: float | Fraction) -> int:
     return max(int(channels * Fraction(str(alpha))), MIN_DEPTH)
 
 
-def check_alpha(alpha: Any) -> float:
-    """α must be a number in (0, 2]."""
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha <= 2:
-        raise SpecError(f"alpha must be a number in (0, 2] (e.g. 1.0, 0.75, 0.5, 0.25), got {alpha!r}")
-    return float(alpha)
-
-
-def check_res(res: Any, minimum: int, why: str) -> int:
-    """The input resolution must be an integer ≥ ``minimum``."""
-    if isinstance(res, bool) or not isinstance(res, int) or res < minimum:
-        raise SpecError(f"res must be an integer ≥ {minimum} ({why}), got {res!r}")
-    return res
-
-
-def check_classes(classes: Any) -> int:
-    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 1:
-        raise SpecError(f"classes must be a positive integer, got {classes!r}")
-    return classes
-
-
 def alpha_text(alpha: float) -> str:
     """α as the papers print it: ``1.0``, ``0.75``, ``0.5``."""
     return f"{alpha:.1f}" if alpha == round(alpha, 1) else f"{alpha:g}"
@@ -86,7 +64,7 @@ def mobilenet_v1(alpha: float = 1.0, res: int = 224, classes: int = 1000, shallo
     """MobileNet v1 at width α, input ``3×res×res`` and ``classes`` outputs (Table 1); ``shallow``
     drops the five 14×14×512 separable blocks (Table 5)."""
     alpha = check_alpha(alpha)
-    res = check_res(res, MIN_RES, SAME_PADDING)
+    res = check_res(res)
     classes = check_classes(classes)
     if not isinstance(shallow, bool):
         raise SpecError(f"shallow must be true or false, got {shallow!r}")

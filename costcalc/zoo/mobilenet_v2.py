@@ -19,8 +19,9 @@ from typing import Any
 
 from costcalc.specs import Conv2d, InvertedResidual, Network, Shape, conv_bn_act, sequence
 from costcalc.zoo import Accuracy, ModelEntry, Published, imagenet, register
+from costcalc.zoo.checks import check_alpha, check_classes, check_res
 from costcalc.zoo.heads import classifier
-from costcalc.zoo.mobilenet_v1 import MIN_RES, SAME_PADDING, alpha_text, check_alpha, check_classes, check_res
+from costcalc.zoo.mobilenet_v1 import alpha_text
 
 DIVISOR = 8
 STEM_CHANNELS = 32
@@ -59,7 +60,7 @@ def width(channels: int, alpha: float) -> int:
 def mobilenet_v2(alpha: float = 1.0, res: int = 224, classes: int = 1000) -> Network:
     """MobileNetV2 at width α on a ``3×res×res`` input with ``classes`` outputs (Table 2)."""
     alpha = check_alpha(alpha)
-    res = check_res(res, MIN_RES, SAME_PADDING)
+    res = check_res(res)
     classes = check_classes(classes)
     channels = width(STEM_CHANNELS, alpha)
     layers: list[tuple[str, Any]] = [*conv_bn_act("conv1", Conv2d(3, channels, 3, 2), "relu6")]

@@ -19,9 +19,9 @@ from typing import Any
 
 from costcalc.specs import Conv2d, InvertedResidual, Network, Shape, conv_bn_act, sequence
 from costcalc.zoo import Accuracy, ModelEntry, Published, imagenet, register
-from costcalc.zoo.checks import check_choice
+from costcalc.zoo.checks import check_alpha, check_choice, check_classes, check_res
 from costcalc.zoo.heads import classifier
-from costcalc.zoo.mobilenet_v1 import MIN_RES, SAME_PADDING, alpha_text, check_alpha, check_classes, check_res
+from costcalc.zoo.mobilenet_v1 import alpha_text
 from costcalc.zoo.mobilenet_v2 import make_divisible, width
 
 STEM_CHANNELS = 16
@@ -72,7 +72,7 @@ def mobilenet_v3(size: str = "large", alpha: float = 1.0, res: int = 224, classe
     """MobileNetV3-``size`` at width α on a ``3×res×res`` input with ``classes`` outputs (Tables 1, 2)."""
     size = check_choice("size", size, TABLES)
     alpha = check_alpha(alpha)
-    res = check_res(res, MIN_RES, SAME_PADDING)
+    res = check_res(res)
     classes = check_classes(classes)
     channels = width(STEM_CHANNELS, alpha)
     layers: list[tuple[str, Any]] = [*conv_bn_act("conv1", Conv2d(3, channels, 3, 2), "hardswish")]

@@ -24,9 +24,8 @@ from typing import Any
 
 from costcalc.specs import Conv2d, Network, Pool2d, Shape, ShuffleUnit, SpecError, conv_bn_act, sequence
 from costcalc.zoo import Accuracy, ModelEntry, Published, imagenet, register
-from costcalc.zoo.checks import check_choice
+from costcalc.zoo.checks import check_choice, check_classes, check_res
 from costcalc.zoo.heads import classifier
-from costcalc.zoo.mobilenet_v1 import MIN_RES, SAME_PADDING, check_classes, check_res
 
 GROUPS = (1, 2, 3, 4, 8)
 CONV1 = 24
@@ -102,7 +101,7 @@ def valid_scales(groups: int) -> list[float]:
 def shufflenet_v1(groups: int = 3, scale: float = 1.0, res: int = 224, classes: int = 1000) -> Network:
     """ShuffleNet v1 ``s×`` with ``g`` groups on a ``3×res×res`` input (Table 1)."""
     groups, scale = check_options(groups, scale)
-    res = check_res(res, MIN_RES, SAME_PADDING)
+    res = check_res(res)
     classes = check_classes(classes)
     try:
         return _network(groups, scale, res, classes)

@@ -18,9 +18,8 @@ from typing import Any
 
 from costcalc.specs import Conv2d, Network, Pool2d, Shape, ShuffleV2Unit, conv_bn_act, sequence
 from costcalc.zoo import Accuracy, ModelEntry, Published, imagenet, register
-from costcalc.zoo.checks import check_choice
+from costcalc.zoo.checks import check_choice, check_classes, check_res
 from costcalc.zoo.heads import classifier
-from costcalc.zoo.mobilenet_v1 import MIN_RES, SAME_PADDING, check_classes, check_res
 
 # Table 5 output channels at each scale: Conv1, Stage 2, Stage 3, Stage 4, Conv5.
 WIDTHS: dict[Fraction, tuple[int, int, int, int, int]] = {
@@ -46,7 +45,7 @@ def check_scale(scale: Any) -> Fraction:
 def shufflenet_v2(scale: float = 1.0, res: int = 224, classes: int = 1000) -> Network:
     """ShuffleNet V2 ``scale×`` on a ``3×res×res`` input with ``classes`` outputs (Table 5)."""
     key = check_scale(scale)
-    res = check_res(res, MIN_RES, SAME_PADDING)
+    res = check_res(res)
     classes = check_classes(classes)
     conv1, *stage_widths, conv5 = WIDTHS[key]
     layers: list[tuple[str, Any]] = [*conv_bn_act("conv1", Conv2d(3, conv1, 3, 2)),
