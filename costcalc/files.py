@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
+
 def _inputs() -> set[str]:
     """The real paths of the files read by the command running now (kept in its click context, so
     each invocation starts afresh); empty outside a command."""

@@ -49,7 +49,9 @@ def track(items: Sequence[T], describe: Callable[[T], str], label: str = "workin
 def working(label: str, shown: bool = True) -> Iterator[None]:
     """A transient spinner with ``label`` and the elapsed time while the block runs (when ``shown``
     and stderr is a terminal); removed when the block ends or raises."""
-    if not shown or not sys.stderr.isatty():  # decided before rich is imported
+    from costcalc.render import is_terminal
+
+    if not shown or not is_terminal(sys.stderr):  # decided before rich is imported
         yield
         return
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn

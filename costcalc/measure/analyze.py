@@ -24,7 +24,9 @@ from costcalc.measure.analysis import Analysis
 from costcalc.measure.guard import available_bytes
 from costcalc.measure.disagreements import flop_counter_check, fvcore_check
 from costcalc.measure.recorder import Recording, record
-from costcalc.measure.user_code import TargetError, UserCodeError, build_model, load_target, run_user_code
+from costcalc.measure.user_code import (
+    TargetError, UserCodeError, build_model, first_line, load_target, run_user_code,
+)
 from costcalc.render import human
 
 __all__ = ["Analysis", "TargetError", "UserCodeError", "analyze", "at_resolutions", "build_model", "load_target",
@@ -70,7 +72,7 @@ def zeros(shapes: list[tuple[int, ...]], dtypes: list[str] | None = None) -> tup
     try:
         return tuple(torch.zeros(shape, dtype=getattr(torch, dtype)) for shape, dtype in zip(shapes, dtypes))
     except (RuntimeError, MemoryError) as error:
-        raise TargetError(f"--input {text}: cannot allocate the input ({str(error).splitlines()[0][:120]})") from None
+        raise TargetError(f"--input {text}: cannot allocate the input ({first_line(error)[:120]})") from None
 
 
 def _input_text(arguments: tuple) -> str:

@@ -25,6 +25,7 @@ from torch import nn
 from torch.utils.flop_counter import flop_registry
 
 from costcalc.conventions import FVCORE_MAC_OPERATORS
+from costcalc.measure.user_code import first_line
 from costcalc.measure.recorder import Operator, preserved_mode, within
 
 # fvcore's unsupported (jit) operators and the analytic MACs it therefore counts as 0: a family, or
@@ -112,8 +113,8 @@ def fvcore_check(model: nn.Module, inputs: tuple, operators: list[Operator]) -> 
             per_module, unsupported_all = fvcore_counts(model, inputs)
             names = list(per_module)
     except Exception as error:  # fvcore's jit trace refuses some models (dict outputs, control flow)
-        return {"error": f"fvcore could not trace the model: {type(error).__name__}: {str(error).splitlines()[0]}"
-                if str(error) else type(error).__name__, "explained": True}
+        return {"error": f"fvcore could not trace the model: {type(error).__name__}: {first_line(error)}"
+                if str(error).strip() else type(error).__name__, "explained": True}
     children = {name: [f"{name}.{child}" if name else child for child, _ in module.named_children()]
                 for name, module in model.named_modules()}
     analytic_own: dict[str, list[Operator]] = defaultdict(list)

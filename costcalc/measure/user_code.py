@@ -51,13 +51,15 @@ def _user_traceback(error: BaseException) -> str:
 
 
 def _user_error(what: str, error: BaseException) -> UserCodeError:
-    return UserCodeError(f"{what} raised {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
-                         .rstrip(": "), _user_traceback(error))
+    summary = f"{what} raised {type(error).__name__}: {first_line(error)}" if str(error).strip() else \
+        f"{what} raised {type(error).__name__}"
+    return UserCodeError(summary, _user_traceback(error))
 
 
 # -- loading -----------------------------------------------------------------------------------------
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message (its type's name when it has none)."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
 
@@ -88,10 +90,10 @@ def run_user_code(what: str, action: Callable[[], Result], input_text: str | Non
             raise TargetError(f"{what} called sys.exit({error.code!r}); costcalc stopped there") from None
         except Exception as error:
             if input_text is not None and _raised_in_torch(error):
-                raise TargetError(f"the model rejects input {input_text}: {_first_line(error)}") from None
+                raise TargetError(f"the model rejects input {input_text}: {first_line(error)}") from None
             raise _user_error(what, error) from error
         except BaseException as error:
-            raise TargetError(f"{what} raised {type(error).__name__}: {_first_line(error)}") from None
+            raise TargetError(f"{what} raised {type(error).__name__}: {first_line(error)}") from None
 
 
 def _load_file(path: Path) -> Any:
