@@ -2,7 +2,8 @@
 
 The public API is pure Python and never imports torch::
 
-    from costcalc import Conv2d, Shape, cost, compare_layer, LayerQuery
+    from costcalc import Conv2d, Shape, compare_layer, LayerQuery
+    from costcalc.engine import cost
     cost(Conv2d(3, 32, 3, stride=2), Shape(3, 224, 224)).macs   # 10,838,016
 
 Counts follow the MobileNet / ShuffleNet / EffNet papers: ``macs`` are convolution and
@@ -19,15 +20,13 @@ Any PyTorch model, operator by operator (needs torch; imported on first use)::
 from importlib import import_module
 from typing import Any
 
-# ``cost`` (the function) is bound eagerly: it shadows the ``costcalc.cost`` submodule attribute, which
-# a lazy lookup would not (the import system sets that attribute when any module imports costcalc.cost).
-from costcalc.cost import CostReport, LayerCost, cost
-from costcalc.specs import (
+from costcalc.engine.cost import CostReport, LayerCost, cost
+from costcalc.engine.specs import (
     Activation, BatchNorm2d, Bottleneck, Branches, ChannelShuffle, Conv2d, DepthwiseSeparable, EffNetBlock, Flatten,
     GlobalAvgPool, Linear, Network, Pool2d, Sequential, Shape, ShuffleUnit, SpecError, depthwise, pointwise, sequence,
 )
 
-_LAZY = {"LayerQuery": "costcalc.compare", "compare_layer": "costcalc.compare",
+_LAZY = {"LayerQuery": "costcalc.engine.compare", "compare_layer": "costcalc.engine.compare",
          "analyze": "costcalc.measure.analyze", "Analysis": "costcalc.measure.analyze"}
 
 __all__ = [

@@ -2,8 +2,8 @@
 
 Commands live one per module in :mod:`costcalc.commands` and are imported only when invoked, so
 ``costcalc compare`` loads neither torch nor the code of other commands. Every user error —
-click's own usage errors and our :class:`~costcalc.specs.SpecError` /
-:class:`~costcalc.configs.ConfigError` — is printed as one ``Error:`` line on stderr with exit
+click's own usage errors and our :class:`~costcalc.engine.specs.SpecError` /
+:class:`~costcalc.config.config_file.ConfigError` — is printed as one ``Error:`` line on stderr with exit
 code 2, never as a traceback.
 
 Streams are part of that contract (:func:`main`): a closed stderr is replaced by ``/dev/null`` so
@@ -28,8 +28,8 @@ from contextlib import contextmanager
 
 import click
 
-from costcalc.configs import ConfigError
-from costcalc.specs import SpecError
+from costcalc.config.config_file import ConfigError
+from costcalc.engine.specs import SpecError
 
 COMMANDS = {
     "compare": "Compare a convolution layer with its factorized alternatives.",
@@ -54,14 +54,14 @@ class CostcalcGroup(click.Group):
 
     @staticmethod
     def _module_exists(name: str) -> bool:
-        return importlib.util.find_spec(f"costcalc.commands.{name}_cmd") is not None
+        return importlib.util.find_spec(f"costcalc.commands.{name}") is not None
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS or not self._module_exists(name):
             return None
-        from costcalc.options import harden
+        from costcalc.commands.options import harden
 
-        module = importlib.import_module(f"costcalc.commands.{name}_cmd")
+        module = importlib.import_module(f"costcalc.commands.{name}")
         return harden(module.command)
 
     def resolve_command(self, ctx, args):
@@ -148,7 +148,7 @@ def fewer_collections() -> Iterator[None]:
 
 def _ascii_stand_in(error: UnicodeError) -> tuple[str, int]:
     """A codecs error handler: each character the encoding lacks becomes its ASCII stand-in, else ``?``."""
-    from costcalc.render import ascii_text
+    from costcalc.formatting import ascii_text
 
     if not isinstance(error, UnicodeEncodeError):
         raise error
@@ -161,7 +161,7 @@ codecs.register_error("costcalc-ascii", _ascii_stand_in)
 def _prepare_streams() -> None:
     """A closed stderr becomes ``/dev/null`` (so stdout work goes on); a stream that cannot encode
     costcalc's symbols gets ASCII stand-ins for them."""
-    from costcalc.render import encodes
+    from costcalc.views.render import encodes
 
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
@@ -174,12 +174,12 @@ def _output_failed(error: OSError) -> int:
     """Exit 1 after an output failure, with one ``Error:`` line unless the reader left (``EPIPE``).
 
     An error without a file name is standard output's (output files are written by
-    :mod:`costcalc.files`, whose errors name the file); standard output is then pointed at
+    :mod:`costcalc.config.files`, whose errors name the file); standard output is then pointed at
     ``/dev/null`` so the interpreter's own flush at exit does not fail a second time.
     """
     import errno
 
-    if error.filename is None:  # files name themselves (costcalc.files); the rest is standard output
+    if error.filename is None:  # files name themselves (costcalc.config.files); the rest is standard output
         try:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         except (OSError, ValueError, AttributeError):  # not a real file (a test runner's buffer)

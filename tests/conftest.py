@@ -83,9 +83,9 @@ def wrong_grouped_conv_macs(monkeypatch: pytest.MonkeyPatch) -> None:
 
     ``--verify`` must then fail against the real counters (proving the check can fail).
     """
-    from costcalc.specs import Conv2d
+    from costcalc.engine.specs import Conv2d
 
-    cost_module = importlib.import_module("costcalc.cost")  # the module; costcalc.cost is the function
+    cost_module = importlib.import_module("costcalc.engine.cost")
     rule = cost_module.COST_RULES[Conv2d]
 
     def wrong(spec, shape, output):

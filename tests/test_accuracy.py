@@ -2,8 +2,8 @@
 
 import pytest
 
-from costcalc import zoo
-from costcalc.zoo import Accuracy
+from costcalc.engine import zoo
+from costcalc.engine.zoo import Accuracy
 
 MOBILENET = zoo.find("mobilenet")
 SHUFFLENET = zoo.find("shufflenet")

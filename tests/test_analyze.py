@@ -16,7 +16,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("fvcore")
 
-from costcalc.commands.analyze_cmd import parse_argument  # noqa: E402
+from costcalc.commands.analyze import parse_argument  # noqa: E402
 from costcalc.measure import analyze as torch_side  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "configs" / "examples"
@@ -359,7 +359,7 @@ def test_sys_exit_at_import_is_one_line(run, tmp_path):
 
 
 def test_command_module_does_not_import_torch():
-    code = ("import sys, costcalc, costcalc.commands.analyze_cmd, costcalc.suggest; "
+    code = ("import sys, costcalc, costcalc.commands.analyze, costcalc.engine.suggest; "
             "assert 'torch' not in sys.modules and 'fvcore' not in sys.modules; "
             "assert 'analyze' in costcalc.__all__")
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -421,8 +421,8 @@ def test_narrow_terminal_keeps_macs_and_params(run):
     """At 80 columns whole columns drop from the right: type and output go first, never params."""
     from rich.console import Console
 
-    from costcalc.analyze_view import tree_view
-    from costcalc.render import fit
+    from costcalc.views.analyze import tree_view
+    from costcalc.views.render import fit
 
     payload = run.json("analyze", RESNET, *CIFAR)
     view = tree_view(payload, 2, "macs")

@@ -1,11 +1,11 @@
-"""The what-if report (:mod:`costcalc.suggest`), pure Python: the same exact rows as ``compare``."""
+"""The what-if report (:mod:`costcalc.engine.suggest`), pure Python: the same exact rows as ``compare``."""
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from costcalc.specs import Conv2d, Shape, depthwise
-from costcalc.suggest import ConvLayer, eligible, suggest, suggest_layer
+from costcalc.engine.specs import Conv2d, Shape, depthwise
+from costcalc.engine.suggest import ConvLayer, eligible, suggest, suggest_layer
 
 TABLE3 = ConvLayer("conv", Conv2d(512, 512, 3, padding=1), Shape(512, 14, 14))
 

@@ -7,8 +7,8 @@ import pytest
 
 
 def test_cost_is_the_function_whatever_was_imported_first():
-    # costcalc.cost is both a submodule and the package's cost() function: the function must win.
-    code = ("import costcalc.compare, costcalc.memory\n"
+    # costcalc.cost is the package's cost() function, whichever engine modules were imported first.
+    code = ("import costcalc.engine.compare, costcalc.engine.memory\n"
             "from costcalc import Conv2d, Shape, cost, LayerQuery, compare_layer\n"
             "print(cost(Conv2d(3, 32, 3, stride=2), Shape(3, 224, 224)).macs, LayerQuery.__name__, "
             "compare_layer.__name__)")

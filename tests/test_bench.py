@@ -11,7 +11,8 @@ import pytest
 pytest.importorskip("torch")
 
 from costcalc.measure import bench  # noqa: E402
-from costcalc.roofline import DeviceProfile, load_profile  # noqa: E402
+from costcalc.config.device_profiles import load_profile
+from costcalc.engine.roofline import DeviceProfile  # noqa: E402
 
 FAST = ("--repeats", "1", "--warmup", "0", "--min-time", "0.001")
 
@@ -31,7 +32,7 @@ def fake_timer(times=None, interrupt_at=None):
         calls.append(spec)
         if interrupt_at is not None and len(calls) == interrupt_at:
             raise KeyboardInterrupt
-        from costcalc.cost import cost
+        from costcalc.engine.cost import cost
 
         median = cost(spec, shape).macs * 1e-9 + 1e-6 if times is None else times[len(calls) - 1]
         return bench.Timing(median, median / 10, settings.repeats, 1, median)
@@ -74,8 +75,8 @@ def test_model_bench_times_blocks_and_their_standard_convs(run, device):
     rows = {row["name"]: row for row in data["rows"]}
     assert rows["block2"]["reference"] == "block2 standard"
     # batch 2: MACs double. Network of MobileNet 0.25-32: the per-sample count of `costcalc model`.
-    from costcalc.cost import cost
-    from costcalc.zoo import MODELS
+    from costcalc.engine.cost import cost
+    from costcalc.engine.zoo import MODELS
 
     network = MODELS["mobilenet"].build(alpha=0.25, res=32, classes=10)
     assert rows["network"]["macs"] == 2 * cost(network.body, network.input_shape).macs
@@ -98,7 +99,7 @@ def test_rows_that_cannot_apply_stay_untimed_with_the_reason(run, device, monkey
     monkeypatch.setattr(bench, "time_spec", time_spec)
     data = run.json("bench", "--in", "8", "--out", "8", "--kernel", "3", "--size", "8", "--device", device)
     rows = {row["name"]: row for row in data["rows"]}
-    from costcalc.compare import ROWS
+    from costcalc.engine.compare import ROWS
 
     assert list(rows) == [row.name for row in ROWS]
     for name in ("resnext_bottleneck", "shufflenet_unit"):
@@ -117,8 +118,8 @@ def test_network_file_is_timed_like_a_zoo_model(run, device, monkeypatch):
     data = run.json("bench", "--config", "configs/models/tiny_mobilenet.yaml", "--device", device)
     names = [row["name"] for row in data["rows"]]
     assert names[:3] == ["stem", "ds1", "ds1 standard"] and names[-2:] == ["network", "network standard"]
-    from costcalc.cost import cost
-    from costcalc.netconfig import load_network
+    from costcalc.engine.cost import cost
+    from costcalc.config.network_file import load_network
 
     network = load_network("configs/models/tiny_mobilenet.yaml")
     assert data["rows"][-2]["macs"] == cost(network.body, network.input_shape).macs
@@ -229,7 +230,7 @@ def test_pytorch_target_counts_each_layer_per_input_sample(run, device, tmp_path
 
 
 def test_suite_reports_spearman(run, device, monkeypatch):
-    from costcalc.commands import bench_plan
+    from costcalc.bench import plan as bench_plan
 
     monkeypatch.setattr(bench_plan, "SUITE", (("tiny", {"in": 8, "out": 8, "kernel": 3, "size": 8, "groups": 2}),))
     time_spec, calls = fake_timer()
@@ -294,7 +295,7 @@ def test_calibrate_save_failing_mid_write_keeps_the_old_file(run, tmp_path, monk
     leaves the previous profile intact and no temporary behind, as a one-line error."""
     import errno
 
-    from costcalc.commands import bench_timing
+    from costcalc.bench import timing as bench_timing
 
     profile = DeviceProfile("local", 2.5e10, 1.25e10, "fake CPU", "test", threads=1, dtype="float32")
     monkeypatch.setattr(bench, "calibrate", lambda threads: profile)
@@ -339,7 +340,7 @@ def test_suite_rejects_model_options(run):
 
 def test_cli_defaults_are_the_settings(run, device, monkeypatch):
     """bench.Settings has no defaults of its own: the CLI's reach it unchanged."""
-    from costcalc.commands import bench_cmd
+    from costcalc.commands import bench as bench_cmd
 
     time_spec, calls = fake_timer()
     seen = []
@@ -355,8 +356,8 @@ def test_cli_defaults_are_the_settings(run, device, monkeypatch):
 
 
 def test_network_groups_join_macless_leaves():
-    from costcalc.commands.bench_plan import group_children
-    from costcalc.zoo import MODELS
+    from costcalc.bench.plan import group_children
+    from costcalc.engine.zoo import MODELS
 
     groups = group_children(MODELS["mobilenet"].build(alpha=0.25, res=32, classes=10))
     assert [group.name for group in groups][:2] == ["conv1", "block2"]
@@ -365,7 +366,7 @@ def test_network_groups_join_macless_leaves():
 
 
 def test_real_calibration_runs_on_tiny_sizes():
-    from costcalc.specs import Conv2d, Shape
+    from costcalc.engine.specs import Conv2d, Shape
 
     kernels = (("3×3 conv 4→4 on 8²", Conv2d(4, 4, 3), Shape(4, 8, 8)),)
     profile = bench.calibrate(1, matmul_size=32, copy_elements=1 << 10, min_time=0.001, repeats=1, kernels=kernels)
@@ -395,7 +396,7 @@ def test_real_calibration_runs_on_tiny_sizes():
     (("mobilenet", "--alpha", "-1", "--device", "laptop-i5-8250u"), "alpha must be a number"),
     (("--in", "8", "--out", "8", "--kernel", "9", "--size", "3", "--padding", "0"), "height"),
     (("--in", "8", "--out", "8", "--kernel", "3", "--size", "8", "--padding", "-1"), "'--padding'"),
-    # nan and inf meet the one number policy of every float option (costcalc.options) first.
+    # nan and inf meet the one number policy of every float option (costcalc.commands.options) first.
     (("--suite", "--min-time", "nan"), "Invalid value for '--min-time': 'nan' is not a finite number"),
     (("--suite", "--min-time", "inf"), "'inf' is not a finite number"),
     (("--suite", "--min-time", "-1e-3"), "got -0.001"),
@@ -434,7 +435,7 @@ def test_no_suite_row_beats_its_roofline(run, tmp_path, monkeypatch):
     Reduced suite: MobileNet's Table 3 layer (its twelve compare rows include the standard 3×3 and 1×1
     convolutions that run fastest per MAC) and the ShuffleNet stage layer; short timings.
     """
-    from costcalc.commands import bench_plan
+    from costcalc.bench import plan as bench_plan
 
     monkeypatch.setattr(bench_plan, "SUITE", bench_plan.SUITE[:1] + bench_plan.SUITE[-1:])
     profile = bench.calibrate(1, min_time=0.05, repeats=7)  # best of 7 blocks: robust to bursts of load

@@ -212,7 +212,7 @@ def test_rectangular_strided_padded_rows_match_torch(run):
 @given(st.sampled_from([1, 3, 5, 7]), st.sampled_from([1, 3, 5, 7]), st.integers(1, 16), st.integers(1, 16))
 def test_rectangular_texts_never_use_dk_and_square_texts_always_do(kh, kw, m, n):
     """Dk is the paper's square kernel side: a Kh×Kw kernel's rows are written with Kh and Kw only."""
-    from costcalc.compare import LayerQuery, compare_layer
+    from costcalc.engine.compare import LayerQuery, compare_layer
 
     rows = compare_layer(LayerQuery(m, n, (kh, kw), (2 * max(kh, kw), 2 * max(kh, kw)), groups=1))
     texts = " ".join(f"{row.formula_text} {row.formula_ratio_text}" for row in rows)

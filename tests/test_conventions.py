@@ -1,8 +1,8 @@
 """The counters' conventions as analytic rules (pure Python): hand-derived counts and causes."""
 
-from costcalc import conventions as C
-from costcalc import specs as S
-from costcalc.cost import cost
+from costcalc.engine import conventions as C
+from costcalc.engine import specs as S
+from costcalc.engine.cost import cost
 
 
 def layer(spec, shape):
@@ -42,6 +42,6 @@ def test_conventions_view_and_suite_never_import_torch():
     import subprocess
     import sys
 
-    code = ("import sys, costcalc.conventions, costcalc.reconcile_view, costcalc.suite; "
+    code = ("import sys, costcalc.engine.conventions, costcalc.views.reconcile, costcalc.config.verify_suite; "
             "print('torch' in sys.modules or 'fvcore' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from costcalc import specs as S
-from costcalc.cost import cost
+from costcalc.engine import specs as S
+from costcalc.engine.cost import cost
 
 
 def test_mobilenet_stem_conv():
@@ -139,11 +139,11 @@ def test_scale_merge_needs_one_value_per_channel():
         cost(wrong, S.Shape(8, 5, 5))
 
 
-@pytest.mark.parametrize("name", __import__("costcalc.zoo", fromlist=["all_names"]).all_names())
+@pytest.mark.parametrize("name", __import__("costcalc.engine.zoo", fromlist=["all_names"]).all_names())
 def test_output_shape_walks_as_cost_does(name):
     """The shape-only walk the YAML parser uses agrees with the costing walk on every zoo network."""
-    from costcalc import zoo
-    from costcalc.cost import output_shape
+    from costcalc.engine import zoo
+    from costcalc.engine.cost import output_shape
 
     network = zoo.lookup(name).build()
     assert output_shape(network.body, network.input_shape) == cost(network.body, network.input_shape).output

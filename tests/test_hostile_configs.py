@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from costcalc import configs
-from costcalc.configs import ConfigError, ConfigFile
+from costcalc.config import config_file as configs
+from costcalc.config.config_file import ConfigError, ConfigFile
 
 HOSTILE = Path(__file__).parent / "hostile"
 ROOT = Path(__file__).resolve().parents[1]

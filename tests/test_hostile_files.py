@@ -47,7 +47,7 @@ def test_a_read_only_target_is_refused_like_cp(run, tmp_path):
 def test_the_early_check_and_the_write_refuse_in_the_same_words(tmp_path):
     import click
 
-    from costcalc.files import check_writable, replacing
+    from costcalc.config.files import check_writable, replacing
 
     target = tmp_path / "plot.svg"
     target.write_bytes(OLD)
@@ -85,7 +85,7 @@ def test_a_symlink_is_written_through(run, tmp_path):
 
 WRITER = """
 import sys, time
-from costcalc.files import replacing
+from costcalc.config.files import replacing
 with replacing(sys.argv[1]) as temporary:
     with open(temporary, "wb") as handle:
         handle.write(b"half of the new")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from costcalc.measure import guard
-from costcalc.specs import Conv2d, Shape
+from costcalc.engine.specs import Conv2d, Shape
 
 pytest.importorskip("torch")
 

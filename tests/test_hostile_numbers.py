@@ -10,10 +10,11 @@ from fractions import Fraction
 import click
 import pytest
 
-from costcalc import render
+from costcalc import formatting
+from costcalc.views import render
 from costcalc.cli import cli
-from costcalc.numbers import number_problem
-from costcalc.options import StrictNumber
+from costcalc.number_rule import number_problem
+from costcalc.commands.options import StrictNumber
 
 
 def strict_options() -> list[tuple[str, str, bool]]:
@@ -70,13 +71,13 @@ def test_json_never_holds_nan_or_infinity():
 
 def test_numbers_beyond_a_float_are_formatted_not_overflowed():
     huge = 24 * 10**300
-    assert render.human(huge) == "2.400e+301"
-    assert render.human(568_740_352) == "568.740 M"
-    assert render.ratio_text(Fraction(huge, 7)) == "3.429e+300"
-    assert render.fewer_text(Fraction(huge, 7)) .endswith("× more")
-    assert render.fewer_text(Fraction(7, huge)).endswith("× fewer")
-    assert render.number(Fraction(huge * 10**400, 7)) is None and render.number(Fraction(huge, 1)) == huge
-    assert render.percent(huge, 3 * huge) == "33.33 %"
+    assert formatting.human(huge) == "2.400e+301"
+    assert formatting.human(568_740_352) == "568.740 M"
+    assert formatting.ratio_text(Fraction(huge, 7)) == "3.429e+300"
+    assert formatting.fewer_text(Fraction(huge, 7)) .endswith("× more")
+    assert formatting.fewer_text(Fraction(7, huge)).endswith("× fewer")
+    assert formatting.number(Fraction(huge * 10**400, 7)) is None and formatting.number(Fraction(huge, 1)) == huge
+    assert formatting.percent(huge, 3 * huge) == "33.33 %"
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown"])

@@ -96,7 +96,7 @@ def test_version_names_the_program():
 def test_piped_tables_are_what_rich_prints_without_rich(run, monkeypatch, args):
     """Piped tables are built directly (rich's measuring costs more than the rest of a command);
     the text must stay byte-identical to rich's own rendering of the same views."""
-    import costcalc.render as render
+    import costcalc.views.render as render
 
     direct = run(*args, env={"NO_COLOR": ""}).stdout
     monkeypatch.setattr(render, "plain_table", lambda *args: None)  # every view through rich
@@ -144,7 +144,7 @@ def test_json_is_indented_on_a_terminal_and_one_line_when_piped(run):
 
 @pytest.mark.parametrize("columns", ["²", "٨٠", "0", "-5", "1000000"])
 def test_a_columns_value_that_is_not_a_width_is_ignored(monkeypatch, columns):
-    from costcalc.render import terminal_width
+    from costcalc.views.render import terminal_width
 
     monkeypatch.setenv("COLUMNS", columns)
     assert terminal_width(None) == 80  # no stream: the default

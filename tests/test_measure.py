@@ -8,12 +8,12 @@ from hypothesis import given, settings, strategies as st
 pytest.importorskip("torch")
 pytest.importorskip("fvcore")
 
-from costcalc import specs as S  # noqa: E402
-from costcalc.cost import cost  # noqa: E402
+from costcalc.engine import specs as S  # noqa: E402
+from costcalc.engine.cost import cost  # noqa: E402
 from costcalc.measure.modules import build_module  # noqa: E402
 from costcalc.measure.reconcile import reconcile  # noqa: E402
-from costcalc.suite import load_suite, random_target  # noqa: E402
-from costcalc.reconcile_view import reconciliation_views  # noqa: E402
+from costcalc.config.verify_suite import load_suite, random_target  # noqa: E402
+from costcalc.views.reconcile import reconciliation_views  # noqa: E402
 
 SUITE = load_suite()
 
@@ -77,7 +77,7 @@ def test_flop_counter_mode_counts_without_importing_dynamo():
     import subprocess
     import sys
 
-    code = ("import sys, torch; from costcalc.measure.count import measure; from costcalc.specs import Conv2d, Shape; "
+    code = ("import sys, torch; from costcalc.measure.count import measure; from costcalc.engine.specs import Conv2d, Shape; "
             "from costcalc.measure.modules import build_module; "
             "m = measure(build_module(Conv2d(3, 8, 3)), Shape(3, 8, 8)); "
             "print(m.flop_counter[''], 'torch._dynamo' in sys.modules)")

@@ -5,12 +5,12 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, strategies as st
 
-from costcalc import specs as S
-from costcalc.cost import cost
-from costcalc.memory import (
+from costcalc.engine import specs as S
+from costcalc.engine.cost import cost
+from costcalc.engine.memory import (
     Memory, dtype_size, layer_memory, memory_payload, memory_sum, peak_activations, report_memory, shufflenet_v2_mac,
 )
-from costcalc.specs import Shape, SpecError
+from costcalc.engine.specs import Shape, SpecError
 
 
 def only_layer(spec, shape):
@@ -161,14 +161,14 @@ def test_peak_of_mobilenet():
     # MobileNet 1.0-224: block2's pointwise BN holds its 64·112² = 802,816 input and output:
     # 1,605,632 elements = 6,422,528 bytes in float32. Earlier and later layers hold less
     # (stem: 150,528 + 401,408; block3 dw: 802,816 + 200,704).
-    from costcalc.zoo import MODELS
+    from costcalc.engine.zoo import MODELS
 
     peak = peak_activations(MODELS["mobilenet"].build())
     assert (peak.elements, peak.layer, peak.bytes) == (1_605_632, "block2.pw_bn", 6_422_528)
 
 
 def test_payload_helpers_for_compare_and_model():
-    from costcalc.memory import peak_payload, report_payload
+    from costcalc.engine.memory import peak_payload, report_payload
 
     # one-layer report: carries ShuffleNet V2's MAC; a two-layer row does not.
     single = report_payload(cost(S.pointwise(32, 64), Shape(32, 112, 112)), "int8")

@@ -179,8 +179,8 @@ def test_successor_bad_options(run, args, fragment):
 
 
 def test_a_network_without_factorized_blocks_is_its_own_baseline(run, tmp_path):
-    from costcalc.netconfig import load_network
-    from costcalc.zoo import baseline, lookup
+    from costcalc.config.network_file import load_network
+    from costcalc.engine.zoo import baseline, lookup
 
     path = tmp_path / "plain.yaml"
     path.write_text("input: 3x8x8\nlayers:\n  - {kind: conv, out: 8, bn: true, act: relu}\n"
@@ -196,7 +196,7 @@ def test_a_network_without_factorized_blocks_is_its_own_baseline(run, tmp_path):
 def test_a_command_runs_with_fewer_collections_and_restores_the_thresholds(run, monkeypatch):
     import gc
 
-    from costcalc.commands import model_cmd
+    from costcalc.commands import model as model_cmd
 
     during, costing = [], model_cmd.cost
     monkeypatch.setattr(model_cmd, "cost", lambda *args: (during.append(gc.get_threshold()[0]), costing(*args))[1])

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from costcalc.configs import ConfigError
-from costcalc.cost import cost
-from costcalc.netconfig import PARSED, load_network
-from costcalc.registry import KINDS
-from costcalc.zoo.mobilenet_v1 import mobilenet_v1
+from costcalc.config.config_file import ConfigError
+from costcalc.engine.cost import cost
+from costcalc.config.network_file import PARSED, load_network
+from costcalc.engine.kinds import KINDS
+from costcalc.engine.zoo.mobilenet_v1 import mobilenet_v1
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "configs" / "models").glob("*.yaml"))
@@ -173,7 +173,7 @@ def test_block_stride_accepts_an_int_or_an_equal_pair(tmp_path, layer):
 
 
 def test_nested_residual_equals_the_same_block_written_in_python(tmp_path):
-    from costcalc import specs as S
+    from costcalc.engine import specs as S
 
     path = write(tmp_path, "input: 8x10x10\nlayers:\n  - kind: residual\n    name: res\n    layers:\n"
                            "      - {kind: conv, name: a, out: 8, bn: true, act: swish}\n"
@@ -188,7 +188,7 @@ def test_nested_residual_equals_the_same_block_written_in_python(tmp_path):
 
 
 def test_inverted_residual_yaml_keys(tmp_path):
-    from costcalc import specs as S
+    from costcalc.engine import specs as S
 
     path = write(tmp_path, "input: 16x14x14\nlayers:\n  - {kind: inverted_residual, name: ir, out: 16, expanded: 72, "
                            "kernel: 5, se: 24, se_gate: hardsigmoid, activation: hardswish, repeat: 2}\n")
@@ -232,7 +232,7 @@ def test_repeats_that_multiply_are_bounded(tmp_path, monkeypatch):
     """``repeat`` is bounded per entry, and the layers a file makes in all (MAX_LAYERS, here lowered to 1,000 to
     keep the test quick): eleven lines of 100 repeats, or a repeated block around a repeated list, are refused
     at the line that goes over."""
-    from costcalc import netconfig
+    from costcalc.config import network_file as netconfig
 
     monkeypatch.setattr(netconfig, "MAX_LAYERS", 1_000)
     many = "input: 8x8x8\nlayers:\n" + "  - {kind: depthwise, kernel: 3, repeat: 100}\n" * 11

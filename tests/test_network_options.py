@@ -1,4 +1,4 @@
-"""The network options table (:mod:`costcalc.network_options`) against the zoo and the commands built from it."""
+"""The network options table (:mod:`costcalc.engine.network_options`) against the zoo and the commands built from it."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import click
 import pytest
 
 from costcalc.cli import cli
-from costcalc.network_options import MODEL_ORDER, NETWORK_OPTIONS
-from costcalc.sweep import FLAGS, OPTION_TYPES, Config
-from costcalc.zoo import MODELS, OPTION_NAMES
+from costcalc.engine.network_options import MODEL_ORDER, NETWORK_OPTIONS
+from costcalc.sweep.grid import FLAGS, OPTION_TYPES, Config
+from costcalc.engine.zoo import MODELS, OPTION_NAMES
 
 CLICK_TYPES = {float: click.FLOAT, int: click.INT, str: click.STRING}
 
@@ -20,7 +20,7 @@ def command_options(name: str) -> dict[str, click.Option]:
 
 
 def value_type(param: click.Option) -> click.ParamType:
-    """The click type under the number policy's wrapper (:func:`costcalc.options.harden`)."""
+    """The click type under the number policy's wrapper (:func:`costcalc.commands.options.harden`)."""
     return getattr(param.type, "wrapped", param.type)
 
 

@@ -73,7 +73,7 @@ def test_unpacked_wheel_finds_its_configs_outside_the_repo(wheel, tmp_path):
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(site)
-    code = ("import json, costcalc.suite as suite, costcalc.roofline as roofline; "
+    code = ("import json, costcalc.config.verify_suite as suite, costcalc.config.device_profiles as roofline; "
             "print(json.dumps({'file': suite.__file__, 'suite': str(suite.DEFAULT_SUITE), "
             "'targets': len(suite.load_suite()), 'devices': roofline.shipped_profiles(), "
             "'laptop': roofline.resolve_profile('laptop-i5-8250u').peak_macs}))")
@@ -84,7 +84,7 @@ def test_unpacked_wheel_finds_its_configs_outside_the_repo(wheel, tmp_path):
     data = json.loads(result.stdout)
     assert Path(data["file"]).is_relative_to(site)
     assert data["suite"] == str(site / "costcalc" / "_configs" / "verify.yaml")
-    from costcalc.suite import load_suite
+    from costcalc.config.verify_suite import load_suite
 
     assert data["targets"] == len(load_suite()) > 0
     assert data["devices"] == sorted(Path(path).stem for path in SHIPPED[1:])

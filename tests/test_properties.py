@@ -3,10 +3,10 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costcalc import formulas as F
-from costcalc import specs as S
-from costcalc.compare import LayerQuery, compare_layer
-from costcalc.cost import cost
+from costcalc.engine import formulas as F
+from costcalc.engine import specs as S
+from costcalc.engine.compare import LayerQuery, compare_layer
+from costcalc.engine.cost import cost
 
 channels = st.integers(1, 96)
 odd_kernels = st.sampled_from([1, 3, 5, 7])

@@ -2,9 +2,9 @@
 
 import pytest
 
-from costcalc import specs as S
-from costcalc.cost import COST_RULES, cost
-from costcalc.registry import KINDS
+from costcalc.engine import specs as S
+from costcalc.engine.cost import COST_RULES, cost
+from costcalc.engine.kinds import KINDS
 
 CONTAINERS = (S.Sequential, S.Branches, *S.BLOCKS)
 

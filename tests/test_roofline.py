@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from costcalc.configs import SHIPPED_CONFIGS, ConfigError
-from costcalc.roofline import (
-    DEVICES_DIR, DeviceProfile, estimate, estimate_sequence, load_profile, ranks, resolve_profile, shipped_profiles, spearman,
-)
+from costcalc.config.config_file import SHIPPED_CONFIGS, ConfigError
+from costcalc.bench.ranking import ranks, spearman
+from costcalc.config.device_profiles import DEVICES_DIR, load_profile, resolve_profile, shipped_profiles
+from costcalc.engine.roofline import DeviceProfile, estimate, estimate_sequence
 
 DEVICE = DeviceProfile("toy", peak_macs=1e4, bandwidth=1e3)  # ridge point: 10 MACs per byte
 
@@ -60,7 +60,7 @@ def test_shipped_profiles_load_and_round_trip(tmp_path):
 def test_shipped_configs_hold_the_suite_and_the_profiles():
     # In a checkout they are the repo's configs/; a wheel carries them as costcalc/_configs
     # (tests/test_packaging.py checks the built wheel).
-    from costcalc.suite import DEFAULT_SUITE
+    from costcalc.config.verify_suite import DEFAULT_SUITE
 
     assert DEVICES_DIR == SHIPPED_CONFIGS / "devices" and DEFAULT_SUITE == SHIPPED_CONFIGS / "verify.yaml"
     assert DEFAULT_SUITE.is_file()
@@ -123,8 +123,8 @@ def test_spearman_hand_computed():
 
 
 def test_memory_and_roofline_never_import_torch():
-    code = ("import sys, json; import costcalc.memory, costcalc.roofline, costcalc.commands.bench_cmd, "
-            "costcalc.commands.bench_plan, costcalc.commands.bench_views, costcalc.commands.bench_timing; "
+    code = ("import sys, json; import costcalc.engine.memory, costcalc.engine.roofline, costcalc.config.device_profiles, costcalc.commands.bench, "
+            "costcalc.bench.plan, costcalc.views.bench, costcalc.bench.timing; "
             "print(json.dumps([m for m in ('torch', 'fvcore', 'numpy') if m in sys.modules]))")
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(output) == []

@@ -2,7 +2,7 @@
 
 import pytest
 
-from costcalc import specs as S
+from costcalc.engine import specs as S
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,9 @@ from fractions import Fraction
 
 import pytest
 
-from costcalc import frontier, sweep
-from costcalc.cost import cost
-from costcalc.zoo import MODELS
+from costcalc.sweep import frontier, grid as sweep
+from costcalc.engine.cost import cost
+from costcalc.engine.zoo import MODELS
 
 TFSLIM = ["sweep", "mobilenet", "--alpha", "1.0,0.75,0.5,0.25", "--res", "224,192,160,128", "--classes", "1001"]
 
@@ -354,7 +354,7 @@ def test_plot_replaces_an_existing_file_with_normal_permissions(run, tmp_path):
 def test_progress_track_yields_every_item_and_shows_it_on_a_terminal(monkeypatch):
     from rich.console import Console
 
-    from costcalc import progress, render
+    from costcalc.views import progress, render
 
     assert list(progress.track([1, 2, 3], str)) == [1, 2, 3]  # not a terminal: no bar, same items
     screen = io.StringIO()
@@ -457,7 +457,7 @@ def test_plot_never_replaces_the_sweep_file(run, tmp_path):
 def test_families_config_costs_every_family(run):
     """The cross-family chart's sweep file: every network it names is in the zoo and most rows have a
     published top-1 (active once the successor networks are in the zoo)."""
-    from costcalc import zoo
+    from costcalc.engine import zoo
 
     if any(zoo.find(name) is None for name in ("shufflenet_v2", "mobilenet_v2", "mobilenet_v3", "efficientnet")):
         pytest.skip("the successor networks are not in the zoo yet")

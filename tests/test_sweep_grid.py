@@ -7,9 +7,9 @@ import math
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from costcalc import frontier, grid_cost, sweep
-from costcalc.cost import cost
-from costcalc.zoo import MODELS
+from costcalc.sweep import frontier, grid_cost, grid as sweep
+from costcalc.engine.cost import cost
+from costcalc.engine.zoo import MODELS
 
 
 def plain(entry, config) -> tuple[int | None, int | None, str]:

@@ -7,8 +7,8 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("fvcore")
 
-from costcalc import specs as S  # noqa: E402
-from costcalc.configs import ConfigError  # noqa: E402
+from costcalc.engine import specs as S  # noqa: E402
+from costcalc.config.config_file import ConfigError  # noqa: E402
 
 
 def test_default_suite_matches(run):
@@ -73,7 +73,7 @@ def test_missing_torch_names_the_extra(run, monkeypatch):
 
 
 def test_model_entries_resolve_through_the_zoo(run, tmp_path, monkeypatch):
-    from costcalc import zoo
+    from costcalc.engine import zoo
 
     def tiny(width=4):
         body = S.sequence(("conv", S.Conv2d(3, width, 3, 2)), ("bn", S.BatchNorm2d(width)),
@@ -108,7 +108,7 @@ def test_unknown_target_names_the_suite_file(run, tmp_path):
 
 
 def test_suite_module_raises_domain_errors_not_click_ones():
-    from costcalc import suite
+    from costcalc.config import verify_suite as suite
 
     assert not hasattr(suite, "click")
     with pytest.raises(ConfigError, match="unknown verify target 'conv-3x4'; did you mean 'conv-3x3'"):
@@ -154,7 +154,7 @@ def test_worker_processes_give_the_in_process_result(run):
     import sys
 
     targets = ("conv-3x3", "depthwise-3x3", "compare-512-14")
-    child_code = ("import sys; import costcalc.commands.verify_cmd as v; v.usable_cores = lambda: 2; "
+    child_code = ("import sys; import costcalc.commands.verify as v; v.usable_cores = lambda: 2; "
                   "get = v.multiprocessing.get_context; "
                   "v.multiprocessing.get_context = lambda name: (print('pool', file=sys.stderr), get(name))[1]; "
                   "from costcalc.cli import cli; cli(sys.argv[1:])")

@@ -13,7 +13,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costcalc.yaml_loader import MAX_DEPTH, YamlProblem, load
+from costcalc.config.yaml_loader import MAX_DEPTH, YamlProblem, load
 
 
 pytestmark = pytest.mark.usefixtures("loader")  # conftest: libyaml's parser, then the pure-Python one

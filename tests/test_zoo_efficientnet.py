@@ -2,10 +2,10 @@
 
 import pytest
 
-from costcalc import zoo
-from costcalc.cost import cost
-from costcalc.specs import InvertedResidual, Shape, SpecError
-from costcalc.zoo.efficientnet import efficientnet
+from costcalc.engine import zoo
+from costcalc.engine.cost import cost
+from costcalc.engine.specs import InvertedResidual, Shape, SpecError
+from costcalc.engine.zoo.efficientnet import efficientnet
 
 ENTRY = zoo.find("efficientnet")
 

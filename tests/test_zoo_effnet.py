@@ -6,10 +6,10 @@ from fractions import Fraction
 
 import pytest
 
-from costcalc.cost import cost
-from costcalc.specs import SpecError
-from costcalc.zoo import MODELS
-from costcalc.zoo.effnet import depthwise_claim, effnet, first_layer_claim
+from costcalc.engine.cost import cost
+from costcalc.engine.specs import SpecError
+from costcalc.engine.zoo import MODELS
+from costcalc.engine.zoo.effnet import depthwise_claim, effnet, first_layer_claim
 
 
 def test_reference_network_exact():

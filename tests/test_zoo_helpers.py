@@ -7,12 +7,15 @@ import dataclasses
 
 import pytest
 
-from costcalc import sweep, zoo
-from costcalc.cost import cost
-from costcalc.specs import Activation, BatchNorm2d, Conv2d, Flatten, GlobalAvgPool, Linear, Shape, SpecError, sequence
-from costcalc.zoo.checks import check_choice
-from costcalc.zoo.efficientnet import VARIANTS, native_res
-from costcalc.zoo.heads import classifier
+from costcalc.sweep import grid as sweep
+from costcalc.engine import zoo
+from costcalc.engine.cost import cost
+from costcalc.engine.specs import (
+    Activation, BatchNorm2d, Conv2d, Flatten, GlobalAvgPool, Linear, Shape, SpecError, sequence,
+)
+from costcalc.engine.zoo.checks import check_choice
+from costcalc.engine.zoo.efficientnet import VARIANTS, native_res
+from costcalc.engine.zoo.heads import classifier
 
 
 @pytest.mark.parametrize("value, choices, kwargs, expected", [

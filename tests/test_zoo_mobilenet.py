@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from costcalc.cost import cost
-from costcalc.specs import DepthwiseSeparable, SpecError
-from costcalc.zoo import MODELS, Published, baseline, find, quantities
-from costcalc.zoo.mobilenet_v1 import TABLE_1, TF_SLIM_MACS, depth, mobilenet_v1
+from costcalc.engine.cost import cost
+from costcalc.engine.specs import DepthwiseSeparable, SpecError
+from costcalc.engine.zoo import MODELS, Published, baseline, find, quantities
+from costcalc.engine.zoo.mobilenet_v1 import TABLE_1, TF_SLIM_MACS, depth, mobilenet_v1
 
 
 def report(alpha=1.0, res=224, classes=1000):

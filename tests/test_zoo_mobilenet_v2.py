@@ -4,10 +4,10 @@ from fractions import Fraction
 
 import pytest
 
-from costcalc import zoo
-from costcalc.cost import cost
-from costcalc.specs import InvertedResidual, Shape, SpecError
-from costcalc.zoo.mobilenet_v2 import make_divisible, mobilenet_v2
+from costcalc.engine import zoo
+from costcalc.engine.cost import cost
+from costcalc.engine.specs import InvertedResidual, Shape, SpecError
+from costcalc.engine.zoo.mobilenet_v2 import make_divisible, mobilenet_v2
 
 
 def report(alpha: float = 1.0, res: int = 224, classes: int = 1000):

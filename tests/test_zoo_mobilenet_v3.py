@@ -2,10 +2,10 @@
 
 import pytest
 
-from costcalc import zoo
-from costcalc.cost import cost
-from costcalc.specs import Activation, Shape, SpecError
-from costcalc.zoo.mobilenet_v3 import mobilenet_v3
+from costcalc.engine import zoo
+from costcalc.engine.cost import cost
+from costcalc.engine.specs import Activation, Shape, SpecError
+from costcalc.engine.zoo.mobilenet_v3 import mobilenet_v3
 
 ENTRY = zoo.find("mobilenet_v3")
 

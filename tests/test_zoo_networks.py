@@ -7,7 +7,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("fvcore")
 
-from costcalc.cost import cost  # noqa: E402
+from costcalc.engine.cost import cost  # noqa: E402
 from costcalc.measure import (  # noqa: E402
     EfficientNet, EffNet, MobileNetV1, MobileNetV2, MobileNetV3, ShuffleNetV1, ShuffleNetV2,
 )

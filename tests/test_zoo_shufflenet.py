@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from costcalc.cost import cost
-from costcalc.specs import Conv2d, ShuffleUnit, SpecError
-from costcalc.zoo import MODELS, Published, find, quantities
-from costcalc.zoo.shufflenet_v1 import OFFICIAL, STAGE_WIDTHS, TABLE_1_MFLOPS, shufflenet_v1
+from costcalc.engine.cost import cost
+from costcalc.engine.specs import Conv2d, ShuffleUnit, SpecError
+from costcalc.engine.zoo import MODELS, Published, find, quantities
+from costcalc.engine.zoo.shufflenet_v1 import OFFICIAL, STAGE_WIDTHS, TABLE_1_MFLOPS, shufflenet_v1
 
 
 def report(groups=3, scale=1.0, res=224, classes=1000):

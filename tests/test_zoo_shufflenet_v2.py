@@ -2,10 +2,10 @@
 
 import pytest
 
-from costcalc import zoo
-from costcalc.cost import cost
-from costcalc.specs import Shape, ShuffleV2Unit, SpecError
-from costcalc.zoo.shufflenet_v2 import shufflenet_v2
+from costcalc.engine import zoo
+from costcalc.engine.cost import cost
+from costcalc.engine.specs import Shape, ShuffleV2Unit, SpecError
+from costcalc.engine.zoo.shufflenet_v2 import shufflenet_v2
 
 ENTRY = zoo.find("shufflenet_v2")
 

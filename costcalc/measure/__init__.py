@@ -1,7 +1,7 @@
 """Measured counts: the only package that imports torch or fvcore.
 
 Commands import it lazily (inside the command function) after
-:func:`costcalc.options.require_measure` has checked that the ``measure`` extra is installed.
+:func:`costcalc.commands.options.require_measure` has checked that the ``measure`` extra is installed.
 The paper networks (``MobileNetV1``, ``ShuffleNetV1``, ``EffNet``, the successors ``MobileNetV2``,
 ``MobileNetV3``, ``ShuffleNetV2``, ``EfficientNet``, and ``ConfigNetwork``) are exported
 lazily from :mod:`costcalc.measure.networks`.

@@ -24,7 +24,7 @@ from typing import Any
 
 from torch import nn
 
-from costcalc import formulas
+from costcalc.engine import formulas
 from costcalc.measure.operators import MAC_FAMILIES, OTHER_FAMILIES
 from costcalc.measure.recorder import Operator, Recording, within
 from costcalc.measure.spec_view import conv_spec
@@ -218,7 +218,7 @@ class Analysis:
 
     def table(self, depth: int | None = 2, unit: str = "macs"):
         """The module tree as a rich table (what ``costcalc analyze`` prints by default)."""
-        from costcalc.analyze_view import tree_view
-        from costcalc.render import to_rich
+        from costcalc.views.analyze import tree_view
+        from costcalc.views.render import to_rich
 
         return to_rich(tree_view(self.to_dict(), depth, unit))

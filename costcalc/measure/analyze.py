@@ -27,7 +27,7 @@ from costcalc.measure.recorder import Recording, record
 from costcalc.measure.user_code import (
     TargetError, UserCodeError, build_model, first_line, load_target, run_user_code,
 )
-from costcalc.render import human
+from costcalc.formatting import human
 
 __all__ = ["Analysis", "TargetError", "UserCodeError", "analyze", "at_resolutions", "build_model", "load_target",
            "input_shapes", "zeros"]

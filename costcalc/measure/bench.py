@@ -1,7 +1,7 @@
 """Measured CPU latency of specs, and this machine's roofline profile (``costcalc bench``).
 
 The only module of ``costcalc bench`` that imports torch; the command imports it lazily after
-:func:`costcalc.options.require_measure`. Every timing goes through :func:`time_call`:
+:func:`costcalc.commands.options.require_measure`. Every timing goes through :func:`time_call`:
 ``torch.utils.benchmark.Timer`` with a fixed thread count, a few warm-up calls, a block size
 chosen so one block lasts about ``min_time / repeats`` seconds, then ``repeats`` blocks; the
 result is the median and inter-quartile range of the per-call times of the blocks. Modules run
@@ -22,9 +22,9 @@ from torch.utils import benchmark
 from costcalc.measure.guard import check_fits
 from costcalc.measure.modules import build_module
 from costcalc.measure.user_code import run_user_code
-from costcalc.roofline import DeviceProfile
-from costcalc import specs as S
-from costcalc.specs import Shape
+from costcalc.engine.roofline import DeviceProfile
+from costcalc.engine import specs as S
+from costcalc.engine.specs import Shape
 
 TORCH_DTYPES = {"float32": torch.float32, "float16": torch.float16}
 """Dtypes the CPU timing runs in (int8 needs quantized kernels the spec builder does not make)."""
@@ -172,7 +172,7 @@ def calibrate(threads: int, matmul_size: int = 1024, copy_elements: int = 1 << 2
     Both use the best block, not the median: a peak is what the machine can reach, and load on a
     shared machine only ever slows a block down.
     """
-    from costcalc.cost import cost
+    from costcalc.engine.cost import cost
 
     set_threads(threads)
     settings = Settings(threads=threads, batch=1, dtype="float32", warmup=2, repeats=repeats, min_time=min_time)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from costcalc.compare import CompareRow
+from costcalc.engine.compare import CompareRow
 from costcalc.measure.reconcile import reconcile
 
 

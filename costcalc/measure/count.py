@@ -1,7 +1,7 @@
 """Measured counts of a module: fvcore per module and operator, ``FlopCounterMode``, ``sum(p.numel())``.
 
 The module is counted in eval mode on one zero input of batch 1 (fvcore then counts batch norm
-as ``2·numel``; see :mod:`costcalc.conventions`). Counting runs torch on one thread: batch-1
+as ``2·numel``; see :mod:`costcalc.engine.conventions`). Counting runs torch on one thread: batch-1
 forwards of small maps gain nothing from a second thread, and on a busy machine the threads wait
 for each other (the default verify suite ran 5–9× slower on two threads of a loaded 2-core host).
 """
@@ -19,8 +19,8 @@ from fvcore.nn import FlopCountAnalysis
 from torch import nn
 from costcalc.measure.flop_counter import FlopCounterMode
 
-from costcalc.conventions import FVCORE_MAC_OPERATORS
-from costcalc.specs import Shape
+from costcalc.engine.conventions import FVCORE_MAC_OPERATORS
+from costcalc.engine.specs import Shape
 
 
 

@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import flop_registry
 
-from costcalc.conventions import FVCORE_MAC_OPERATORS
+from costcalc.engine.conventions import FVCORE_MAC_OPERATORS
 from costcalc.measure.user_code import first_line
 from costcalc.measure.recorder import Operator, preserved_mode, within
 

@@ -2,7 +2,7 @@
 
 The analytic engine knows every weight and activation size of a spec, so the memory a measurement
 needs is estimated without torch: the weights, plus twice the peak of live activations
-(:func:`costcalc.memory.peak_activations`) per sample of the batch — the counters and timers hold
+(:func:`costcalc.engine.memory.peak_activations`) per sample of the batch — the counters and timers hold
 one forward pass's tensors and the inputs or a trace beside them. Compared with the memory available
 (``MemAvailable``, and a cgroup limit when one is set), a size that cannot fit is one ``Error:`` line
 naming both, instead of torch's ``RuntimeError`` — or, with Linux's overcommit, the out-of-memory
@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from costcalc.specs import Network, Shape
+from costcalc.engine.specs import Network, Shape
 
 
 def available_bytes() -> int | None:
@@ -39,8 +39,8 @@ def available_bytes() -> int | None:
 
 def needed_bytes(spec: Any, shape: Shape, batch: int = 1, dtype: str = "float32") -> tuple[int, int]:
     """The bytes of weights and of activations measuring ``spec`` on ``batch`` inputs of ``shape`` needs."""
-    from costcalc.cost import cost
-    from costcalc.memory import dtype_size, peak_activations
+    from costcalc.engine.cost import cost
+    from costcalc.engine.memory import dtype_size, peak_activations
 
     body = spec.body if isinstance(spec, Network) else spec
     weights = cost(body, shape).params * dtype_size(dtype)
@@ -49,10 +49,10 @@ def needed_bytes(spec: Any, shape: Shape, batch: int = 1, dtype: str = "float32"
 
 
 def check_fits(spec: Any, shape: Shape, batch: int = 1, dtype: str = "float32") -> None:
-    """Raise :class:`~costcalc.specs.SpecError` (a usage error) when measuring ``spec`` needs more memory
+    """Raise :class:`~costcalc.engine.specs.SpecError` (a usage error) when measuring ``spec`` needs more memory
     than is available, naming the sizes and what is available."""
-    from costcalc.render import human
-    from costcalc.specs import SpecError
+    from costcalc.formatting import human
+    from costcalc.engine.specs import SpecError
 
     available = available_bytes()
     if available is None:

@@ -2,7 +2,7 @@
 
 :func:`build_module` turns any spec into an ordinary, trainable ``nn.Module`` whose submodule
 names are the analytic engine's layer names (``features.3.dw``), so a counter's per-module
-numbers line up with :func:`costcalc.cost.cost`'s per-layer rows one to one.
+numbers line up with :func:`costcalc.engine.cost.cost`'s per-layer rows one to one.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as functional
 from torch import nn
 
-from costcalc import specs as S
+from costcalc.engine import specs as S
 
 
 def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
@@ -103,7 +103,7 @@ class Block(nn.Sequential):
 
 
 class Network(nn.Sequential):
-    """A whole network built from a :class:`costcalc.specs.Network`; ``forward`` takes ``(N, C, H, W)``."""
+    """A whole network built from a :class:`costcalc.engine.specs.Network`; ``forward`` takes ``(N, C, H, W)``."""
 
     def __init__(self, network: S.Network):
         super().__init__(_sequential_children(network.body))

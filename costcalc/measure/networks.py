@@ -1,7 +1,7 @@
 """The zoo's networks as ordinary, trainable PyTorch modules, built from the zoo's specs.
 
 Each class is :class:`costcalc.measure.modules.Network` over the spec that
-:mod:`costcalc.zoo` defines — one definition of each architecture, costed analytically and run
+:mod:`costcalc.engine.zoo` defines — one definition of each architecture, costed analytically and run
 here — so submodule names are the analytic layer names (``block2.dw``, ``stage3_1.branches``).
 ``forward`` takes ``(N, 3, res, res)`` and returns ``(N, classes)`` logits.
 """
@@ -9,14 +9,14 @@ here — so submodule names are the analytic layer names (``block2.dw``, ``stage
 from __future__ import annotations
 
 from costcalc.measure.modules import Network
-from costcalc.netconfig import load_network
-from costcalc.zoo.effnet import effnet
-from costcalc.zoo.efficientnet import efficientnet
-from costcalc.zoo.mobilenet_v1 import mobilenet_v1
-from costcalc.zoo.mobilenet_v2 import mobilenet_v2
-from costcalc.zoo.mobilenet_v3 import mobilenet_v3
-from costcalc.zoo.shufflenet_v1 import shufflenet_v1
-from costcalc.zoo.shufflenet_v2 import shufflenet_v2
+from costcalc.config.network_file import load_network
+from costcalc.engine.zoo.effnet import effnet
+from costcalc.engine.zoo.efficientnet import efficientnet
+from costcalc.engine.zoo.mobilenet_v1 import mobilenet_v1
+from costcalc.engine.zoo.mobilenet_v2 import mobilenet_v2
+from costcalc.engine.zoo.mobilenet_v3 import mobilenet_v3
+from costcalc.engine.zoo.shufflenet_v1 import shufflenet_v1
+from costcalc.engine.zoo.shufflenet_v2 import shufflenet_v2
 
 
 class MobileNetV1(Network):
@@ -69,7 +69,7 @@ class EfficientNet(Network):
 
 
 class ConfigNetwork(Network):
-    """A network of a YAML file (``configs/models/*.yaml``, :mod:`costcalc.netconfig`)."""
+    """A network of a YAML file (``configs/models/*.yaml``, :mod:`costcalc.config.network_file`)."""
 
     def __init__(self, path: str):
         super().__init__(load_network(path))

@@ -1,4 +1,4 @@
-"""One analytic rule per aten operator family: the operator-level twin of :mod:`costcalc.registry`.
+"""One analytic rule per aten operator family: the operator-level twin of :mod:`costcalc.engine.kinds`.
 
 A forward pass recorded under a dispatch mode (:mod:`costcalc.measure.recorder`) reaches us as aten
 operators after decomposition: ``nn.Linear`` on any rank arrives as ``addmm``/``mm`` on the flattened

@@ -1,11 +1,11 @@
 """Per-layer reconciliation of the analytic count with fvcore, ``FlopCounterMode`` and ``sum(p.numel())``.
 
-For every analytic layer (``costcalc.cost.cost(spec, shape).layers``) and the module of the same
+For every analytic layer (``costcalc.engine.cost.cost(spec, shape).layers``) and the module of the same
 name built by :func:`costcalc.measure.modules.build_module`, all of these must hold exactly:
 
 * analytic MACs == fvcore's conv/linear counts (the papers' Mult-Adds);
 * analytic params == ``sum(p.numel())`` of the module;
-* the analytic fvcore-convention count (:data:`costcalc.conventions.FVCORE`) == fvcore's total;
+* the analytic fvcore-convention count (:data:`costcalc.engine.conventions.FVCORE`) == fvcore's total;
 * ``2 ×`` analytic MACs == ``FlopCounterMode``'s total.
 
 The same four equalities are checked on the whole module, with the output shape. Each difference
@@ -18,12 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from costcalc import conventions
-from costcalc.cost import LayerCost, cost
+from costcalc.engine import conventions
+from costcalc.engine.cost import LayerCost, cost
 from costcalc.measure.count import Measurement, measure
 from costcalc.measure.guard import check_fits
 from costcalc.measure.modules import build_module
-from costcalc.specs import LEAVES, Branches, Linear, Network, Shape
+from costcalc.engine.specs import LEAVES, Branches, Linear, Network, Shape
 
 
 @dataclass(frozen=True)
@@ -157,8 +157,8 @@ def _row(layer: LayerCost, module: str | None, measured: Measurement) -> LayerRo
 def reconcile(spec: Any, input_shape: Shape, target: str) -> Reconciliation:
     """Cost ``spec`` analytically, build and count its module, and reconcile them layer by layer.
 
-    ``spec`` is any layer, block, container or :class:`~costcalc.specs.Network` (whose body is
-    costed on ``input_shape``). A lone :class:`~costcalc.specs.Linear` is fed its ``C×1×1`` input as ``1×C``.
+    ``spec`` is any layer, block, container or :class:`~costcalc.engine.specs.Network` (whose body is
+    costed on ``input_shape``). A lone :class:`~costcalc.engine.specs.Linear` is fed its ``C×1×1`` input as ``1×C``.
     """
     report = cost(spec.body if isinstance(spec, Network) else spec, input_shape)
     check_fits(spec, input_shape)

@@ -1,4 +1,4 @@
-"""The papers' view of a recorded module: its :mod:`costcalc.specs` spec (kind conv, depthwise, …, or linear).
+"""The papers' view of a recorded module: its :mod:`costcalc.engine.specs` spec (kind conv, depthwise, …, or linear).
 
 Operators are costed by :mod:`costcalc.measure.operators`; a module that maps to a spec
 (:func:`mapped_layer`) is also shown the way the papers write it (MobileNet eq. 2/4, ShuffleNet
@@ -12,8 +12,8 @@ from typing import Any
 
 from torch import nn
 
-from costcalc import specs
-from costcalc.specs import Shape, SpecError
+from costcalc.engine import specs
+from costcalc.engine.specs import Shape, SpecError
 
 
 def _conv_padding(module: nn.Conv2d) -> tuple[int, int, int, int]:

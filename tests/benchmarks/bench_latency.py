@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import argparse
 
-from costcalc.commands.bench_plan import analyse, suite_plan
-from costcalc.commands.bench_timing import run_timings
-from costcalc.commands.bench_views import correlations, speedups
+from costcalc.bench.plan import analyse, suite_plan
+from costcalc.bench.timing import run_timings
+from costcalc.views.bench import correlations, speedups
 from costcalc.measure import bench
 
 

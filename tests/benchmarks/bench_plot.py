@@ -1,7 +1,7 @@
 """Benchmark: sweep plots of 16, 2,500 and 10,000 MobileNet configurations, measured side by side.
 
 Each size is a MobileNet α × resolution grid costed once; the timed part is the figure and the
-PNG written (:func:`costcalc.plot.plot_sweep`: points, front, labels placed without collisions,
+PNG written (:func:`costcalc.sweep.plot.plot_sweep`: points, front, labels placed without collisions,
 ticks thinned), best of ``--repeats`` after one warm-up (matplotlib imported). Target: 2,500 points
 in ≤ 3× the time of 16. The PNGs are kept in ``--out`` to be looked at.
 
@@ -14,10 +14,10 @@ import argparse
 import os
 from timing import best
 
-from costcalc import sweep
-from costcalc.plot import plot_sweep
-from costcalc.sweep_result import compute
-from costcalc.zoo import MODELS
+from costcalc.sweep import grid as sweep
+from costcalc.sweep.plot import plot_sweep
+from costcalc.sweep.result import compute
+from costcalc.engine.zoo import MODELS
 
 SIZES = (16, 2500, 10_000)
 TARGET = 3.0

@@ -2,11 +2,11 @@
 
 1. CLI: ``costcalc sweep mobilenet --alpha <100 values> --res <100 values> --format json`` (10,000
    configurations) against the bare ``python -c "import click, rich"`` floor. Target ≤ 12×.
-2. Engine: the same 10,000 configurations through :func:`costcalc.sweep.run` (spatial × channel
-   terms) against network-by-network costing (:func:`costcalc.grid_cost.network_by_network`, every
+2. Engine: the same 10,000 configurations through :func:`costcalc.sweep.grid.run` (spatial × channel
+   terms) against network-by-network costing (:func:`costcalc.sweep.grid_cost.network_by_network`, every
    network built). Target < 1 s.
 3. Multi-network: MobileNet + ShuffleNet sweeps of 2k + 2k and 4k + 4k rows through
-   :func:`costcalc.sweep_result.compute` (nearest other network, fronts): 2× the rows should take
+   :func:`costcalc.sweep.result.compute` (nearest other network, fronts): 2× the rows should take
    about 2× the time (``n log n``), not 4× (``n²``).
 4. fvcore on a random sample of the grid (build, trace, count), extrapolated to all 10,000.
 
@@ -22,9 +22,9 @@ import subprocess
 import sys
 import time
 
-from costcalc import grid_cost, sweep
-from costcalc.sweep_result import compute
-from costcalc.zoo import MODELS
+from costcalc.sweep import grid_cost, grid as sweep
+from costcalc.sweep.result import compute
+from costcalc.engine.zoo import MODELS
 
 from timing import best
 

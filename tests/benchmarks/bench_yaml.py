@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from costcalc.configs import ConfigFile
+from costcalc.config.config_file import ConfigFile
 
 from timing import timed
 

@@ -1,0 +1,202 @@
+"""``costcalc analyze``: count any PyTorch model operator by operator, and what factorizing would save.
+
+torch is imported only inside the command, after :func:`costcalc.commands.options.require_measure`.
+"""
+
+from __future__ import annotations
+
+import ast
+from math import prod
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from costcalc.views import analyze as analyze_view
+from costcalc.commands.options import dtype_option, format_option, require_measure, unit_option, usage_error
+from costcalc.views.render import emit
+
+
+class UserCodeFailure(click.ClickException):
+    """The user's own code raised: our one-line summary first, then their traceback; exit 2."""
+
+    exit_code = 2
+
+
+@contextmanager
+def user_code_errors() -> Iterator[None]:
+    """The user's model failing, as costcalc's errors: a refusal (:class:`TargetError`: a bad target, an input
+    the model rejects, ``sys.exit``) is a one-line usage error, with a dtype hint when the model wanted
+    integers; an exception in their own code is a :class:`UserCodeFailure` with their traceback."""
+    from costcalc.measure.user_code import TargetError, UserCodeError
+
+    try:
+        yield
+    except TargetError as error:
+        hint = "; give the input's dtype, e.g. --input 2,128:int64" if "scalar type" in str(error) else ""
+        raise usage_error(f"{error}{hint}") from None
+    except UserCodeError as error:
+        raise UserCodeFailure(f"{error.summary}\n{error.details}") from None
+
+
+def parse_argument(text: str) -> tuple[str, Any]:
+    """``key=value`` with the value read as a Python literal (``ast.literal_eval``), else kept as a string."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.strip().isidentifier():
+        raise usage_error(f"--arg must be key=value with a Python identifier as key, got {text!r}")
+    try:
+        parsed = ast.literal_eval(value.strip())
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        parsed = value
+    return key.strip(), parsed
+
+
+def parse_ints(text: str, option: str) -> tuple[int, ...]:
+    """``1,3,224,224`` → ``(1, 3, 224, 224)``: comma-separated positive integers (any rank)."""
+    from costcalc.number_rule import number_problem
+
+    parts = text.replace("x", ",").replace("×", ",").split(",")
+    try:
+        if any(number_problem(part, integer=True) for part in parts):
+            raise ValueError(text)
+        values = tuple(int(part) for part in parts)
+    except ValueError:
+        raise usage_error(f"{option} must be comma-separated positive integers (e.g. 1,3,224,224), got {text!r}") from None
+    if not values or any(value < 1 for value in values):
+        raise usage_error(f"{option} must be comma-separated positive integers, got {text!r}")
+    return values
+
+
+INPUT_DTYPES = ("float32", "float16", "bfloat16", "float64", "int64", "int32", "bool")
+
+
+def parse_input(text: str) -> tuple[tuple[int, ...], str]:
+    """``--input 2,128:int64`` → ``((2, 128), "int64")``: a shape of any rank, optionally ``:dtype``
+    (token ids need an integer type; a half-precision model a half-precision input)."""
+    shape_text, colon, dtype = text.partition(":")
+    dtype = dtype.strip() if colon else "float32"
+    if dtype not in INPUT_DTYPES:
+        raise usage_error(f"--input dtype must be one of {', '.join(INPUT_DTYPES)}, got {dtype!r} in {text!r}")
+    return parse_ints(shape_text, "--input"), dtype
+
+
+def _suggestions(analysis: Any, groups: tuple[int, ...]) -> dict[str, Any]:
+    """The what-if report over the convolution modules that map to a spec
+    (:func:`costcalc.measure.spec_view.mapped_layer`): each priced over all its runs (calls × batch)."""
+    from costcalc.measure.spec_view import mapped_layer
+    from costcalc.engine.suggest import ConvLayer, suggest as what_if
+
+    layers, unpriced = [], []
+    for row in analysis.layers():
+        if row["family"] != "convolution":
+            continue
+        mapped = mapped_layer(analysis, row)
+        if mapped is not None:
+            layers.append(ConvLayer(row["name"], mapped.spec, mapped.input, mapped.runs))
+        else:
+            unpriced.append({"layer": row["name"], "reason": f"{row['module'] or 'functional'} convolution: only Conv2d "
+                             "modules running one convolution on the same input each call are priced"})
+    report = what_if(layers, analysis.macs, groups)
+    report["left_out"] = unpriced + report["left_out"]
+    return report
+
+
+def _add_memory(payload: dict[str, Any], dtype: str) -> None:
+    """``--memory``: each layer's traffic (input read, output written, unique weights, per call) and the sum."""
+    from costcalc.engine.memory import Memory, dtype_size, memory_payload, memory_sum
+
+    itemsize = dtype_size(dtype)
+    memories = [Memory(row["calls"] * prod(row["input"]), row["calls"] * prod(row["output"]),
+                       row["calls"] * row["params"], row["macs"], itemsize) for row in payload["layers"]]
+    for row, memory in zip(payload["layers"], memories):
+        row["memory"] = memory_payload(memory)
+    payload["totals"]["memory"] = memory_payload(memory_sum(memories, dtype))
+
+
+@click.command("analyze")
+@click.argument("target")
+@click.option("--input", "input_texts", multiple=True, metavar="N,C,…[:DTYPE]",
+              help="Input shape of any rank (N,C,L; N,C,H,W; N,C,D,H,W), zeros; repeat for several positional "
+                   "inputs; append :int64 for token ids (or :float16, :bfloat16, :int32, :bool, …). "
+                   "Default 1,3,224,224.")
+@click.option("--arg", "arguments", multiple=True, metavar="KEY=VALUE",
+              help="Argument for the class or factory (repeatable); values are Python literals, else strings.")
+@click.option("--depth", type=click.IntRange(0), default=2, show_default=True,
+              help="Module tree depth shown (JSON always has every module).")
+@click.option("--summary", is_flag=True, help="Totals only.")
+@click.option("--reconcile", is_flag=True,
+              help="Also count with fvcore and FlopCounterMode and explain every difference per layer.")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when an operator is uncosted or a counter disagreement is unexplained (implies the "
+                   "counters).")
+@click.option("--memory", is_flag=True, help="Add memory traffic per layer.")
+@dtype_option("Element type of the --memory bytes.")
+@click.option("--suggest", is_flag=True,
+              help="What-if: each standard k×k convolution replaced by depthwise-separable, depthwise + grouped "
+                   "pointwise + shuffle, or spatial-separable; 1×1s by grouped 1×1 + shuffle in pointwise-heavy nets.")
+@click.option("--groups", "groups_text", default="2,3,4,8", show_default=True,
+              help="Group counts g tried for the grouped pointwise replacement (those dividing the channels).")
+@click.option("--res-list", "res_text", default=None,
+              help="Also count the model at these square resolutions of the first input, e.g. 128,160,192.")
+@unit_option
+@format_option
+def command(target: str, input_texts: tuple[str, ...], arguments: tuple[str, ...], depth: int, summary: bool,
+            reconcile: bool, strict: bool, memory: bool, dtype: str, suggest: bool, groups_text: str,
+            res_text: str | None, unit: str, fmt: str) -> None:
+    """Count any PyTorch model operator by operator, and what factorizing would save.
+
+    TARGET is path/to/file.py:name or package.module:name naming an nn.Module class or a factory
+    function. WARNING: this imports that file and runs its code (the model's constructor and
+    forward) with your permissions — analyze only code you trust.
+
+    One forward pass records every aten operator, attributes it to the module (and call) that ran
+    it and costs it with one analytic rule per operator family: MACs of convolutions (any
+    dimensionality, transposed, grouped, functional), matmul / linear (any rank), attention and
+    recurrent layers, bias excluded (FLOPs = 2 × MACs). Other ops are counted apart; an operator
+    with no rule is listed with what FlopCounterMode measured, never dropped.
+
+    Example: costcalc analyze configs/examples/vgg_cifar.py:VGGCifar --input 1,3,32,32 --suggest
+    """
+    inputs = [parse_input(text) for text in input_texts or ("1,3,224,224",)]
+    shapes, dtypes = [shape for shape, _ in inputs], [dtype for _, dtype in inputs]
+    groups = parse_ints(groups_text, "--groups")
+    resolutions = list(parse_ints(res_text, "--res-list")) if res_text else []
+    kwargs = dict(parse_argument(text) for text in arguments)
+    require_measure()
+    from costcalc.measure import analyze as torch_side
+
+    with user_code_errors():
+        obj = torch_side.load_target(target)
+        model = torch_side.build_model(obj, kwargs, target)
+        analysis = torch_side.analyze(model, torch_side.zeros(shapes, dtypes), target=target,
+                                      reconcile=reconcile or strict or fmt == "json")
+        at_res = torch_side.at_resolutions(model, shapes, resolutions, dtypes) if resolutions else []
+    payload = analysis.to_dict()
+    payload["resolutions"] = at_res
+    report = _suggestions(analysis, groups) if suggest else {"layers": [], "totals": [], "left_out": []}
+    payload["suggestions"], payload["suggestion_totals"] = report["layers"], report["totals"]
+    payload["suggestions_left_out"] = report["left_out"]
+    if memory:
+        _add_memory(payload, dtype)
+    views = [analyze_view.summary_view(payload, unit) if summary or at_res
+             else analyze_view.tree_view(payload, depth, unit)]
+    if payload["uncounted"]:
+        views.append(analyze_view.uncosted_view(payload))
+    if reconcile or strict:
+        views += analyze_view.reconcile_views(payload)
+    if memory:
+        views.append(analyze_view.memory_view(payload))
+    if suggest:
+        views += analyze_view.suggestion_views(payload, unit)
+    records = [{**row, "macs_per_call": "; ".join(map(str, row["macs_per_call"]))} for row in payload["layers"]]
+    emit(fmt, payload, views, records)
+    if strict and not strict_ok(payload):
+        raise SystemExit(1)
+
+
+def strict_ok(payload: dict[str, Any]) -> bool:
+    """``--strict``: nothing uncosted and every counter disagreement explained."""
+    reconciliation = payload["reconciliation"]
+    checks = [reconciliation.get(key) or {} for key in ("flop_counter", "fvcore")]
+    return not payload["uncounted"] and all(check.get("explained", True) for check in checks)

@@ -1,0 +1,197 @@
+"""``costcalc bench``: MACs, memory traffic, a roofline estimate and measured CPU latency side by side.
+
+Ways to pick what to time:
+
+* ``costcalc bench NAME [--alpha/--res/--groups/--scale/--classes]`` — every top-level block of a
+  zoo network (a stem conv with its BN and activation counts as one item), each factorized block
+  beside the standard convolution it stands for, and the whole network; ``--config net.yaml``
+  does the same for a YAML network (configs/models/*.yaml);
+* ``costcalc bench path/file.py:Model --input 1,3,32,32`` — a PyTorch model as ``costcalc
+  analyze`` loads it, timed whole, with the MACs and traffic of the layers analyze maps;
+* ``costcalc bench --in M --out N --kernel K --size DF [...]`` (or ``--config layer.yaml``) — the
+  rows of ``costcalc compare``, those that cannot apply listed with the reason;
+* ``costcalc bench --suite`` — the compare rows of a few layers from the papers, ending with the
+  Spearman rank correlation of measured latency against MACs and against the roofline estimate.
+
+Planning and the analytic side (MACs, bytes, roofline) are :mod:`.bench_plan`; timing and
+calibration :mod:`.bench_timing` (torch only through :mod:`costcalc.measure.bench`, imported after
+:func:`costcalc.commands.options.require_measure`); the table and JSON :mod:`.bench_views`.
+``costcalc bench --calibrate`` measures this machine's peak MAC/s and bandwidth and prints the
+profile (YAML with ``--save FILE``); without ``--device`` a run calibrates first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from costcalc.bench.plan import Plan, compare_plan, model_plan, network_plan, suite_plan, analyse
+from costcalc.bench.timing import QUICK_CALIBRATION_S, check_calibrate_options, run_calibration, run_timings
+from costcalc.views.bench import output
+from costcalc.commands.options import dtype_option, format_option, layer_options, model_options, usage_error
+from costcalc.views.render import emit
+from costcalc.config.device_profiles import resolve_profile
+from costcalc.engine.zoo import OPTION_NAMES
+
+TIMED_DTYPES = ("float32", "float16")
+
+
+def positive_seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """``--min-time``: seconds above 0 (``nan`` and ``inf`` meet :func:`costcalc.number_rule.number_problem` first)."""
+    if value <= 0:
+        raise click.BadParameter(f"must be a finite number of seconds > 0 (e.g. 0.15), got {value}")
+    return value
+
+
+def is_network_file(path: str) -> bool:
+    """A YAML network (it has ``layers:``) rather than a layer spec (``in:``, ``out:`` …)."""
+    from costcalc.config.config_file import ConfigFile
+
+    data = ConfigFile(path).data
+    return isinstance(data, dict) and "layers" in data
+
+
+def choose_mode(name: str | None, suite: bool, calibrate: bool, layer: dict[str, Any], config_path: str | None,
+                network: dict[str, Any]) -> str:
+    """Exactly one of NAME, a layer, ``--suite``, ``--calibrate``; model options only with NAME (or ``--groups``
+    with a layer)."""
+    layer_mode = "--in/--out/--kernel/--size" + (" or --config" if config_path else "")
+    modes = [mode for mode, chosen in (("NAME", name), (layer_mode, layer or config_path), ("--suite", suite),
+                                       ("--calibrate", calibrate)) if chosen]
+    if not modes:
+        raise usage_error("give a model NAME, a TARGET file.py:Model, a layer (--in M --out N --kernel K --size DF), "
+                          "--config FILE, --suite or --calibrate")
+    if len(modes) > 1:
+        raise usage_error(f"choose one of {', '.join(modes)}")
+    mode = modes[0]
+    stray = [key for key in network if not (mode == "NAME" or (mode == layer_mode and key == "groups"))]
+    if stray:
+        raise usage_error(f"--{stray[0]} applies to a model NAME, not to {'a layer bench' if mode == layer_mode else mode}")
+    return mode
+
+
+def plan_for(mode: str, name: str | None, network: dict[str, Any], layer: dict[str, Any], config_path: str | None,
+             baseline: bool, input_text: str | None) -> Plan:
+    """What to time: a network's blocks, a user's model, the suite, or one layer's compare rows."""
+    if input_text is not None and not (name and ":" in name):
+        raise usage_error("--input applies to a TARGET file.py:Model (zoo models take --res; layers --size)")
+    if mode == "--suite":
+        return suite_plan()
+    if mode == "NAME":
+        if ":" not in name:
+            return model_plan(name, network, baseline)
+        if network:
+            raise usage_error(f"--{next(iter(network))} applies to a zoo model NAME, not to a TARGET file.py:Model")
+        return target_plan_for(name, input_text or "1,3,224,224")
+    if config_path and is_network_file(config_path):
+        if layer or network:
+            given = ", ".join(f"--{key}" for key in (*layer, *network))
+            raise usage_error(f"{given}: a network file sets its own layers ({config_path}); give layer options "
+                              f"with a layer file")
+        from costcalc.config.network_file import load_network
+
+        return network_plan(load_network(config_path), baseline)
+    from costcalc.commands.compare import layer_query
+
+    if "groups" in network:
+        layer["groups"] = network["groups"]
+    return compare_plan(layer_query(config_path, layer)[1])
+
+
+def target_plan_for(target: str, input_text: str) -> Plan:
+    """Load a PyTorch model as ``costcalc analyze`` does and cost it with analyze's mapping."""
+    from costcalc.commands.analyze import parse_ints, user_code_errors
+    from costcalc.bench.plan import target_plan
+    from costcalc.commands.options import require_measure
+
+    shape = parse_ints(input_text, "--input")
+    if len(shape) != 4:
+        raise usage_error(f"--input for bench is an image batch N,C,H,W (e.g. 1,3,32,32), got {input_text!r}")
+    require_measure()
+    from costcalc.measure import analyze as torch_side
+
+    with user_code_errors():
+        model = torch_side.build_model(torch_side.load_target(target), {}, target)
+        inputs = torch_side.zeros([shape])
+        return target_plan(model, torch_side.analyze(model, inputs, target=target))
+
+
+@click.command("bench")
+@click.argument("name", required=False)
+@model_options
+@layer_options
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="A YAML layer spec (configs/layers/*.yaml; options override it) or a YAML network "
+                   "(configs/models/*.yaml).")
+@click.option("--input", "input_text", help="With a TARGET file.py:Model: input shape N,C,H,W, batch 1 "
+                                            "(default 1,3,224,224); --batch sets the timed batch.")
+@click.option("--suite", is_flag=True, help="Time the block suite and report Spearman correlations.")
+@click.option("--calibrate", is_flag=True, help="Measure this machine's peak MAC/s and bandwidth and print the profile.")
+@click.option("--save", "save_path", type=click.Path(dir_okay=False),
+              help="With --calibrate: write the profile as YAML to FILE (nothing is written otherwise).")
+@click.option("--device", help="Device profile for the roofline: a YAML file or a shipped name "
+                               "(configs/devices). Default: calibrate this machine first.")
+@dtype_option("Element type for bytes and timing (int8: analytic only — not timed).")
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True, help="torch intra-op threads.")
+@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Batch size.")
+@click.option("--warmup", type=click.IntRange(min=0), default=3, show_default=True, help="Warm-up calls per item.")
+@click.option("--repeats", type=click.IntRange(min=1), default=7, show_default=True, help="Timed blocks per item.")
+@click.option("--min-time", type=float, callback=positive_seconds, default=0.15, show_default=True,
+              help="Seconds of timing per item (split over the blocks).")
+@click.option("--baseline/--no-baseline", default=True, show_default=True,
+              help="bench NAME: also time each block's standard-convolution equivalent.")
+@format_option
+@click.pass_context
+def command(ctx: click.Context, name: str | None, input_text: str | None, suite: bool, calibrate: bool,
+            save_path: str | None, device: str | None, dtype: str, threads: int, batch: int, warmup: int,
+            repeats: int, min_time: float, baseline: bool, fmt: str, **options: Any) -> None:
+    """MACs, memory traffic, roofline estimate and measured CPU latency, side by side.
+
+    \b
+    Examples:
+      costcalc bench --calibrate --save my-laptop.yaml
+      costcalc bench mobilenet --alpha 0.5 --res 128 --threads 2
+      costcalc bench --config configs/models/tiny_mobilenet.yaml
+      costcalc bench configs/examples/vgg_cifar.py:VGGCifar --input 1,3,32,32
+      costcalc bench --in 512 --out 512 --kernel 3 --size 14 --device my-laptop.yaml
+      costcalc bench --config configs/layers/mobilenet_table3.yaml --device laptop-i5-8250u
+      costcalc bench --suite --threads 1
+    """
+    network = {key: options.pop(key) for key in OPTION_NAMES  # bench's --size is the layer's feature map
+               if key != "size" and options.get(key) is not None}
+    config_path = options.pop("config_path")
+    layer = {key: value for key, value in options.items() if value is not None}
+    mode = choose_mode(name, suite, calibrate, layer, config_path, network)
+    if save_path and not calibrate:
+        raise usage_error("--save applies to --calibrate only")
+    if calibrate:
+        check_calibrate_options(ctx, save_path)
+        run_calibration(threads, save_path, fmt)
+        return
+    if dtype not in TIMED_DTYPES:
+        raise usage_error(f"--dtype {dtype} is analytic only (compare/model --memory); bench times "
+                          f"{' or '.join(TIMED_DTYPES)}")
+    profile = resolve_profile(device) if device else None
+    plan = plan_for(mode, name, network, layer, config_path, baseline, input_text)
+
+    from costcalc.commands.options import require_measure
+
+    require_measure()
+    from costcalc.measure import bench
+
+    # The options above are the one source of the timing defaults (bench.Settings has none).
+    settings = bench.Settings(threads=threads, batch=batch, dtype=dtype, warmup=warmup, repeats=repeats,
+                              min_time=min_time)
+    if profile is None:
+        click.echo(f"calibrating this machine ({threads} thread(s)); pass --device FILE to skip", err=True)
+        profile = bench.calibrate(threads, min_time=QUICK_CALIBRATION_S)
+    analyse(plan, dtype, batch, profile)
+    interrupted = run_timings(plan, settings, bench)
+    environment = {**bench.environment(threads), "dtype": dtype, "batch": batch, "warmup": warmup,
+                   "repeats": repeats, "min_time": min_time, "device": profile.as_dict()}
+    payload, view = output(plan, environment, interrupted)
+    emit(fmt, payload, [view], payload["rows"])
+    if interrupted:
+        click.echo(f"Interrupted: printed the {payload['spearman']['n']} items measured so far.", err=True)
+        ctx.exit(130)

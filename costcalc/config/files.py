@@ -1,0 +1,150 @@
+"""Files: the inputs read, and output files checked before any work and written whole or not at all.
+
+What is guaranteed for an output file (``--plot``, ``--save``):
+
+- it is never one of the files this run read (:func:`note_input`: configs, sweep files, device
+  profiles): ``sweep --config same.svg --plot same.svg`` is refused, not allowed to replace its input;
+- a read-only target (no write permission for its owner) is refused, as ``cp`` refuses it; an
+  existing target keeps its mode;
+- a symlink is written through: the file it points to is replaced and the link stays a link;
+- the new content is written to a temporary file beside the target and renamed over it
+  (``os.replace`` is atomic), so an error, ``SIGINT`` or ``SIGTERM`` during the write leaves the old
+  file byte-identical and removes the temporary file.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+
+def _inputs() -> set[str]:
+    """The real paths of the files read by the command running now (kept in its click context, so
+    each invocation starts afresh); empty outside a command."""
+    import click
+
+    context = click.get_current_context(silent=True)
+    return set() if context is None else context.find_root().meta.setdefault("costcalc.inputs", set())
+
+
+def note_input(path: str | os.PathLike) -> None:
+    """Remember that the running command read ``path``, so that no output may replace it."""
+    _inputs().add(os.path.realpath(path))
+
+
+def _target_problem(path: str) -> str | None:
+    """Why ``path`` may not be written (``None`` when it may): a directory, a missing or unwritable
+    directory, one of the inputs, or a read-only file."""
+    target = os.path.realpath(path)
+    directory = os.path.dirname(target)
+    if os.path.isdir(target):
+        return "is a directory; give a file name"
+    if not os.path.isdir(directory):
+        return f"directory {os.path.dirname(path) or '.'!r} does not exist"
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return f"directory {os.path.dirname(path) or '.'!r} is not writable"
+    if target in _inputs():
+        return "is one of this command's input files; write the output to another file"
+    with suppress(FileNotFoundError):
+        mode = os.stat(target).st_mode
+        if not stat.S_ISREG(mode):
+            return "exists and is not a regular file"
+        if not mode & stat.S_IWUSR:
+            return f"is read-only (mode {stat.S_IMODE(mode):04o}); make it writable or choose another name"
+    return None
+
+
+def check_writable(path: str, option: str = "") -> None:
+    """Fail when ``path`` cannot be written (:func:`_target_problem`): a usage error naming ``option``
+    when given — ``--plot 'in.yaml' is one of this command's input files``, ``--save 'x/y.json':
+    directory 'x' does not exist``. Commands call it early, before any work; :func:`replacing` again."""
+    from costcalc.commands.options import usage_error
+
+    problem = _target_problem(path)
+    if problem:
+        subject = f"{option} {path!r}".lstrip()
+        raise usage_error(f"{subject} {problem}" if problem.startswith("is") else f"{subject}: {problem}")
+
+
+class _Terminated(SystemExit):
+    """``SIGTERM`` (or ``SIGHUP``) during a write: unwinds like an exception, so the temporary file is
+    removed, then exits with the signal's conventional status 128 + signal number."""
+
+
+def _terminate(signum: int, frame) -> None:
+    raise _Terminated(128 + signum)
+
+
+_UNWINDING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _hold_signals(hold: bool) -> None:
+    """Block (``hold``) or unblock ``SIGINT``, ``SIGTERM`` and ``SIGHUP`` where POSIX signal masks exist."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK if hold else signal.SIG_UNBLOCK, {signal.SIGINT, *_UNWINDING})
+
+
+@contextmanager
+def _signals_unwind() -> Iterator[None]:
+    """While writing, ``SIGTERM`` and ``SIGHUP`` raise :class:`_Terminated` (``SIGINT`` already raises
+    ``KeyboardInterrupt``); the previous handlers come back afterwards. Outside the main thread,
+    where handlers cannot be set, nothing changes."""
+    previous = {}
+    try:
+        for signum in _UNWINDING:
+            previous[signum] = signal.signal(signum, _terminate)
+    except ValueError:  # not the main thread
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextmanager
+def replacing(path: str) -> Iterator[str]:
+    """Yield a temporary file name beside ``path``'s target; on success rename it over the target.
+
+    Interrupting signals are held while the temporary file is created, so none can arrive before
+    the clean-up is in force. The target is ``path`` with symlinks resolved. It is checked again here (:func:`check_writable`:
+    inputs read since the command's own check count too); a problem raises a usage error. The new
+    file gets the old one's mode, or ``0o666 & ~umask`` (``mkstemp`` creates owner-only files). An
+    ``OSError`` is re-raised with the target's name, so it is never mistaken for standard output's.
+    """
+    check_writable(path)
+    target = os.path.realpath(path)
+    with _signals_unwind():
+        _hold_signals(True)  # until the clean-up below is in force
+        try:
+            handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.",
+                                                 suffix=".tmp")
+        except BaseException:
+            _hold_signals(False)
+            raise
+        try:
+            _hold_signals(False)
+            os.close(handle)
+            yield temporary
+            try:
+                mode = stat.S_IMODE(os.stat(target).st_mode)
+            except FileNotFoundError:
+                umask = os.umask(0)
+                os.umask(umask)
+                mode = 0o666 & ~umask
+            os.chmod(temporary, mode)
+            os.replace(temporary, target)
+        except OSError as error:
+            with suppress(OSError):
+                os.remove(temporary)
+            if error.filename:
+                raise
+            raise OSError(error.errno, error.strerror, path) from None
+        except BaseException:
+            with suppress(OSError):
+                os.remove(temporary)
+            raise

@@ -1,0 +1,309 @@
+"""One convolution layer against the factorizations the papers propose (``costcalc compare``).
+
+Every row is one registered :class:`RowDefinition`: how to build the row's spec from the layer,
+which row it is measured against, and the paper's closed form for its cost and ratio. The row's
+exact count comes from :func:`costcalc.engine.cost.cost` on the same spec that ``costcalc verify`` builds
+in torch, so the table, the formulas and the measured counts all describe one definition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from costcalc.engine import formulas as F
+from costcalc.engine.cost import CostReport, cost
+from costcalc.formatting import dims
+from costcalc.engine.specs import (
+    Bottleneck, Conv2d, InvertedResidual, Pair, Pool2d, Shape, ShuffleUnit, ShuffleV2Unit, SpecError, as_pair,
+    check_int, depthwise, parse_pair, pointwise, sequence,
+)
+
+LAYER_KEYS = {"in": "in_channels", "out": "out_channels", "kernel": "kernel_size", "size": "size",
+              "stride": "stride", "padding": "padding", "groups": "groups"}
+"""How a layer is written on the command line (``--in``) and in YAML (``in:``) → LayerQuery fields."""
+PAIR_KEYS = ("kernel", "size", "stride", "padding")
+REQUIRED_KEYS = ("in", "out", "kernel", "size")
+
+
+@dataclass(frozen=True)
+class LayerQuery:
+    """The layer ``compare`` is asked about: ``M → N`` channels, ``Kh×Kw`` kernel on a ``Dh×Dw`` map.
+
+    ``padding`` defaults to ``kernel // 2`` per dimension; ``groups`` (for the grouped rows)
+    defaults to 8, as ShuffleNet's largest group count.
+    """
+
+    in_channels: int
+    out_channels: int
+    kernel_size: Pair
+    size: Pair
+    stride: Pair = (1, 1)
+    padding: Pair | None = None
+    groups: int = 8
+
+    def __post_init__(self) -> None:
+        check_int(self.in_channels, "in_channels")
+        check_int(self.out_channels, "out_channels")
+        kernel = as_pair(self.kernel_size, "kernel")
+        object.__setattr__(self, "kernel_size", kernel)
+        object.__setattr__(self, "size", as_pair(self.size, "size"))
+        object.__setattr__(self, "stride", as_pair(self.stride, "stride"))
+        padding = (kernel[0] // 2, kernel[1] // 2) if self.padding is None else self.padding
+        object.__setattr__(self, "padding", as_pair(padding, "padding", minimum=0))
+        check_int(self.groups, "groups")
+        self.standard().output_shape(self.input)
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> LayerQuery:
+        """A query from ``{"in": 512, "out": 512, "kernel": "3", "size": "14x14", …}`` (CLI / YAML keys)."""
+        missing = [f"--{key}" for key in REQUIRED_KEYS if values.get(key) is None]
+        if missing:
+            raise SpecError(f"missing {', '.join(missing)} (give them as options or in --config FILE)")
+        unknown = sorted(set(values) - set(LAYER_KEYS))
+        if unknown:
+            raise SpecError(f"unknown layer key {unknown[0]!r}; valid: {', '.join(LAYER_KEYS)}")
+        fields = {}
+        for key, value in values.items():
+            if value is None:
+                continue
+            try:
+                fields[LAYER_KEYS[key]] = parse_pair(value, key) if key in PAIR_KEYS else value
+            except ValueError as error:
+                raise SpecError(str(error)) from None
+        return cls(**fields)
+
+    @property
+    def input(self) -> Shape:
+        return Shape(self.in_channels, *self.size)
+
+    @property
+    def description(self) -> str:
+        """``512→512, 3×3 kernel, stride 2×1, on 512×14×14`` (a square stride as one number)."""
+        stride = str(self.stride[0]) if self.stride[0] == self.stride[1] else dims(self.stride)
+        return (f"{self.in_channels}→{self.out_channels}, {self.kernel_size[0]}×{self.kernel_size[1]} kernel, "
+                f"stride {stride}, on {self.input}")
+
+    def standard(self) -> Conv2d:
+        return Conv2d(self.in_channels, self.out_channels, self.kernel_size, self.stride, self.padding)
+
+    def depthwise(self) -> Conv2d:
+        return depthwise(self.in_channels, self.kernel_size, self.stride, padding=self.padding)
+
+    @property
+    def is_same(self) -> bool:
+        """True when the standard convolution keeps the map size (stride 1, 'same' padding)."""
+        return self.standard().output_shape(self.input)[1:] == self.input[1:]
+
+    @property
+    def bottleneck(self) -> int:
+        """ShuffleNet's bottleneck width: a quarter of the output channels."""
+        return self.out_channels // 4
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"in_channels": self.in_channels, "out_channels": self.out_channels,
+                "kernel_size": list(self.kernel_size), "size": list(self.size), "stride": list(self.stride),
+                "padding": list(self.padding), "groups": self.groups, "input": list(self.input)}
+
+
+def symbols(query: LayerQuery) -> F.Symbols:
+    """MobileNet's symbols for the layer: ``Df`` = input map, ``Dk`` = kernel, ``M``, ``N``, ``g``."""
+    return F.Symbols(*query.size, *query.kernel_size, query.in_channels, query.out_channels, query.groups)
+
+
+def unit_symbols(query: LayerQuery) -> F.Symbols:
+    """ShuffleNet's symbols for a unit: ``h·w`` = input map, ``c`` = channels, ``m`` = bottleneck."""
+    return F.Symbols(*query.size, 3, 3, query.in_channels, query.bottleneck, query.groups)
+
+
+def _on_depthwise_output(query: LayerQuery) -> Shape:
+    """The pointwise rows act on the depthwise output, where the stride has already been applied."""
+    return query.depthwise().output_shape(query.input)
+
+
+def _spatial_separable(query: LayerQuery):
+    (kh, kw), (sh, sw), (ph, pw) = query.kernel_size, query.stride, query.padding
+    return sequence(("conv_col", Conv2d(query.in_channels, query.out_channels, (kh, 1), (sh, 1), (ph, ph, 0, 0))),
+                    ("conv_row", Conv2d(query.out_channels, query.out_channels, (1, kw), (1, sw), (0, 0, pw, pw))))
+
+
+def _effnet_depthwise(query: LayerQuery):
+    """EffNet's replacement of the ``Kh×Kw`` depthwise: ``1×Kw`` depthwise, 2×1 max pool, ``Kh×1`` depthwise.
+
+    The layer's stride and padding apply per axis, to the 1-D convolution along that axis, as in
+    ``spatial_separable``: the ``1×Kw`` conv takes the width padding and stride, the ``Kh×1`` conv
+    (after the pool) the height padding and stride. So at 'same' padding the output is the
+    depthwise row's output with its height halved; a height padding that does not keep the size
+    changes the pooled height by ``2·ph − (Kh − 1)``, as it changes the depthwise row's height.
+    """
+    (kh, kw), (sh, sw), (ph, pw), channels = query.kernel_size, query.stride, query.padding, query.in_channels
+    return sequence(("dw_row", depthwise(channels, (1, kw), (1, sw), padding=(0, 0, pw, pw))),
+                    ("pool", Pool2d("max", (2, 1), (2, 1))),
+                    ("dw_col", depthwise(channels, (kh, 1), (sh, 1), padding=(ph, ph, 0, 0))))
+
+
+def _unit(build: Callable[[LayerQuery], Any]) -> Callable[[LayerQuery], Any]:
+    """Residual-unit rows compare like with like: stride 1 and ``M == N``, as ShuffleNet §3.2."""
+
+    def checked(query: LayerQuery):
+        if query.stride != (1, 1) or query.in_channels != query.out_channels or query.kernel_size != (3, 3):
+            raise SpecError("needs a 3×3 kernel, stride 1 and in == out channels (a residual unit)")
+        return build(query)
+
+    return checked
+
+
+@dataclass(frozen=True)
+class RowDefinition:
+    """One row of ``compare``: its spec, its input, its reference row and the paper's closed forms."""
+
+    name: str
+    description: str
+    build: Callable[[LayerQuery], Any]
+    formula: F.Formula
+    reference: str = "standard"
+    ratio: F.Formula | None = None
+    input: Callable[[LayerQuery], Shape] = field(default=lambda query: query.input)
+    symbols: Callable[[LayerQuery], F.Symbols] = symbols
+    stride_note: str = ""
+    """How the row applies a stride, when that is not the plain strided convolution."""
+    padding_note: str = ""
+    """How the row applies a padding that does not keep the size, when that is not the plain padded convolution."""
+    pools_height: bool = False
+    """The row halves the height with a 2×1 pool (EffNet), which floors an odd height."""
+
+
+EXPANSION = InvertedResidual.expansion
+"""MobileNetV2's expansion factor t for the ``inverted_residual`` row (Sandler et al. 2018, Table 2)."""
+
+
+def expansion_symbols(query: LayerQuery) -> F.Symbols:
+    """MobileNetV2's symbols for a block: ``h·w`` the map, ``c`` channels (``m`` slot), ``t`` expansion (``n`` slot)."""
+    return F.Symbols(*query.size, 3, 3, query.in_channels, EXPANSION)
+
+
+ROWS: tuple[RowDefinition, ...] = (
+    RowDefinition("standard", "Dk×Dk convolution M→N", LayerQuery.standard, F.STANDARD),
+    RowDefinition("depthwise", "Dk×Dk depthwise on M channels", LayerQuery.depthwise, F.DEPTHWISE,
+                  ratio=F.RATIO_DEPTHWISE),
+    RowDefinition("pointwise", "1×1 convolution M→N (after the depthwise)",
+                  lambda q: pointwise(q.in_channels, q.out_channels), F.POINTWISE, ratio=F.RATIO_POINTWISE,
+                  input=_on_depthwise_output),
+    RowDefinition("depthwise_separable", "depthwise + pointwise (MobileNet)",
+                  lambda q: sequence(("dw", q.depthwise()), ("pw", pointwise(q.in_channels, q.out_channels))),
+                  F.SEPARABLE, ratio=F.RATIO_SEPARABLE),
+    RowDefinition("grouped", "Dk×Dk convolution M→N in g groups",
+                  lambda q: Conv2d(q.in_channels, q.out_channels, q.kernel_size, q.stride, q.padding,
+                                   groups=q.groups), F.GROUPED, ratio=F.RATIO_GROUPED),
+    RowDefinition("grouped_pointwise", "1×1 group convolution M→N (ShuffleNet)",
+                  lambda q: pointwise(q.in_channels, q.out_channels, groups=q.groups), F.GROUPED_POINTWISE,
+                  reference="pointwise", ratio=F.RATIO_GROUPED, input=_on_depthwise_output),
+    RowDefinition("depthwise_grouped_pointwise", "depthwise + 1×1 group convolution",
+                  lambda q: sequence(("dw", q.depthwise()),
+                                     ("gpw", pointwise(q.in_channels, q.out_channels, groups=q.groups))),
+                  F.DEPTHWISE_GROUPED_POINTWISE, ratio=F.RATIO_DEPTHWISE_GROUPED),
+    RowDefinition("spatial_separable", "Dk×1 conv M→N, then 1×Dk conv N→N", _spatial_separable,
+                  F.SPATIAL_SEPARABLE, ratio=F.RATIO_SPATIAL,
+                  stride_note="the Dk×1 conv strides the height at full width, the 1×Dk conv strides the width"),
+    RowDefinition("effnet_depthwise", "1×Dk depthwise, 2×1 max pool, Dk×1 depthwise (EffNet)",
+                  _effnet_depthwise, F.EFFNET_DEPTHWISE, reference="depthwise", ratio=F.RATIO_EFFNET,
+                  stride_note="the 1×Dk depthwise strides the width, the Dk×1 depthwise (after the pool) the height",
+                  padding_note="the height padding pads the Dk×1 depthwise after the pool, the width padding "
+                               "the 1×Dk depthwise",
+                  pools_height=True),
+    RowDefinition("resnet_bottleneck", "ResNet bottleneck, m = N/4 (1×1, 3×3, 1×1 + add)",
+                  _unit(lambda q: Bottleneck(q.in_channels, q.out_channels, q.bottleneck)), F.RESNET_UNIT,
+                  ratio=F.RATIO_RESNET_VS_STANDARD, symbols=unit_symbols),
+    RowDefinition("resnext_bottleneck", "ResNeXt unit, m = N/4, 3×3 in g groups",
+                  _unit(lambda q: Bottleneck(q.in_channels, q.out_channels, q.bottleneck, groups=q.groups)),
+                  F.RESNEXT_UNIT, reference="resnet_bottleneck", ratio=F.RATIO_RESNEXT_VS_RESNET,
+                  symbols=unit_symbols),
+    RowDefinition("shufflenet_unit", "ShuffleNet unit, m = N/4, g groups (+ shuffle, add)",
+                  _unit(lambda q: ShuffleUnit(q.in_channels, q.out_channels, q.groups, bottleneck=q.bottleneck)),
+                  F.SHUFFLENET_UNIT, reference="resnet_bottleneck", ratio=F.RATIO_SHUFFLE_VS_RESNET,
+                  symbols=unit_symbols),
+    RowDefinition("inverted_residual", "MobileNetV2 inverted residual, t = 6 (1×1 → 6c, 3×3 dw, 1×1 → c + add)",
+                  _unit(lambda q: InvertedResidual(q.in_channels, q.out_channels, EXPANSION)), F.INVERTED_RESIDUAL,
+                  ratio=F.RATIO_INVERTED_VS_STANDARD, symbols=expansion_symbols),
+    RowDefinition("shufflenet_v2_unit", "ShuffleNet V2 unit: split, 1×1, 3×3 dw, 1×1 on c/2, concat, shuffle "
+                  "(--memory: each 1×1's hw(c1 + c2) + c1·c2, G1)",
+                  _unit(lambda q: ShuffleV2Unit(q.in_channels, q.out_channels)), F.SHUFFLENET_V2_UNIT,
+                  ratio=F.RATIO_SHUFFLENET_V2_VS_STANDARD, symbols=expansion_symbols),
+)
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    """The outcome of one row: exact count (or ``None`` with a note), closed form and ratios."""
+
+    definition: RowDefinition
+    report: CostReport | None
+    spec: Any
+    input: Shape | None
+    formula_macs: int | Fraction | None
+    formula_ratio: Fraction | None
+    ratio: Fraction | None = None
+    note: str = ""
+    formula_text: str = ""
+    """The closed form as written for this layer's kernel (``Kh``/``Kw`` when it is rectangular)."""
+    formula_ratio_text: str = "1"
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    @property
+    def macs(self) -> int | None:
+        return None if self.report is None else self.report.macs
+
+    @property
+    def params(self) -> int | None:
+        return None if self.report is None else self.report.params
+
+
+def _explain(query: LayerQuery, row: RowDefinition, report: CostReport, formula_macs, ratio, formula_ratio) -> str:
+    """Say why the exact count or ratio departs from the closed form ('' when they agree)."""
+    if formula_macs == report.macs and (ratio is None or ratio == formula_ratio):
+        return ""
+    reasons = []
+    if query.stride != (1, 1):
+        reasons += [f"stride {query.stride[0]}×{query.stride[1]}", *filter(None, [row.stride_note])]
+    if not query.is_same and query.stride == (1, 1):
+        reasons += [f"padding {query.padding[0]}×{query.padding[1]} does not keep the size",
+                    *filter(None, [row.padding_note])]
+    if row.pools_height and query.size[0] % 2:
+        reasons.append(f"the 2×1 pool floors the odd height {query.size[0]}")
+    why = "; ".join(reasons) or "the closed form ignores the layer's exact geometry"
+    return (f"closed form assumes output = input {query.size[0]}×{query.size[1]}; "
+            f"exact count uses the real output {report.output.height}×{report.output.width} ({why})")
+
+
+def compare_layer(query: LayerQuery) -> list[CompareRow]:
+    """Cost every registered row for ``query``; rows that cannot apply carry ``None`` and a note."""
+    results: dict[str, CompareRow] = {}
+    for row in ROWS:
+        formula_symbols = row.symbols(query)
+        texts = {"formula_text": row.formula.text_for(formula_symbols),
+                 "formula_ratio_text": row.ratio.text_for(formula_symbols) if row.ratio else "1"}
+        try:
+            spec = row.build(query)
+            row_input = row.input(query)
+            report = cost(spec, row_input)
+        except SpecError as error:
+            results[row.name] = CompareRow(row, None, None, None, None, None, note=f"not applicable: {error}",
+                                           **texts)
+            continue
+        formula_macs = row.formula(formula_symbols)
+        formula_ratio = row.ratio(formula_symbols) if row.ratio else Fraction(1)
+        reference = results.get(row.reference)
+        ratio = None
+        if reference is None and row.reference == row.name:
+            ratio = Fraction(1)
+        elif reference is not None and reference.macs:
+            ratio = Fraction(report.macs, reference.macs)
+        note = _explain(query, row, report, formula_macs, ratio, formula_ratio)
+        results[row.name] = CompareRow(row, report, spec, row_input, formula_macs, formula_ratio, ratio, note,
+                                       **texts)
+    return list(results.values())

@@ -1,0 +1,52 @@
+"""Checks of the zoo networks' options (width, resolution, classes, named choices), shared by their builders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from costcalc.engine.specs import SpecError
+from costcalc.spelling import closest
+
+MIN_RES = 1
+SAME_PADDING = ("'same' padding rounds every stride-2 halving up, ⌈H/2⌉, so the network runs at any size "
+                "down to 1×1")
+"""Why the networks with 'same' padding take any input resolution from :data:`MIN_RES` up."""
+
+
+def check_choice(name: str, value: Any, choices: Iterable[Any], why: str = "", ignore_case: bool = False) -> Any:
+    """``value`` if it equals one of ``choices``, else :class:`SpecError`: ``{name} must be one of …, got …``.
+
+    A boolean is never a choice (``True == 1``); ``ignore_case`` matches a name in any case and returns it
+    in lower case. ``why`` follows the list in parentheses (the table that fixes the choices); names
+    (string choices) add the closest one to the message.
+    """
+    options = tuple(choices)
+    key = value.lower() if ignore_case and isinstance(value, str) else value
+    if not isinstance(value, bool) and key in options:
+        return key
+    listed = ", ".join(f"{choice:g}" if isinstance(choice, float) else str(choice) for choice in options)
+    names = all(isinstance(choice, str) for choice in options)
+    raise SpecError(f"{name} must be one of {listed}{f' ({why})' if why else ''}, got {value!r}"
+                    + (closest(str(value), options) if names else ""))
+
+
+def check_alpha(alpha: Any) -> float:
+    """α must be a number in (0, 2]."""
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha <= 2:
+        raise SpecError(f"alpha must be a number in (0, 2] (e.g. 1.0, 0.75, 0.5, 0.25), got {alpha!r}")
+    return float(alpha)
+
+
+def check_res(res: Any, minimum: int = MIN_RES, why: str = SAME_PADDING) -> int:
+    """The input resolution must be an integer ≥ ``minimum``."""
+    if isinstance(res, bool) or not isinstance(res, int) or res < minimum:
+        raise SpecError(f"res must be an integer ≥ {minimum} ({why}), got {res!r}")
+    return res
+
+
+def check_classes(classes: Any) -> int:
+    """The classifier's outputs must be a positive integer."""
+    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 1:
+        raise SpecError(f"classes must be a positive integer, got {classes!r}")
+    return classes

@@ -1,0 +1,254 @@
+"""A sweep as a figure: cost against accuracy or size, one series per network, the Pareto front marked.
+
+MobileNet's Figs. 4 and 5 (Howard et al. 2017) plot ImageNet accuracy against log Mult-Adds and
+against log parameters over the α × resolution grid; ``--x macs|params --y top1|params|macs``
+draws those and their cousins (counts on log axes). Configurations without a published top-1
+are left out of a top-1 plot and counted in a note — an accuracy is never interpolated. The front
+is taken over the axes drawn: less ``x`` and less ``y`` for counts, more ``y`` for accuracy.
+
+Readable at any size: points are small markers (one artist per network, so 10,000 points cost
+about what 16 do); labels are written only for the front and the named points (the reference,
+``--near``'s picks), greedily, skipping any that would touch a label already placed; tick labels
+are thinned until none touch. ``--plot-kind heatmap`` colours the grid of a network's two
+varying options by the chosen quantity. Needs matplotlib (``pip install 'costcalc[plot]'``),
+imported only here, with the non-interactive Agg backend; the file is written whole or not at all
+(:func:`costcalc.config.files.replacing`).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from costcalc.config.files import replacing
+from costcalc.sweep.frontier import pareto
+from costcalc.formatting import UNIT_LABELS, in_unit
+from costcalc.sweep.grid import Row
+from costcalc.sweep.result import Sweep, accuracy
+
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">")
+MAX_LABELS = 80
+"""Label candidates tried at most (named points first, then the front from the left)."""
+AXIS_NAMES = {"params": "parameters", "top1": "ImageNet top-1 (%)"}
+
+
+def value(row: Row, quantity: str, unit: str) -> float | None:
+    """The plotted value of ``row``: MACs in ``unit``, params, or the published top-1 (``None`` when unpublished)."""
+    if quantity == "top1":
+        return None if row.top1 is None else float(row.top1.top1)
+    return float(in_unit(row.macs, unit)) if quantity == "macs" else float(row.params)
+
+
+def axis_label(quantity: str, unit: str) -> str:
+    name = UNIT_LABELS[unit] if quantity == "macs" else AXIS_NAMES[quantity]
+    return name if quantity == "top1" else f"{name} (log)"
+
+
+def compact(number: float) -> str:
+    """A tick label: ``30M``, ``1.5G``, ``400k``, ``70``."""
+    for factor, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(number) >= factor:
+            return f"{number / factor:.3g}{suffix}"
+    return f"{number:.3g}"
+
+
+def overlaps(box: Any, placed: list[Any]) -> bool:
+    return any(box.overlaps(other) for other in placed)
+
+
+def tick_labels_collide(fig: Any, axis: Any) -> bool:
+    """Whether two visible tick labels of ``axis`` touch (measured on the drawn figure)."""
+    renderer = fig.canvas.get_renderer()
+    boxes = [label.get_window_extent(renderer).expanded(1.15, 1.1) for label in axis.get_ticklabels()
+             if label.get_visible() and label.get_text()]
+    return any(first.overlaps(second) for index, first in enumerate(boxes) for second in boxes[index + 1:])
+
+
+def readable_ticks(fig: Any, axis: Any, log: bool) -> None:
+    """Major ticks with compact labels, no minor labels, thinned (fewer bins) until no two labels touch."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda number, _: compact(number)))
+    axis.set_minor_formatter(NullFormatter())
+    for bins in (7, 5, 4, 3, 2, 1):
+        axis.set_major_locator(MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10]) if not log
+                               else _log_locator(axis, bins))
+        fig.draw_without_rendering()
+        if not tick_labels_collide(fig, axis):
+            return
+
+
+def _log_locator(axis: Any, bins: int) -> Any:
+    """Decades (1, 2, 5 within each when few) on a wide log axis; evenly spaced round values on a narrow one."""
+    from matplotlib.ticker import LogLocator, MaxNLocator
+
+    low, high = sorted(axis.get_view_interval())
+    if high / low >= 10:
+        return LogLocator(base=10, subs=(1.0, 2.0, 5.0) if bins >= 5 else (1.0,), numticks=bins + 2)
+    return MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10])
+
+
+def place_labels(fig: Any, axes: Any, candidates: list[tuple[float, float, str, str]]) -> int:
+    """Write each ``(x, y, text, colour)`` beside its point — right of it, else left — unless it would
+    touch a label already written or leave the axes; returns how many were written."""
+    renderer = fig.canvas.get_renderer()
+    frame = axes.get_window_extent(renderer)
+    placed: list[Any] = []
+    for x, y, text, colour in candidates[:MAX_LABELS]:
+        for offset, align in (((4, 3), "left"), ((-4, 3), "right")):
+            label = axes.annotate(text, (x, y), xytext=offset, textcoords="offset points", fontsize=7, color=colour,
+                                  ha=align)
+            box = label.get_window_extent(renderer).expanded(1.05, 1.15)
+            if not overlaps(box, placed) and (frame.x0 <= box.x0 and box.x1 <= frame.x1
+                                              and frame.y0 <= box.y0 and box.y1 <= frame.y1):
+                placed.append(box)
+                break
+            label.remove()
+    return len(placed)
+
+
+def scatter(fig: Any, result: Sweep, unit: str, x: str, y: str) -> None:
+    """Points per network, the Pareto front over (x, y) as a dashed staircase, labels where readable."""
+    axes = fig.add_subplot()
+    drawn = [row for row in result.rows if row.valid and value(row, y, unit) is not None]
+    size = 6 if len(drawn) <= 100 else 3 if len(drawn) <= 2500 else 1.5
+    colours: dict[str, str] = {}
+    for index, model in enumerate(dict.fromkeys(row.config.model for row in drawn)):
+        series = [row for row in drawn if row.config.model == model]
+        (line,) = axes.plot([value(row, x, unit) for row in series], [value(row, y, unit) for row in series],
+                            MARKERS[index % len(MARKERS)], label=model, markersize=size, alpha=0.8, linestyle="none")
+        line.set_gid(f"series-{model}")
+        colours[model] = line.get_color()
+    sign = -1 if y == "top1" else 1
+    points = [(value(row, x, unit), sign * accuracy(row) if y == "top1" else value(row, y, unit))
+              for row in drawn]
+    front = sorted((row for row, flag in zip(drawn, pareto(points)) if flag), key=lambda row: value(row, x, unit))
+    if front:
+        (line,) = axes.plot([value(row, x, unit) for row in front], [value(row, y, unit) for row in front],
+                            linestyle="--", color="black", linewidth=1, marker="o", markerfacecolor="none",
+                            markersize=max(size + 4, 7), label="Pareto front", drawstyle="steps-post")
+        line.set_gid("pareto-front")
+    if result.target is not None and x == "macs":
+        budget = f"{compact(result.target)} {UNIT_LABELS[unit].split()[0]}"
+        axes.axvline(result.target, color="grey", linestyle=":", linewidth=1, label=budget, gid="near")
+    axes.set_xscale("log")
+    if y != "top1":
+        axes.set_yscale("log")
+    axes.set_xlabel(axis_label(x, unit))
+    axes.set_ylabel(axis_label(y, unit))
+    axes.grid(True, which="major", linewidth=0.4, alpha=0.5)
+    fig.legend(loc="outside lower center", ncols=min(6, len(colours) + 1), fontsize=8, frameon=False)
+    missing = sum(1 for row in result.rows if row.valid) - len(drawn)
+    if missing:
+        axes.set_title(f"{missing:,} configuration{'s' if missing > 1 else ''} without a published top-1 not drawn",
+                       fontsize=8, color="dimgrey", loc="right")
+    readable_ticks(fig, axes.xaxis, True)
+    readable_ticks(fig, axes.yaxis, y != "top1")
+    fig.set_layout_engine("none")  # freeze the layout: labels are measured where they will be drawn
+    varying = result.varying
+    named = [row for row in drawn if row is result.reference or row.extra.get("closest")]
+    candidates = [*named, *(row for row in front if row not in named)]
+    place_labels(fig, axes, [(value(row, x, unit), value(row, y, unit),
+                              row.config.label(varying[row.config.model], short=True),
+                              colours[row.config.model]) for row in candidates])
+
+
+def heatmap(fig: Any, result: Sweep, unit: str, quantity: str) -> None:
+    """``quantity`` over the grid of the one network's two varying options (log colour for counts);
+    cell values written when the cells are large enough to hold them."""
+    import numpy
+    from matplotlib.colors import LogNorm
+
+    plan = result.plans[0]
+    first, second = plan.varying
+    rows_values, column_values = plan.axes[first], plan.axes[second]
+    where = {(row.config.kwargs[first], row.config.kwargs[second]): row for row in result.rows}
+    grid = numpy.full((len(rows_values), len(column_values)), numpy.nan)
+    for i, row_value in enumerate(rows_values):
+        for j, column_value in enumerate(column_values):
+            row = where[(row_value, column_value)]
+            number = value(row, quantity, unit) if row.valid else None
+            if number is not None:
+                grid[i, j] = number
+    axes = fig.add_subplot()
+    norm = None if quantity == "top1" else LogNorm()
+    mesh = axes.pcolormesh(grid, norm=norm, cmap="viridis", gid="heatmap")
+    colorbar = fig.colorbar(mesh, ax=axes, label=axis_label(quantity, unit).replace(" (log)", ""))
+    axes.set_xlabel(second)
+    axes.set_ylabel(first)
+    _index_ticks(axes.xaxis, column_values)
+    _index_ticks(axes.yaxis, rows_values)
+    readable_ticks_index(fig, axes.xaxis, column_values)
+    readable_ticks_index(fig, axes.yaxis, rows_values)
+    readable_ticks(fig, colorbar.ax.yaxis, quantity != "top1")
+    fig.set_layout_engine("none")
+    renderer = fig.canvas.get_renderer()
+    frame = axes.get_window_extent(renderer)
+    cell_width, cell_height = frame.width / len(column_values), frame.height / len(rows_values)
+    if cell_width >= 34 and cell_height >= 12:
+        for (i, j), number in numpy.ndenumerate(grid):
+            if not numpy.isnan(number):
+                text = f"{number:.1f}" if quantity == "top1" else compact(number)
+                axes.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=7, color="white")
+
+
+def _index_ticks(axis: Any, values: tuple[Any, ...]) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    texts = [value if isinstance(value, str) else f"{value:g}" for value in values]  # b0, large; 0.5, 224
+    axis.set_major_formatter(FuncFormatter(
+        lambda position, _: texts[int(position)] if 0 <= int(position) < len(texts) else ""))
+
+
+def readable_ticks_index(fig: Any, axis: Any, values: tuple[Any, ...]) -> None:
+    """Ticks at cell centres, every k-th option value: k from the widest label against the cell
+    spacing (measured once with every label), then grown until no two labels touch."""
+    from matplotlib.ticker import FixedLocator
+
+    axis.set_major_locator(FixedLocator([index + 0.5 for index in range(len(values))]))
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    boxes = [label.get_window_extent(renderer) for label in axis.get_ticklabels() if label.get_text()]
+    vertical = axis.axis_name == "y"
+    extent = max((box.height if vertical else box.width for box in boxes), default=0)
+    frame = axis.axes.get_window_extent(renderer)
+    spacing = (frame.height if vertical else frame.width) / len(values)
+    for step in [step for step in (1, 2, 3, 4, 5, 10, 20, 25, 50, 100, 200, 500) if step * spacing >= extent]:
+        axis.set_major_locator(FixedLocator([index + 0.5 for index in range(0, len(values), step)]))
+        fig.draw_without_rendering()
+        if not tick_labels_collide(fig, axis):
+            return
+
+
+def figure(result: Sweep, unit: str, x: str = "macs", y: str = "params", kind: str = "scatter") -> Any:
+    """The matplotlib figure of ``result`` (scatter: gid ``series-NAME`` per network, ``pareto-front``)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, 5.5), layout="constrained")
+    FigureCanvasAgg(fig)  # a renderer to measure labels with
+    fig.suptitle(result.title, fontsize=10)
+    if kind == "heatmap":
+        heatmap(fig, result, unit, y)
+    else:
+        scatter(fig, result, unit, x, y)
+    return fig
+
+
+def plot_sweep(result: Sweep, path: str, unit: str, x: str = "macs", y: str = "params", kind: str = "scatter") -> None:
+    """Save the figure to ``path`` (PNG or SVG by its extension; SVG keeps text as text).
+
+    Written to a temporary file beside ``path`` and renamed over it, so a failure leaves no
+    half-written plot; an ``OSError`` propagates (the command turns it into a usage error).
+    """
+    import matplotlib
+
+    matplotlib.rcParams["svg.fonttype"] = "none"
+    matplotlib.rcParams["svg.hashsalt"] = "costcalc"
+    suffix = os.path.splitext(path)[1].lower().lstrip(".")
+    fig = figure(result, unit, x, y, kind)
+    with replacing(path) as temporary:
+        fig.savefig(temporary, format=suffix, dpi=150, metadata={"Date": None} if suffix == "svg" else {})

@@ -1,0 +1,329 @@
+"""Rendering: tables, colours and the output formats (the text of a number is :mod:`costcalc.formatting`'s).
+
+Commands build a JSON-ready payload (exact integers, for machines) and one or more :class:`View`
+objects (rows of already-chosen values, for people); :func:`emit` writes either the payload as
+JSON or the views as a rich table, CSV or Markdown.
+
+What is guaranteed: JSON is valid RFC 8259 (a float that is not finite — an overflow — is written
+as ``null``, never ``NaN`` or ``Infinity``); numbers of any size are formatted (huge ones in
+scientific notation) rather than overflowing; a table never cuts a number. Tables have no colours
+or escape codes when stdout is not a terminal or ``NO_COLOR`` is set; piped tables keep their full
+natural width whatever ``COLUMNS`` says, while a terminal too narrow drops whole columns from the
+right and names them. A stream that cannot encode ``×``, ``→``, ``²`` gets ASCII stand-ins.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from costcalc.formatting import ascii_text, dims
+from costcalc.number_rule import whole_number
+
+FORMATS = ("table", "json", "csv", "markdown")
+PLAIN_WIDTH = 400  # piped output: tables keep their natural width, notes are not wrapped
+
+
+def encodes(stream, text: str) -> bool:
+    """Whether ``stream``'s encoding can write ``text`` (``False`` for ASCII or a C locale and ``×``)."""
+    try:
+        text.encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def finite(data: Any) -> Any:
+    """``data`` with every float that is not finite (``nan``, ``inf``) replaced by ``None``."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: finite(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [finite(value) for value in data]
+    return data
+
+
+def to_json(payload: Any, ascii_only: bool = False, indent: int | None = 2) -> str:
+    """``payload`` as RFC 8259 JSON: never ``NaN`` or ``Infinity`` (those become ``null``).
+
+    ``indent=None`` writes one compact line, with the json module's C encoder (indenting runs its
+    pure-Python one: 0.5 s of a 10,000-row sweep)."""
+    import json
+
+    layout = {"indent": indent} if indent is not None else {"separators": (",", ":")}
+    try:
+        return json.dumps(payload, ensure_ascii=ascii_only, allow_nan=False, **layout)
+    except ValueError:
+        return json.dumps(finite(payload), ensure_ascii=ascii_only, allow_nan=False, **layout)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a view: its header, alignment and rich style."""
+
+    header: str
+    justify: str = "left"
+    style: str = ""
+
+
+@dataclass
+class View:
+    """A titled table of display strings with optional notes printed beneath it."""
+
+    title: str
+    columns: list[Column]
+    rows: list[list[str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    row_styles: list[str] = field(default_factory=list)
+
+    def add(self, *cells: str, style: str = "") -> None:
+        self.rows.append([str(cell) for cell in cells])
+        self.row_styles.append(style)
+
+
+def is_terminal(stream) -> bool:
+    """Whether ``stream`` is an open terminal (``False`` for a closed or fake stream)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def terminal_width(stream) -> int:
+    """A terminal's width: ``COLUMNS`` when it is a positive number in ASCII digits, else the terminal's own
+    (80 when unknown)."""
+    columns = whole_number(os.environ.get("COLUMNS", ""))
+    if columns and columns < 100_000:
+        return columns
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or 80  # a pseudo-terminal may report 0
+    except (OSError, ValueError, AttributeError):
+        return 80
+
+
+def make_console(stderr: bool = False, width: int = PLAIN_WIDTH):
+    """A rich console: styled on a terminal; no colours or escape codes at all when piped or when
+    ``NO_COLOR`` is set. Piped, it is ``width`` wide whatever ``COLUMNS`` says, so tables keep their
+    natural width; on a terminal ``COLUMNS`` (when a positive number) or the terminal's size."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    terminal = is_terminal(stream)
+    if terminal:
+        width = terminal_width(stream)
+    color_system = None if os.environ.get("NO_COLOR") else "auto"
+    return Console(file=stream, width=width, highlight=False, soft_wrap=False, markup=False,
+                   color_system=color_system, force_terminal=terminal)
+
+
+@lru_cache(maxsize=1 << 16)
+def cell_width(text: str) -> int:
+    """Terminal cells ``text`` takes: 2 for wide East Asian characters, 0 for combining marks, else 1.
+
+    Remembered per text: a 200,000-row table repeats its shapes (``8×8×8 → 8×8×8``) and kinds."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(character) else
+               2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
+
+
+def column_widths(view: View) -> list[int]:
+    """Each column's width: its widest cell or header, never less (numbers are never cut)."""
+    return [max([cell_width(column.header), *(cell_width(cells[index]) for cells in view.rows if index < len(cells))])
+            for index, column in enumerate(view.columns)]
+
+
+def natural_width(view: View) -> int:
+    """The width of ``view``'s table with every column whole: cells, one space of padding on each side
+    and a border between columns."""
+    widths = column_widths(view)
+    return max(sum(widths) + 3 * len(widths) + 1, cell_width(view.title))
+
+
+BOX_CHARACTERS = "┏━┳┓┃┡╇┩│└─┴┘"
+
+
+SGR = {"bold": "1", "dim": "2", "italic": "3", "underline": "4", "red": "31", "green": "32", "yellow": "33",
+       "blue": "34", "magenta": "35", "cyan": "36"}
+"""ANSI select-graphic-rendition codes of the styles views use (a column's, a row's, the header's)."""
+
+
+def styled(text: str, style: str, color: bool) -> str:
+    """``text`` in ``style`` (``"bold"``, ``"dim green"`` …) as ANSI escape codes; as is without ``color``."""
+    codes = ";".join(SGR[word] for word in style.split() if word in SGR) if color and style else ""
+    return f"\x1b[{codes}m{text}\x1b[0m" if codes else text
+
+
+def plain_table(view: View, width: int, terminal: bool = False, color: bool = False) -> str | None:
+    """``view`` as text: rich's heavy-head box, title and notes, built directly (rich's measuring and
+    segment rendering cost more than the rest of a command; on a pipe the text is byte for byte what
+    rich prints without colour).
+
+    Piped, nothing is fitted or wrapped: ``None`` where rich would wrap a title or a note to ``width``
+    or draw an empty table, and :func:`emit` asks rich. On a ``terminal`` of ``width`` columns, whole
+    columns are dropped from the right until the table fits (at least the first is kept) and named
+    under it, and the title and notes are wrapped at spaces; ``color`` adds the styles.
+    """
+    import textwrap
+
+    widths = column_widths(view)
+    shown = len(widths)
+    while terminal and shown > 1 and sum(widths[:shown]) + 3 * shown + 1 > width:
+        shown -= 1
+    widths, columns = widths[:shown], view.columns[:shown]
+    table_width = sum(widths) + 3 * len(widths) + 1
+    notes = list(view.notes)
+    if shown < len(view.columns):
+        notes.append(f"(not shown at {width} columns: {', '.join(column.header for column in view.columns[shown:])} "
+                     "— widen the terminal, or use --format markdown|csv|json)")
+    if not view.rows or (not terminal and (cell_width(view.title) > table_width
+                                           or any(cell_width(note) > width for note in notes))):
+        return None
+
+    def line(cells: list[str], edge: str, styles: list[str]) -> str:
+        padded = []
+        for cell, column, size, style in zip(cells, columns, widths, styles):
+            room = size - cell_width(cell)
+            left = room if column.justify == "right" else room // 2 if column.justify == "center" else 0
+            padded.append(" " * (left + 1) + styled(cell, style, color) + " " * (room - left + 1))
+        return edge + edge.join(padded) + edge
+
+    def rule(left: str, fill: str, middle: str, right: str) -> str:
+        return left + middle.join(fill * (size + 2) for size in widths) + right
+
+    def wrapped(text: str, limit: int) -> list[str]:
+        return textwrap.wrap(text, limit, break_long_words=False, break_on_hyphens=False) or [""] if terminal \
+            and cell_width(text) > limit else [text]
+
+    titles = wrapped(view.title, table_width)
+    lines = [styled(title + " " * (table_width - cell_width(title)), "italic", color) for title in titles]
+    lines += [rule("┏", "━", "┳", "┓"), line([column.header for column in columns], "┃", ["bold"] * shown),
+              rule("┡", "━", "╇", "┩")]
+    for cells, row_style in zip(view.rows, view.row_styles or [""] * len(view.rows)):
+        cells = (cells + [""] * shown)[:shown]
+        lines.append(line(cells, "│", [" ".join(filter(None, (column.style, row_style))) for column in columns]))
+    lines.append(rule("└", "─", "┴", "┘"))
+    lines += [styled(part, "dim", color) for note in notes for part in wrapped(note, width)]
+    return "\n".join(lines) + "\n"
+
+
+def ascii_view(view: View) -> View:
+    """``view`` with :func:`ascii_text` applied to its title, headers, cells and notes."""
+    return View(ascii_text(view.title),
+                [Column(ascii_text(column.header), column.justify, column.style) for column in view.columns],
+                [[ascii_text(cell) for cell in cells] for cells in view.rows],
+                [ascii_text(note) for note in view.notes], list(view.row_styles))
+
+
+def to_rich(view: View, shown: int | None = None):
+    """A ``rich.table.Table`` of ``view``'s first ``shown`` columns (all by default).
+
+    Every column keeps its full width, so a count is never cut or ellipsized; :func:`fit` drops
+    whole columns from the right instead when a terminal is too narrow.
+    """
+    from rich.table import Table
+
+    shown = len(view.columns) if shown is None else shown
+    table = Table(title=view.title, title_justify="left", header_style="bold")
+    for index, column in enumerate(view.columns[:shown]):
+        width = max([len(column.header), *(len(cells[index]) for cells in view.rows if index < len(cells))])
+        table.add_column(column.header, justify=column.justify, style=column.style or None, no_wrap=True,
+                         min_width=width)
+    for cells, style in zip(view.rows, view.row_styles):
+        table.add_row(*cells[:shown], style=style or None)
+    return table
+
+
+def fit(view: View, console) -> tuple[Any, list[str]]:
+    """The widest table of ``view`` that fits ``console``: whole columns dropped from the right
+    (at least the first is kept), and the headers of the dropped ones."""
+    from rich.measure import Measurement
+
+    shown = len(view.columns)
+    while True:
+        table = to_rich(view, shown)
+        needed = Measurement.get(console, console.options.update_width(PLAIN_WIDTH), table).minimum
+        if needed <= console.width or shown == 1:
+            return table, [column.header for column in view.columns[shown:]]
+        shown -= 1
+
+
+def _flat(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """One CSV row from a JSON record: nested objects as ``key.sub`` columns, shapes as ``C×H×W``."""
+    row: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            row.update(_flat(value, f"{prefix}{key}."))
+        elif isinstance(value, list):
+            row[prefix + key] = dims(value) if all(isinstance(item, int) for item in value) \
+                else "; ".join(map(str, value))
+        else:
+            row[prefix + key] = "" if value is None else value
+    return row
+
+
+def to_csv(records: list[dict[str, Any]]) -> str:
+    """CSV of the JSON records themselves: exact integers, ratios as numbers, one column per key."""
+    import csv
+    import io
+
+    rows = [_flat(record) for record in records]
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def to_markdown(view: View) -> str:
+    align = {"left": ":---", "right": "---:", "center": ":---:"}
+    lines = [f"### {view.title}", "",
+             "| " + " | ".join(column.header for column in view.columns) + " |",
+             "|" + "|".join(align[column.justify] for column in view.columns) + "|"]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |" for cells in view.rows]
+    if view.notes:
+        lines += [""] + [f"- {note}" for note in view.notes]
+    return "\n".join(lines) + "\n"
+
+
+def emit(fmt: str, payload: dict[str, Any], views: list[View], records: list[dict[str, Any]]) -> None:
+    """Write ``payload`` as JSON (indented on a terminal, one compact line otherwise), ``records``
+    (the payload's main list) as CSV, or ``views`` as a table or Markdown, to stdout. CSV is data, not a picture of the table: the same exact values
+    and keys as the JSON, one row per record."""
+    if fmt == "json":  # indented for a person at a terminal; one compact line for a program reading a pipe
+        indent = 2 if is_terminal(sys.stdout) else None
+        sys.stdout.write(to_json(payload, ascii_only=not encodes(sys.stdout, "×→"), indent=indent) + "\n")
+    elif fmt == "csv":
+        sys.stdout.write(to_csv(records))
+    elif fmt == "markdown":
+        sys.stdout.write("\n".join(to_markdown(view) for view in views))
+    else:
+        if not encodes(sys.stdout, "×→²"):
+            views = [ascii_view(view) for view in views]
+        terminal = is_terminal(sys.stdout)
+        width = terminal_width(sys.stdout) if terminal else max([PLAIN_WIDTH, *(natural_width(view) for view in views)])
+        if encodes(sys.stdout, BOX_CHARACTERS):
+            color = terminal and not os.environ.get("NO_COLOR")
+            texts = [plain_table(view, width, terminal, color) for view in views]
+            if None not in texts:
+                sys.stdout.write("\n".join(texts))
+                return
+        console = make_console(width=width)
+        for index, view in enumerate(views):
+            if index:
+                console.print()
+            table, hidden = fit(view, console) if console.is_terminal else (to_rich(view), [])
+            console.print(table)
+            for note in view.notes:
+                console.print(note, style="dim")
+            if hidden:
+                console.print(f"(not shown at {console.width} columns: {', '.join(hidden)} — widen the terminal, "
+                              "or use --format markdown|csv|json)", style="dim")
