@@ -232,7 +232,7 @@ def test_pytorch_target_counts_each_layer_per_input_sample(run, device, tmp_path
 def test_suite_reports_spearman(run, device, monkeypatch):
     from costcalc.bench import plan as bench_plan
 
-    monkeypatch.setattr(bench_plan, "SUITE", (("tiny", {"in": 8, "out": 8, "kernel": 3, "size": 8, "groups": 2}),))
+    monkeypatch.setattr(bench_plan, "PAPER_LAYERS", (("tiny", {"in": 8, "out": 8, "kernel": 3, "size": 8, "groups": 2}),))
     time_spec, calls = fake_timer()
     monkeypatch.setattr(bench, "time_spec", time_spec)
     data = run.json("bench", "--suite", "--device", device)
@@ -295,7 +295,7 @@ def test_calibrate_save_failing_mid_write_keeps_the_old_file(run, tmp_path, monk
     leaves the previous profile intact and no temporary behind, as a one-line error."""
     import errno
 
-    from costcalc.bench import timing as bench_timing
+    from costcalc.commands import bench as bench_command
 
     profile = DeviceProfile("local", 2.5e10, 1.25e10, "fake CPU", "test", threads=1, dtype="float32")
     monkeypatch.setattr(bench, "calibrate", lambda threads: profile)
@@ -314,7 +314,7 @@ def test_calibrate_save_failing_mid_write_keeps_the_old_file(run, tmp_path, monk
             self.handle.write(text[: len(text) // 2])
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(bench_timing, "open", Full, raising=False)
+    monkeypatch.setattr(bench_command, "open", Full, raising=False)
     path = tmp_path / "me.yaml"
     path.write_text("name: old\npeak_macs: 1.0e+9\nbandwidth: 1.0e+9\n", encoding="utf-8")
     line = run.error("bench", "--calibrate", "--save", str(path))
@@ -437,7 +437,7 @@ def test_no_suite_row_beats_its_roofline(run, tmp_path, monkeypatch):
     """
     from costcalc.bench import plan as bench_plan
 
-    monkeypatch.setattr(bench_plan, "SUITE", bench_plan.SUITE[:1] + bench_plan.SUITE[-1:])
+    monkeypatch.setattr(bench_plan, "PAPER_LAYERS", bench_plan.PAPER_LAYERS[:1] + bench_plan.PAPER_LAYERS[-1:])
     profile = bench.calibrate(1, min_time=0.05, repeats=7)  # best of 7 blocks: robust to bursts of load
     device = tmp_path / "local.yaml"
     device.write_text(profile.to_yaml(), encoding="utf-8")

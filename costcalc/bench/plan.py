@@ -22,7 +22,7 @@ from costcalc.engine.specs import BLOCKS, Network, Sequential, Shape
 # chosen to spread arithmetic intensity, and the layer files include non-paper examples such as the
 # Inception 1×7), and configs/layers is not installed with the package (only verify.yaml and devices/
 # are, see pyproject.toml), which --suite must not depend on.
-SUITE: tuple[tuple[str, dict[str, Any]], ...] = (
+PAPER_LAYERS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("mnv1-table3", {"in": 512, "out": 512, "kernel": 3, "size": 14}),   # MobileNet Table 3 (= mobilenet_table3.yaml)
     ("mnv1-dw2", {"in": 32, "out": 64, "kernel": 3, "size": 112}),       # conv_dw_2 / pw 32→64 on 112²
     ("mnv1-dw4", {"in": 128, "out": 128, "kernel": 3, "size": 56}),      # conv_dw_4
@@ -62,7 +62,7 @@ class Item:
 
 
 @dataclass
-class Plan:
+class BenchPlan:
     title: str
     items: list[Item] = field(default_factory=list)
     network: Any = None
@@ -106,7 +106,7 @@ def group_children(network: Any) -> list[Group]:
     return groups
 
 
-def network_plan(network: Network, baseline: bool) -> Plan:
+def network_plan(network: Network, baseline: bool) -> BenchPlan:
     """Blocks of a network (each beside its standard convolution), then the whole network.
 
     The network is a zoo model or a YAML network (``--config``); the baseline is
@@ -114,7 +114,7 @@ def network_plan(network: Network, baseline: bool) -> Plan:
     """
     from costcalc.engine import zoo
 
-    plan = Plan(f"{network.name}, {dims(network.input_shape)} input", network=network)
+    plan = BenchPlan(f"{network.name}, {dims(network.input_shape)} input", network=network)
     shape = network.input_shape
     for group in group_children(network):
         item = _item(group.name, group.spec, shape)
@@ -134,18 +134,18 @@ def network_plan(network: Network, baseline: bool) -> Plan:
     return plan
 
 
-def model_plan(name: str, options: dict[str, Any], baseline: bool) -> Plan:
+def model_plan(name: str, options: dict[str, Any], baseline: bool) -> BenchPlan:
     """A zoo network by name and options (``bench mobilenet --alpha 0.5``)."""
     from costcalc.engine import zoo
 
     return network_plan(zoo.lookup(name, options).build(**options), baseline)
 
 
-def compare_plan(query: Any, prefix: str = "") -> Plan:
+def compare_plan(query: Any, prefix: str = "") -> BenchPlan:
     """Every row of ``costcalc compare`` for one layer; rows that cannot apply stay, untimed, with the reason."""
     from costcalc.engine.compare import compare_layer
 
-    plan = Plan(query.description)
+    plan = BenchPlan(query.description)
     rows = compare_layer(query)
     applicable = {row.name for row in rows if row.report is not None}
     for row in rows:
@@ -156,16 +156,16 @@ def compare_plan(query: Any, prefix: str = "") -> Plan:
     return plan
 
 
-def suite_plan() -> Plan:
+def paper_layers_plan() -> BenchPlan:
     from costcalc.engine.compare import LayerQuery
 
-    plan = Plan("suite: compare rows of " + ", ".join(label for label, _ in SUITE))
-    for label, layer in SUITE:
+    plan = BenchPlan("suite: compare rows of " + ", ".join(label for label, _ in PAPER_LAYERS))
+    for label, layer in PAPER_LAYERS:
         plan.items.extend(compare_plan(LayerQuery.from_mapping(layer), prefix=f"{label}/").items)
     return plan
 
 
-def target_plan(model: Any, analysis: Any) -> Plan:
+def target_plan(model: Any, analysis: Any) -> BenchPlan:
     """A user's PyTorch model (``path/file.py:Model``) as one item, costed by ``costcalc analyze``.
 
     Traffic and roofline cover the layers that map to the engine's specs
@@ -192,10 +192,10 @@ def target_plan(model: Any, analysis: Any) -> Plan:
         names = ", ".join(f"{row['name']} ({row['module'] or row['family']})" for row in unmapped)
         item.note = (f"timed, but not in MACs / bytes / roofline (no layer formula): {names}; "
                      f"analyze counts {sum(row['macs'] for row in unmapped):,} MACs in them")
-    return Plan(f"{analysis.target}, {dims(shape)} input", [item])
+    return BenchPlan(f"{analysis.target}, {dims(shape)} input", [item])
 
 
-def analyse(plan: Plan, dtype: str, batch: int, profile: DeviceProfile) -> None:
+def add_estimates(plan: BenchPlan, dtype: str, batch: int, profile: DeviceProfile) -> None:
     """Memory traffic (per layer, summed) and the roofline bound (sum of per-layer bounds)."""
     for item in plan.items:
         if not item.applicable:

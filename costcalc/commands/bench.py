@@ -13,9 +13,9 @@ Ways to pick what to time:
 * ``costcalc bench --suite`` — the compare rows of a few layers from the papers, ending with the
   Spearman rank correlation of measured latency against MACs and against the roofline estimate.
 
-Planning and the analytic side (MACs, bytes, roofline) are :mod:`.bench_plan`; timing and
-calibration :mod:`.bench_timing` (torch only through :mod:`costcalc.measure.bench`, imported after
-:func:`costcalc.commands.options.require_measure`); the table and JSON :mod:`.bench_views`.
+Planning and the analytic side (MACs, bytes, roofline) are :mod:`costcalc.bench.plan`, the timing loop
+:mod:`costcalc.bench.timing` (torch only through :mod:`costcalc.measure.bench`, imported after
+:func:`costcalc.commands.options.require_measure`), the table and JSON :mod:`costcalc.views.bench`.
 ``costcalc bench --calibrate`` measures this machine's peak MAC/s and bandwidth and prints the
 profile (YAML with ``--save FILE``); without ``--device`` a run calibrates first.
 """
@@ -25,16 +25,22 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
-from costcalc.bench.plan import Plan, compare_plan, model_plan, network_plan, suite_plan, analyse
-from costcalc.bench.timing import QUICK_CALIBRATION_S, check_calibrate_options, run_calibration, run_timings
-from costcalc.views.bench import output
-from costcalc.commands.options import dtype_option, format_option, layer_options, model_options, usage_error
-from costcalc.views.render import emit
+from costcalc.bench.plan import BenchPlan, add_estimates, compare_plan, model_plan, network_plan, paper_layers_plan
+from costcalc.bench.timing import QUICK_CALIBRATION_S, run_timings
+from costcalc.commands.options import (
+    dtype_option, format_option, layer_options, model_options, require_measure, usage_error,
+)
+from costcalc.commands.targets import parse_ints, user_code_errors
 from costcalc.config.device_profiles import resolve_profile
 from costcalc.engine.zoo import OPTION_NAMES
+from costcalc.views.bench import output
+from costcalc.views.render import emit
 
 TIMED_DTYPES = ("float32", "float16")
+CALIBRATE_ONLY = ("threads", "save_path", "calibrate", "fmt")
+"""Options ``--calibrate`` uses; any other given with it is an error rather than silently ignored."""
 
 
 def positive_seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
@@ -72,12 +78,12 @@ def choose_mode(name: str | None, suite: bool, calibrate: bool, layer: dict[str,
 
 
 def plan_for(mode: str, name: str | None, network: dict[str, Any], layer: dict[str, Any], config_path: str | None,
-             baseline: bool, input_text: str | None) -> Plan:
+             baseline: bool, input_text: str | None) -> BenchPlan:
     """What to time: a network's blocks, a user's model, the suite, or one layer's compare rows."""
     if input_text is not None and not (name and ":" in name):
         raise usage_error("--input applies to a TARGET file.py:Model (zoo models take --res; layers --size)")
     if mode == "--suite":
-        return suite_plan()
+        return paper_layers_plan()
     if mode == "NAME":
         if ":" not in name:
             return model_plan(name, network, baseline)
@@ -92,18 +98,16 @@ def plan_for(mode: str, name: str | None, network: dict[str, Any], layer: dict[s
         from costcalc.config.network_file import load_network
 
         return network_plan(load_network(config_path), baseline)
-    from costcalc.commands.compare import layer_query
+    from costcalc.config.layer_file import layer_query
 
     if "groups" in network:
         layer["groups"] = network["groups"]
     return compare_plan(layer_query(config_path, layer)[1])
 
 
-def target_plan_for(target: str, input_text: str) -> Plan:
+def target_plan_for(target: str, input_text: str) -> BenchPlan:
     """Load a PyTorch model as ``costcalc analyze`` does and cost it with analyze's mapping."""
-    from costcalc.commands.analyze import parse_ints, user_code_errors
     from costcalc.bench.plan import target_plan
-    from costcalc.commands.options import require_measure
 
     shape = parse_ints(input_text, "--input")
     if len(shape) != 4:
@@ -115,6 +119,42 @@ def target_plan_for(target: str, input_text: str) -> Plan:
         model = torch_side.build_model(torch_side.load_target(target), {}, target)
         inputs = torch_side.zeros([shape])
         return target_plan(model, torch_side.analyze(model, inputs, target=target))
+
+
+def check_calibrate_options(ctx: click.Context, save_path: str | None) -> None:
+    """Before calibrating: no option --calibrate would ignore, and a --save path that can be written."""
+    ignored = ["/".join(param.opts + param.secondary_opts) for param in ctx.command.params
+               if param.name not in CALIBRATE_ONLY and isinstance(param, click.Option)
+               and ctx.get_parameter_source(param.name) is not ParameterSource.DEFAULT]
+    if ignored:
+        raise usage_error(f"{', '.join(ignored)} {'applies' if len(ignored) == 1 else 'apply'} to timing runs, "
+                          f"not to --calibrate (it times float32 convolutions, a matmul and a copy; it takes "
+                          f"--threads and --save)")
+    if save_path:
+        from costcalc.config.files import check_writable
+
+        check_writable(save_path, "--save")
+
+
+def run_calibration(threads: int, save_path: str | None, fmt: str) -> None:
+    """Measure this machine, print the profile, and write it atomically to ``--save`` when given."""
+    from costcalc.views.bench import profile_view
+
+    require_measure()
+    from costcalc.measure import bench
+
+    profile = bench.calibrate(threads)
+    if save_path:
+        from costcalc.config.files import replacing
+
+        try:
+            with replacing(save_path) as temporary:
+                with open(temporary, "w", encoding="utf-8") as handle:
+                    handle.write(profile.to_yaml("Measured by `costcalc bench --calibrate`; read with --device FILE."))
+        except OSError as error:
+            raise usage_error(f"--save {save_path!r}: {error.strerror or error}") from None
+        click.echo(f"saved device profile to {save_path}", err=True)
+    emit(fmt, {"device": profile.as_dict()}, [profile_view(profile)], [profile.as_dict()])
 
 
 @click.command("bench")
@@ -175,8 +215,6 @@ def command(ctx: click.Context, name: str | None, input_text: str | None, suite:
     profile = resolve_profile(device) if device else None
     plan = plan_for(mode, name, network, layer, config_path, baseline, input_text)
 
-    from costcalc.commands.options import require_measure
-
     require_measure()
     from costcalc.measure import bench
 
@@ -186,8 +224,9 @@ def command(ctx: click.Context, name: str | None, input_text: str | None, suite:
     if profile is None:
         click.echo(f"calibrating this machine ({threads} thread(s)); pass --device FILE to skip", err=True)
         profile = bench.calibrate(threads, min_time=QUICK_CALIBRATION_S)
-    analyse(plan, dtype, batch, profile)
-    interrupted = run_timings(plan, settings, bench)
+    add_estimates(plan, dtype, batch, profile)
+    with user_code_errors():
+        interrupted = run_timings(plan, settings, bench)
     environment = {**bench.environment(threads), "dtype": dtype, "batch": batch, "warmup": warmup,
                    "repeats": repeats, "min_time": min_time, "device": profile.as_dict()}
     payload, view = output(plan, environment, interrupted)

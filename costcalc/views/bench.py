@@ -4,33 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from costcalc.bench.plan import Item, Plan
+from costcalc.bench.plan import BenchPlan, Item
+from costcalc.bench.statistics import correlations, speedups
 from costcalc.engine.memory import memory_payload
 from costcalc.formatting import human, seconds
 from costcalc.views.render import Column, View
-from costcalc.bench.ranking import spearman
 from costcalc.engine.roofline import DeviceProfile
-
-
-def speedups(item: Item, by_name: dict[str, Item]) -> tuple[float | None, float | None, float | None]:
-    """Speed-up of ``item`` over its reference: predicted by MACs, by the roofline, and measured."""
-    reference = by_name.get(item.reference or "")
-    if reference is None or not item.applicable:
-        return None, None, None
-    by_macs = reference.macs / item.macs if item.macs else None
-    by_roofline = reference.roofline.seconds / item.roofline.seconds if item.roofline.seconds else None
-    measured = None
-    if item.timing is not None and reference.timing is not None and item.timing.median > 0:
-        measured = reference.timing.median / item.timing.median
-    return by_macs, by_roofline, measured
-
-
-def correlations(plan: Plan) -> dict[str, Any]:
-    """Spearman of measured median latency against MACs and against the roofline, over timed items."""
-    items = [item for item in plan.items if item.role != "network" and item.timing is not None]
-    times = [item.timing.median for item in items]
-    return {"n": len(items), "macs": spearman([item.macs for item in items], times),
-            "roofline": spearman([item.roofline.seconds for item in items], times)}
 
 
 def row_payload(item: Item, by_name: dict[str, Item]) -> dict[str, Any]:
@@ -54,7 +33,7 @@ def _rho(value: float | None) -> str:
     return "—" if value is None else f"{value:+.3f}"
 
 
-def build_view(plan: Plan, environment: dict[str, Any], stats: dict[str, Any] | None, interrupted: bool) -> View:
+def build_view(plan: BenchPlan, environment: dict[str, Any], stats: dict[str, Any] | None, interrupted: bool) -> View:
     by_name = {item.name: item for item in plan.items}
     view = View(f"bench: {plan.title}",
                 [Column("item"), Column("MACs", "right"), Column("bytes", "right"), Column("MAC/B", "right"),
@@ -107,7 +86,7 @@ def profile_view(profile: DeviceProfile) -> View:
     return view
 
 
-def output(plan: Plan, environment: dict[str, Any], interrupted: bool) -> tuple[dict[str, Any], View]:
+def output(plan: BenchPlan, environment: dict[str, Any], interrupted: bool) -> tuple[dict[str, Any], View]:
     """The JSON payload and the table, with the network's peak activations when a network spec was timed."""
     stats = correlations(plan)
     by_name = {item.name: item for item in plan.items}

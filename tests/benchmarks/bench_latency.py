@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 
-from costcalc.bench.plan import analyse, suite_plan
+from costcalc.bench.plan import add_estimates, paper_layers_plan
 from costcalc.bench.timing import run_timings
 from costcalc.views.bench import correlations, speedups
 from costcalc.measure import bench
@@ -31,13 +31,13 @@ def main() -> None:
     for threads in arguments.threads:
         profiles = {"matmul only (before)": bench.calibrate(threads, kernels=()),
                     "fastest kernel (now)": bench.calibrate(threads)}
-        plan = suite_plan()
+        plan = paper_layers_plan()
         settings = bench.Settings(threads=threads, batch=1, dtype="float32", warmup=3, repeats=7,
                                   min_time=arguments.min_time)
-        analyse(plan, "float32", 1, next(iter(profiles.values())))
+        add_estimates(plan, "float32", 1, next(iter(profiles.values())))
         run_timings(plan, settings, bench)
         for label, profile in profiles.items():
-            analyse(plan, "float32", 1, profile)
+            add_estimates(plan, "float32", 1, profile)
             timed = [item for item in plan.items if item.timing is not None]
             ratios = [item.timing.median / item.roofline.seconds for item in timed]
             rho = correlations(plan)
