@@ -5,6 +5,7 @@ Every count is an exact int; each model has at least one layer derived by hand i
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("fvcore")
 
-from costcalc.commands.analyze import parse_argument  # noqa: E402
+from costcalc.commands.targets import parse_argument  # noqa: E402
 from costcalc.measure import analyze as torch_side  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "configs" / "examples"
@@ -382,9 +383,15 @@ def test_api_to_dict_equals_cli_json(run):
     assert json.loads(json.dumps(analysis.to_dict())) == payload
     assert (analysis.macs, analysis.flops, analysis.params) == (7_530_496, 15_060_992, 45_562)
     assert [row["name"] for row in analysis.by_module(depth=1)] == ["(model)", "features", "classifier"]
-    from rich.table import Table
+    from rich.console import Console
 
-    assert isinstance(analysis.table(), Table)
+    console = Console(width=120, color_system=None, record=True, file=io.StringIO())
+    console.print(analysis.table(depth=1))
+    printed = console.export_text()
+    from costcalc.views.analyze import tree_view
+    from costcalc.views.render import draw_table
+
+    assert printed == draw_table(tree_view(analysis.to_dict(), 1, "macs"), 120, terminal=True)
 
 
 def test_memory_per_layer(run):
@@ -419,16 +426,17 @@ def test_suggest_counts_calls_and_batch_and_skips_subclassed_convs(run, tmp_path
 
 def test_narrow_terminal_keeps_macs_and_params(run):
     """At 80 columns whole columns drop from the right: type and output go first, never params."""
-    from rich.console import Console
-
     from costcalc.views.analyze import tree_view
-    from costcalc.views.render import fit
+    from costcalc.views.render import draw_table
 
     payload = run.json("analyze", RESNET, *CIFAR)
     view = tree_view(payload, 2, "macs")
     assert [column.header for column in view.columns] == ["module", "MACs", "params", "share", "output", "type"]
-    _, hidden = fit(view, Console(width=80))
-    assert "params" not in hidden and "MACs" not in hidden and len(set(hidden)) == len(hidden)
+    text = draw_table(view, 80, terminal=True)
+    header = next(line for line in text.splitlines() if line.startswith("┃"))
+    hidden = text.split("(not shown at 80 columns: ")[1].split(" —")[0].split(", ")
+    assert "params" in header and "MACs" in header and hidden == ["type"]
+    assert max(len(line) for line in text.splitlines() if not line.startswith("(")) <= 80
 
 
 def test_csv_is_the_layer_records(run):

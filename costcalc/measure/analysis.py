@@ -217,8 +217,8 @@ class Analysis:
                 "suggestion_totals": [], "suggestions_left_out": []}
 
     def table(self, depth: int | None = 2, unit: str = "macs"):
-        """The module tree as a rich table (what ``costcalc analyze`` prints by default)."""
+        """The module tree as a rich renderable (what ``costcalc analyze`` prints by default)."""
         from costcalc.views.analyze import tree_view
-        from costcalc.views.render import to_rich
+        from costcalc.views.render import RichView
 
-        return to_rich(tree_view(self.to_dict(), depth, unit))
+        return RichView(tree_view(self.to_dict(), depth, unit))

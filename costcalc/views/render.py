@@ -2,14 +2,15 @@
 
 Commands build a JSON-ready payload (exact integers, for machines) and one or more :class:`View`
 objects (rows of already-chosen values, for people); :func:`emit` writes either the payload as
-JSON or the views as a rich table, CSV or Markdown.
+JSON or the views as a table (rich's layout, drawn by :func:`draw_table`), CSV or Markdown.
 
 What is guaranteed: JSON is valid RFC 8259 (a float that is not finite — an overflow — is written
 as ``null``, never ``NaN`` or ``Infinity``); numbers of any size are formatted (huge ones in
 scientific notation) rather than overflowing; a table never cuts a number. Tables have no colours
 or escape codes when stdout is not a terminal or ``NO_COLOR`` is set; piped tables keep their full
 natural width whatever ``COLUMNS`` says, while a terminal too narrow drops whole columns from the
-right and names them. A stream that cannot encode ``×``, ``→``, ``²`` gets ASCII stand-ins.
+right and names them. A stream that cannot encode ``×``, ``→``, ``²`` gets ASCII stand-ins, and one
+without box characters an ASCII frame.
 """
 
 from __future__ import annotations
@@ -147,7 +148,26 @@ def natural_width(view: View) -> int:
     return max(sum(widths) + 3 * len(widths) + 1, cell_width(view.title))
 
 
-BOX_CHARACTERS = "┏━┳┓┃┡╇┩│└─┴┘"
+@dataclass(frozen=True)
+class Box:
+    """The characters of a table's frame, as rich's boxes name them: each rule is left, fill, junction,
+    right; each edge the vertical bar of the header or a body line."""
+
+    top: str
+    head: str
+    head_row: str
+    row: str
+    bottom: str
+
+    @property
+    def characters(self) -> str:
+        return self.top + self.head + self.head_row + self.row + self.bottom
+
+
+HEAVY_HEAD = Box("┏━┳┓", "┃", "┡━╇┩", "│", "└─┴┘")
+"""rich's ``box.HEAVY_HEAD``, the frame of every table."""
+ASCII_BOX = Box("+--+", "|", "|-+|", "|", "+--+")
+"""rich's ASCII stand-in for it, where the output's encoding has no box characters."""
 
 
 SGR = {"bold": "1", "dim": "2", "italic": "3", "underline": "4", "red": "31", "green": "32", "yellow": "33",
@@ -161,18 +181,26 @@ def styled(text: str, style: str, color: bool) -> str:
     return f"\x1b[{codes}m{text}\x1b[0m" if codes else text
 
 
-def plain_table(view: View, width: int, terminal: bool = False, color: bool = False) -> str | None:
-    """``view`` as text: rich's heavy-head box, title and notes, built directly (rich's measuring and
-    segment rendering cost more than the rest of a command; on a pipe the text is byte for byte what
-    rich prints without colour).
-
-    Piped, nothing is fitted or wrapped: ``None`` where rich would wrap a title or a note to ``width``
-    or draw an empty table, and :func:`emit` asks rich. On a ``terminal`` of ``width`` columns, whole
-    columns are dropped from the right until the table fits (at least the first is kept) and named
-    under it, and the title and notes are wrapped at spaces; ``color`` adds the styles.
-    """
+def wrapped(text: str, limit: int) -> list[str]:
+    """``text`` in lines of at most ``limit`` cells, broken at spaces only: a word longer than the line
+    (a number, a path) stays whole rather than cut."""
     import textwrap
 
+    if cell_width(text) <= limit:
+        return [text]
+    return textwrap.wrap(text, limit, break_long_words=False, break_on_hyphens=False) or [""]
+
+
+def draw_table(view: View, width: int, terminal: bool = False, color: bool = False, box: Box = HEAVY_HEAD) -> str:
+    """``view`` as text: rich's table layout (title, frame, header, rows, notes), drawn directly —
+    rich's measuring and segment rendering cost more than the rest of a command; a test holds the text
+    byte for byte to what rich prints for the same view.
+
+    Every column keeps its full width, so no number is ever cut. On a ``terminal`` of ``width``
+    columns, whole columns are dropped from the right until the table fits (at least the first is
+    kept) and named under it. The title is wrapped to the table's width and notes to ``width``, at
+    spaces; ``color`` adds the styles.
+    """
     widths = column_widths(view)
     shown = len(widths)
     while terminal and shown > 1 and sum(widths[:shown]) + 3 * shown + 1 > width:
@@ -183,9 +211,6 @@ def plain_table(view: View, width: int, terminal: bool = False, color: bool = Fa
     if shown < len(view.columns):
         notes.append(f"(not shown at {width} columns: {', '.join(column.header for column in view.columns[shown:])} "
                      "— widen the terminal, or use --format markdown|csv|json)")
-    if not view.rows or (not terminal and (cell_width(view.title) > table_width
-                                           or any(cell_width(note) > width for note in notes))):
-        return None
 
     def line(cells: list[str], edge: str, styles: list[str]) -> str:
         padded = []
@@ -195,21 +220,18 @@ def plain_table(view: View, width: int, terminal: bool = False, color: bool = Fa
             padded.append(" " * (left + 1) + styled(cell, style, color) + " " * (room - left + 1))
         return edge + edge.join(padded) + edge
 
-    def rule(left: str, fill: str, middle: str, right: str) -> str:
+    def rule(characters: str) -> str:
+        left, fill, middle, right = characters
         return left + middle.join(fill * (size + 2) for size in widths) + right
 
-    def wrapped(text: str, limit: int) -> list[str]:
-        return textwrap.wrap(text, limit, break_long_words=False, break_on_hyphens=False) or [""] if terminal \
-            and cell_width(text) > limit else [text]
-
-    titles = wrapped(view.title, table_width)
-    lines = [styled(title + " " * (table_width - cell_width(title)), "italic", color) for title in titles]
-    lines += [rule("┏", "━", "┳", "┓"), line([column.header for column in columns], "┃", ["bold"] * shown),
-              rule("┡", "━", "╇", "┩")]
+    lines = [styled(title + " " * (table_width - cell_width(title)), "italic", color)
+             for title in wrapped(view.title, table_width)]
+    lines += [rule(box.top), line([column.header for column in columns], box.head, ["bold"] * shown),
+              rule(box.head_row)]
     for cells, row_style in zip(view.rows, view.row_styles or [""] * len(view.rows)):
         cells = (cells + [""] * shown)[:shown]
-        lines.append(line(cells, "│", [" ".join(filter(None, (column.style, row_style))) for column in columns]))
-    lines.append(rule("└", "─", "┴", "┘"))
+        lines.append(line(cells, box.row, [" ".join(filter(None, (column.style, row_style))) for column in columns]))
+    lines.append(rule(box.bottom))
     lines += [styled(part, "dim", color) for note in notes for part in wrapped(note, width)]
     return "\n".join(lines) + "\n"
 
@@ -222,37 +244,19 @@ def ascii_view(view: View) -> View:
                 [ascii_text(note) for note in view.notes], list(view.row_styles))
 
 
-def to_rich(view: View, shown: int | None = None):
-    """A ``rich.table.Table`` of ``view``'s first ``shown`` columns (all by default).
+class RichView:
+    """A view as a rich renderable (``rich.print(RichView(view))``, a notebook's console): drawn by
+    :func:`draw_table` at the console's width, in its colours."""
 
-    Every column keeps its full width, so a count is never cut or ellipsized; :func:`fit` drops
-    whole columns from the right instead when a terminal is too narrow.
-    """
-    from rich.table import Table
+    def __init__(self, view: View) -> None:
+        self.view = view
 
-    shown = len(view.columns) if shown is None else shown
-    table = Table(title=view.title, title_justify="left", header_style="bold")
-    for index, column in enumerate(view.columns[:shown]):
-        width = max([len(column.header), *(len(cells[index]) for cells in view.rows if index < len(cells))])
-        table.add_column(column.header, justify=column.justify, style=column.style or None, no_wrap=True,
-                         min_width=width)
-    for cells, style in zip(view.rows, view.row_styles):
-        table.add_row(*cells[:shown], style=style or None)
-    return table
+    def __rich_console__(self, console, options):
+        from rich.text import Text
 
-
-def fit(view: View, console) -> tuple[Any, list[str]]:
-    """The widest table of ``view`` that fits ``console``: whole columns dropped from the right
-    (at least the first is kept), and the headers of the dropped ones."""
-    from rich.measure import Measurement
-
-    shown = len(view.columns)
-    while True:
-        table = to_rich(view, shown)
-        needed = Measurement.get(console, console.options.update_width(PLAIN_WIDTH), table).minimum
-        if needed <= console.width or shown == 1:
-            return table, [column.header for column in view.columns[shown:]]
-        shown -= 1
+        box = HEAVY_HEAD if encodes(console.file, HEAVY_HEAD.characters) else ASCII_BOX
+        text = draw_table(self.view, options.max_width, terminal=True, color=console.color_system is not None, box=box)
+        yield Text.from_ansi(text.rstrip("\n"))
 
 
 def _flat(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -310,20 +314,6 @@ def emit(fmt: str, payload: dict[str, Any], views: list[View], records: list[dic
             views = [ascii_view(view) for view in views]
         terminal = is_terminal(sys.stdout)
         width = terminal_width(sys.stdout) if terminal else max([PLAIN_WIDTH, *(natural_width(view) for view in views)])
-        if encodes(sys.stdout, BOX_CHARACTERS):
-            color = terminal and not os.environ.get("NO_COLOR")
-            texts = [plain_table(view, width, terminal, color) for view in views]
-            if None not in texts:
-                sys.stdout.write("\n".join(texts))
-                return
-        console = make_console(width=width)
-        for index, view in enumerate(views):
-            if index:
-                console.print()
-            table, hidden = fit(view, console) if console.is_terminal else (to_rich(view), [])
-            console.print(table)
-            for note in view.notes:
-                console.print(note, style="dim")
-            if hidden:
-                console.print(f"(not shown at {console.width} columns: {', '.join(hidden)} — widen the terminal, "
-                              "or use --format markdown|csv|json)", style="dim")
+        box = HEAVY_HEAD if encodes(sys.stdout, HEAVY_HEAD.characters) else ASCII_BOX
+        color = terminal and not os.environ.get("NO_COLOR")
+        sys.stdout.write("\n".join(draw_table(view, width, terminal, color, box) for view in views))
