@@ -2,8 +2,8 @@
 
 Commands live one per module in :mod:`costcalc.commands` and are imported only when invoked, so
 ``costcalc compare`` loads neither torch nor the code of other commands. Every user error —
-click's own usage errors and our :class:`~costcalc.engine.specs.SpecError` /
-:class:`~costcalc.config.config_file.ConfigError` — is printed as one ``Error:`` line on stderr with exit
+click's own usage errors and our :class:`~costcalc.engine.specs.SpecError`,
+:class:`~costcalc.config.config_file.ConfigError` and :class:`~costcalc.config.files.OutputFileError` — is printed as one ``Error:`` line on stderr with exit
 code 2, never as a traceback.
 
 Streams are part of that contract (:func:`main`): a closed stderr is replaced by ``/dev/null`` so
@@ -79,9 +79,12 @@ class CostcalcGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
+        from costcalc.config.files import OutputFileError, command_inputs
+
         try:
-            return super().invoke(ctx)
-        except (SpecError, ConfigError) as error:
+            with command_inputs():
+                return super().invoke(ctx)
+        except (SpecError, ConfigError, OutputFileError) as error:
             raise click.UsageError(str(error)) from None
         except BrokenPipeError as error:  # click would turn it into exit 0; :meth:`_run` decides instead
             raise ReaderLeft() from error

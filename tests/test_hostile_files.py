@@ -45,9 +45,7 @@ def test_a_read_only_target_is_refused_like_cp(run, tmp_path):
 
 
 def test_the_early_check_and_the_write_refuse_in_the_same_words(tmp_path):
-    import click
-
-    from costcalc.config.files import check_writable, replacing
+    from costcalc.config.files import OutputFileError, check_writable, replacing
 
     target = tmp_path / "plot.svg"
     target.write_bytes(OLD)
@@ -56,11 +54,11 @@ def test_the_early_check_and_the_write_refuse_in_the_same_words(tmp_path):
     read_only = f"{str(target)!r} is read-only (mode 0444); make it writable or choose another name"
     no_directory = f"{missing!r}: directory {str(tmp_path / 'no')!r} does not exist"
     for path, message in ((str(target), read_only), (missing, no_directory)):
-        assert pytest.raises(click.UsageError, check_writable, path, "--plot").value.message == f"--plot {message}"
-        with pytest.raises(click.UsageError) as refused:
+        assert str(pytest.raises(OutputFileError, check_writable, path, "--plot").value) == f"--plot {message}"
+        with pytest.raises(OutputFileError) as refused:
             with replacing(path):
                 pass
-        assert refused.value.message == message
+        assert str(refused.value) == message
     assert target.read_bytes() == OLD
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import closing
 from typing import Any
 
@@ -11,13 +12,12 @@ QUICK_CALIBRATION_S = 0.3
 """Timing budget of the calibration a run does first when no ``--device`` is given."""
 
 
-def run_timings(plan: BenchPlan, settings: Any, bench: Any) -> bool:
-    """Time every applicable item with a progress bar on stderr; Ctrl-C stops and keeps what was measured.
+def run_timings(plan: BenchPlan, settings: Any, bench: Any, track: Callable[..., Any]) -> bool:
+    """Time every applicable item, ``track(items, label, verb, detailed=True)`` reporting progress (a bar
+    on stderr); Ctrl-C stops and keeps what was measured.
 
     Returns whether the run was interrupted.
     """
-    from costcalc.views.progress import track
-
     timed = [item for item in plan.items if item.applicable]
     with closing(track(timed, lambda item: f"timing {item.name}", "timing", detailed=True)) as items:
         try:

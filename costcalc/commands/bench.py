@@ -36,6 +36,7 @@ from costcalc.commands.targets import parse_ints, user_code_errors
 from costcalc.config.device_profiles import resolve_profile
 from costcalc.engine.zoo import OPTION_NAMES
 from costcalc.views.bench import output
+from costcalc.views.progress import track
 from costcalc.views.render import emit
 
 TIMED_DTYPES = ("float32", "float16")
@@ -226,7 +227,7 @@ def command(ctx: click.Context, name: str | None, input_text: str | None, suite:
         profile = bench.calibrate(threads, min_time=QUICK_CALIBRATION_S)
     add_estimates(plan, dtype, batch, profile)
     with user_code_errors():
-        interrupted = run_timings(plan, settings, bench)
+        interrupted = run_timings(plan, settings, bench, track)
     environment = {**bench.environment(threads), "dtype": dtype, "batch": batch, "warmup": warmup,
                    "repeats": repeats, "min_time": min_time, "device": profile.as_dict()}
     payload, view = output(plan, environment, interrupted)

@@ -13,7 +13,7 @@ import os
 
 import click
 
-from costcalc.commands.options import format_option, sweep_options, unit_option, usage_error
+from costcalc.commands.options import format_option, require_measure, sweep_options, unit_option, usage_error
 from costcalc.views.render import emit
 from costcalc.sweep.grid import SweepError
 
@@ -93,7 +93,10 @@ def command(names: tuple[str, ...], config_path: str | None, reference: str | No
     except SweepError as error:
         raise usage_error(str(error)) from None
     if verify:
-        sweep_result.verify_rows(plans, result.rows)
+        require_measure()
+        from costcalc.views.progress import track
+
+        sweep_result.verify_rows(plans, result.rows, track)
     if plot_path and y == "top1" and not result.has_top1:
         raise usage_error("--y top1: no configuration of this sweep has a published top-1 (see costcalc list); "
                           "plot --y params or macs instead")

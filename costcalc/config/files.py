@@ -20,20 +20,35 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+
+_INPUTS: ContextVar[set[str] | None] = ContextVar("costcalc_inputs", default=None)
+"""The real paths of the files read by the command running now (``None`` outside a command)."""
+
+
+class OutputFileError(ValueError):
+    """An output file that may not be written (a directory, one of the inputs, read-only): a usage error."""
+
+
+@contextmanager
+def command_inputs() -> Iterator[None]:
+    """Run one command with its own set of input files, so that each invocation starts afresh."""
+    token = _INPUTS.set(set())
+    try:
+        yield
+    finally:
+        _INPUTS.reset(token)
 
 
 def _inputs() -> set[str]:
-    """The real paths of the files read by the command running now (kept in its click context, so
-    each invocation starts afresh); empty outside a command."""
-    import click
-
-    context = click.get_current_context(silent=True)
-    return set() if context is None else context.find_root().meta.setdefault("costcalc.inputs", set())
+    return _INPUTS.get() or set()
 
 
 def note_input(path: str | os.PathLike) -> None:
     """Remember that the running command read ``path``, so that no output may replace it."""
-    _inputs().add(os.path.realpath(path))
+    inputs = _INPUTS.get()
+    if inputs is not None:
+        inputs.add(os.path.realpath(path))
 
 
 def _target_problem(path: str) -> str | None:
@@ -59,15 +74,13 @@ def _target_problem(path: str) -> str | None:
 
 
 def check_writable(path: str, option: str = "") -> None:
-    """Fail when ``path`` cannot be written (:func:`_target_problem`): a usage error naming ``option``
-    when given — ``--plot 'in.yaml' is one of this command's input files``, ``--save 'x/y.json':
+    """Fail when ``path`` cannot be written (:func:`_target_problem`): an :class:`OutputFileError` naming
+    ``option`` when given — ``--plot 'in.yaml' is one of this command's input files``, ``--save 'x/y.json':
     directory 'x' does not exist``. Commands call it early, before any work; :func:`replacing` again."""
-    from costcalc.commands.options import usage_error
-
     problem = _target_problem(path)
     if problem:
         subject = f"{option} {path!r}".lstrip()
-        raise usage_error(f"{subject} {problem}" if problem.startswith("is") else f"{subject}: {problem}")
+        raise OutputFileError(f"{subject} {problem}" if problem.startswith("is") else f"{subject}: {problem}")
 
 
 class _Terminated(SystemExit):
@@ -112,7 +125,7 @@ def replacing(path: str) -> Iterator[str]:
 
     Interrupting signals are held while the temporary file is created, so none can arrive before
     the clean-up is in force. The target is ``path`` with symlinks resolved. It is checked again here (:func:`check_writable`:
-    inputs read since the command's own check count too); a problem raises a usage error. The new
+    inputs read since the command's own check count too); a problem raises :class:`OutputFileError`. The new
     file gets the old one's mode, or ``0o666 & ~umask`` (``mkstemp`` creates owner-only files). An
     ``OSError`` is re-raised with the target's name, so it is never mistaken for standard output's.
     """

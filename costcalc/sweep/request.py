@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from costcalc.sweep import grid as sweep
+from costcalc.sweep import grid
 from costcalc.engine.specs import SpecError
 from costcalc.sweep.grid import FLAGS, OPTION_TYPES, Plan, SweepError
 
@@ -33,10 +33,10 @@ def plans_from_cli(names: tuple[str, ...], lists: dict[str, Any]) -> tuple[list[
         entry = entry_for(name)
         if entry not in entries:
             entries.append(entry)
-    axes: dict[str, tuple[Any, ...]] = {key: sweep.parse_values(text, key) for key, text in lists.items()
+    axes: dict[str, tuple[Any, ...]] = {key: grid.parse_values(text, key) for key, text in lists.items()
                                         if text is not None and key in OPTION_TYPES}
     axes.update({key: (True,) for key in FLAGS if lists.get(key)})
-    plans, where = sweep.assign(entries, axes)
+    plans, where = grid.assign(entries, axes)
     for plan in plans:
         plan.origin.update({key: f"--{key}" for key in plan.axes})
     return plans, where
@@ -78,7 +78,7 @@ def _file_plan(config: Any, index: int, item: Any) -> Plan:
                 plan.axes[key] = (True,)
             continue
         try:
-            plan.axes[key] = sweep.parse_values(value if isinstance(value, list) else [value], key)
+            plan.axes[key] = grid.parse_values(value if isinstance(value, list) else [value], key)
         except SweepError as error:
             raise config.error(where + (key,), str(error).replace(f"--{key}", key)) from None
         plan.origin[key] = config.error(where + (key,), key).args[0]

@@ -9,11 +9,12 @@ top-1 (``None`` for the others — an accuracy is never interpolated). Pure Pyth
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from costcalc.sweep import frontier, grid as sweep
+from costcalc.sweep import frontier, grid
 from costcalc.formatting import in_unit
 from costcalc.sweep.grid import Config, Plan, Row, SweepError
 
@@ -65,7 +66,7 @@ def reference_row(config: Config, rows: list[Row], entries: dict[str, Any]) -> t
     row = next((row for row in rows if row.config == config), None)
     in_grid = row is not None
     if not in_grid:
-        (row,) = sweep.run([Plan(entries[config.model], {key: (value,) for key, value in config.options})])
+        (row,) = grid.run([Plan(entries[config.model], {key: (value,) for key, value in config.options})])
     if not row.valid:
         raise SweepError(f"--reference {config.label()}: {row.note}")
     return row, in_grid
@@ -96,15 +97,15 @@ def compute(settings: dict[str, Any], plans: list[Plan], where: dict[str, list[s
     A listed value no configuration can use is an error (:func:`costcalc.sweep.grid.unusable_values`).
     """
     near_text = near if near is not None else settings.get("near")
-    target = None if near_text is None else sweep.parse_quantity(str(near_text))
-    rows = sweep.run(plans)
+    target = None if near_text is None else grid.parse_quantity(str(near_text))
+    rows = grid.run(plans)
     for plan in plans:
-        error = sweep.unusable_values(plan, rows)
+        error = grid.unusable_values(plan, rows)
         if error:
             raise error
     if not any(row.valid for row in rows):
         raise SweepError(f"no configuration of the sweep is valid: {rows[0].note}")
-    config = sweep.reference_config(reference if reference is not None else settings.get("reference"), plans, rows)
+    config = grid.reference_config(reference if reference is not None else settings.get("reference"), plans, rows)
     ref_row, in_grid = reference_row(config, rows, {plan.entry.name: plan.entry for plan in plans})
     result = Sweep(settings, plans, where, rows, ref_row, in_grid, target, str(near_text or "").strip())
     for row in rows:
@@ -131,14 +132,10 @@ def compute(settings: dict[str, Any], plans: list[Plan], where: dict[str, list[s
     return result
 
 
-def verify_rows(plans: list[Plan], rows: list[Row]) -> None:
-    """Reconcile every valid configuration with fvcore (:mod:`costcalc.measure.reconcile`), in place,
-    with a progress bar on a terminal."""
-    from costcalc.commands.options import require_measure
-
-    require_measure()
+def verify_rows(plans: list[Plan], rows: list[Row], track: Callable[..., Iterable[Row]]) -> None:
+    """Reconcile every valid configuration with fvcore (:mod:`costcalc.measure.reconcile`), in place;
+    ``track(rows, label, verb, detailed=True)`` yields the rows as it reports progress (a bar on a terminal)."""
     from costcalc.measure.reconcile import reconcile
-    from costcalc.views.progress import track
 
     def target(row: Row) -> str:
         return f"{row.config.model} {row.config.label()}"
