@@ -165,22 +165,19 @@ def paper_layers_plan() -> BenchPlan:
     return plan
 
 
-def target_plan(model: Any, analysis: Any) -> BenchPlan:
+def target_plan(model: Any, analysis: Any, mapped_rows: list[tuple[dict[str, Any], Any]]) -> BenchPlan:
     """A user's PyTorch model (``path/file.py:Model``) as one item, costed by ``costcalc analyze``.
 
-    Traffic and roofline cover the layers that map to the engine's specs
+    ``mapped_rows`` pairs each of the analysis's layer rows with the spec it maps to, or ``None``
     (:func:`costcalc.measure.spec_view.mapped_layer`: a zero-padded ``Conv2d`` or a ``Linear`` on a
-    vector, one operator per call, the same input every call), each counted once per run per input
-    sample; the other MAC layers are still timed (they run in the forward) and are named in the
-    item's note with analyze's exact count of them.
+    vector, one operator per call, the same input every call). Traffic and roofline cover the mapped
+    layers, each counted once per run per input sample; the other MAC layers are still timed (they run
+    in the forward) and are named in the item's note with analyze's exact count of them.
     """
-    from costcalc.measure.spec_view import mapped_layer
-
     batch, *sample = analysis.inputs[0]  # N,C,H,W (costcalc analyze's input); the plan is per sample
     shape = Shape(*sample)
     layers, unmapped = [], []
-    for row in analysis.layers():
-        mapped = mapped_layer(analysis, row)
+    for row, mapped in mapped_rows:
         repeats, rest = divmod(mapped.runs, batch) if mapped is not None else (0, 0)
         if repeats and not rest:
             layers.extend(cost(mapped.spec, mapped.input, row["name"]).layers * repeats)

@@ -119,7 +119,10 @@ def target_plan_for(target: str, input_text: str) -> BenchPlan:
     with user_code_errors():
         model = torch_side.build_model(torch_side.load_target(target), {}, target)
         inputs = torch_side.zeros([shape])
-        return target_plan(model, torch_side.analyze(model, inputs, target=target))
+        analysis = torch_side.analyze(model, inputs, target=target)
+    from costcalc.measure.spec_view import mapped_layer
+
+    return target_plan(model, analysis, [(row, mapped_layer(analysis, row)) for row in analysis.layers()])
 
 
 def check_calibrate_options(ctx: click.Context, save_path: str | None) -> None:

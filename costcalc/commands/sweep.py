@@ -94,9 +94,10 @@ def command(names: tuple[str, ...], config_path: str | None, reference: str | No
         raise usage_error(str(error)) from None
     if verify:
         require_measure()
+        from costcalc.measure.reconcile import reconcile
         from costcalc.views.progress import track
 
-        sweep_result.verify_rows(plans, result.rows, track)
+        sweep_result.verify_rows(plans, result.rows, reconcile, track)
     if plot_path and y == "top1" and not result.has_top1:
         raise usage_error("--y top1: no configuration of this sweep has a published top-1 (see costcalc list); "
                           "plot --y params or macs instead")

@@ -132,10 +132,11 @@ def compute(settings: dict[str, Any], plans: list[Plan], where: dict[str, list[s
     return result
 
 
-def verify_rows(plans: list[Plan], rows: list[Row], track: Callable[..., Iterable[Row]]) -> None:
-    """Reconcile every valid configuration with fvcore (:mod:`costcalc.measure.reconcile`), in place;
-    ``track(rows, label, verb, detailed=True)`` yields the rows as it reports progress (a bar on a terminal)."""
-    from costcalc.measure.reconcile import reconcile
+def verify_rows(plans: list[Plan], rows: list[Row], reconcile: Callable[..., Any],
+                track: Callable[..., Iterable[Row]]) -> None:
+    """Reconcile every valid configuration with fvcore, in place: ``reconcile(network, shape, target)`` is
+    :func:`costcalc.measure.reconcile.reconcile`; ``track(rows, label, verb, detailed=True)`` yields the
+    rows as it reports progress (a bar on a terminal)."""
 
     def target(row: Row) -> str:
         return f"{row.config.model} {row.config.label()}"
