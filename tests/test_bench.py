@@ -259,7 +259,7 @@ def test_ctrl_c_prints_what_was_measured(run, device, monkeypatch):
 
 def test_calibrate_save_round_trips(run, tmp_path, monkeypatch):
     profile = DeviceProfile("local", 2.5e10, 1.25e10, "fake CPU", "test", threads=1, dtype="float32")
-    monkeypatch.setattr(bench, "calibrate", lambda threads: profile)
+    monkeypatch.setattr(bench, "calibrate", lambda threads, kernels: profile)
     path = tmp_path / "me.yaml"
     data = run.json("bench", "--calibrate", "--save", str(path))
     assert data["device"]["peak_macs"] == 2.5e10
@@ -298,7 +298,7 @@ def test_calibrate_save_failing_mid_write_keeps_the_old_file(run, tmp_path, monk
     from costcalc.commands import bench as bench_command
 
     profile = DeviceProfile("local", 2.5e10, 1.25e10, "fake CPU", "test", threads=1, dtype="float32")
-    monkeypatch.setattr(bench, "calibrate", lambda threads: profile)
+    monkeypatch.setattr(bench, "calibrate", lambda threads, kernels: profile)
 
     class Full:
         def __init__(self, path, *args, **kwargs):
@@ -438,7 +438,7 @@ def test_no_suite_row_beats_its_roofline(run, tmp_path, monkeypatch):
     from costcalc.bench import plan as bench_plan
 
     monkeypatch.setattr(bench_plan, "PAPER_LAYERS", bench_plan.PAPER_LAYERS[:1] + bench_plan.PAPER_LAYERS[-1:])
-    profile = bench.calibrate(1, min_time=0.05, repeats=7)  # best of 7 blocks: robust to bursts of load
+    profile = bench.calibrate(1, min_time=0.05, repeats=7, kernels=bench_plan.calibration_kernels())  # best of 7: robust to bursts of load
     device = tmp_path / "local.yaml"
     device.write_text(profile.to_yaml(), encoding="utf-8")
     data = run.json("bench", "--suite", "--device", str(device), "--repeats", "3", "--warmup", "1",
@@ -448,3 +448,32 @@ def test_no_suite_row_beats_its_roofline(run, tmp_path, monkeypatch):
     beaten = {row["name"]: round(row["measured_s"]["median"] / row["roofline_s"], 2) for row in timed
               if row["measured_s"]["median"] < BOUND_TOLERANCE * row["roofline_s"]}
     assert not beaten, f"measured / roofline below {BOUND_TOLERANCE}: {beaten} ({profile.source})"
+
+
+def test_calibration_kernels_are_the_densest_rows_of_the_paper_layers():
+    """The calibration times the paper layers' own standard, grouped and 1×1 rows (no hand-copied list):
+    the seven with the most MACs per byte of float32 traffic, distinct, densest first."""
+    from costcalc.bench import plan as bench_plan
+    from costcalc.engine.cost import cost
+    from costcalc.engine.memory import layer_memory, memory_sum
+
+    items = {item.name: item for item in bench_plan.paper_layers_plan().items}
+    kernels = bench_plan.calibration_kernels()
+    assert len(kernels) == 7 and len({(spec, shape) for _, spec, shape in kernels}) == 7
+
+    def intensity(spec, shape):
+        report = cost(spec, shape)
+        return report.macs / memory_sum([layer_memory(layer, "float32") for layer in report.layers], "float32").bytes
+
+    for name, spec, shape in kernels:
+        assert name.rpartition("/")[2] in bench_plan.CALIBRATION_ROWS
+        assert (items[name].spec, items[name].shape) == (spec, shape)
+    ranked = [intensity(spec, shape) for _, spec, shape in kernels]
+    assert ranked == sorted(ranked, reverse=True)
+    chosen = {name for name, _, _ in kernels}
+    left_out = [intensity(item.spec, item.shape) for name, item in items.items() if item.applicable
+                and name.rpartition("/")[2] in bench_plan.CALIBRATION_ROWS and name not in chosen]
+    assert max(left_out) <= ranked[-1]
+    # MobileNet's Table 3 standard 3×3 (512→512 on 14²) is among them: 462,422,016 MACs
+    (table3,) = [(spec, shape) for name, spec, shape in kernels if name == "mnv1-table3/standard"]
+    assert cost(*table3).macs == 462_422_016

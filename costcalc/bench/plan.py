@@ -1,13 +1,12 @@
 """What ``costcalc bench`` times: the items of a network, of one layer's compare rows, of the suite or of
-a user's PyTorch model, each with its exact cost, memory traffic and roofline bound.
-
-Pure Python except :func:`target_plan`, which imports torch (through :mod:`costcalc.measure.analyze`)
-and is called only after :func:`costcalc.commands.options.require_measure`.
+a user's PyTorch model, each with its exact cost, memory traffic and roofline bound; and the kernels a
+calibration times, taken from the same paper layers. Pure Python (a user's model arrives analyzed).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from costcalc.engine.cost import CostReport, cost
@@ -157,12 +156,33 @@ def compare_plan(query: Any, prefix: str = "") -> BenchPlan:
 
 
 def paper_layers_plan() -> BenchPlan:
+    """``bench --suite``: every compare row of each of :data:`PAPER_LAYERS`, named ``LAYER/ROW``."""
     from costcalc.engine.compare import LayerQuery
 
     plan = BenchPlan("suite: compare rows of " + ", ".join(label for label, _ in PAPER_LAYERS))
     for label, layer in PAPER_LAYERS:
         plan.items.extend(compare_plan(LayerQuery.from_mapping(layer), prefix=f"{label}/").items)
     return plan
+
+
+CALIBRATION_ROWS = ("standard", "grouped", "pointwise")
+"""The dense convolutions among the compare rows: the candidates for the peak a calibration measures."""
+
+
+def calibration_kernels(count: int = 7) -> list[tuple[str, Any, Shape]]:
+    """The ``count`` kernels a calibration times for its peak MAC/s: of the :data:`CALIBRATION_ROWS` of every
+    paper layer (``bench --suite`` times the same specs), those with the most MACs per byte of float32 traffic.
+
+    A roofline is a bound only if no layer runs faster than its peak, and the rows that do the most
+    arithmetic per byte are the ones that get closest to it.
+    """
+    candidates = {}
+    for item in paper_layers_plan().items:
+        if item.applicable and item.name.rpartition("/")[2] in CALIBRATION_ROWS:
+            traffic = memory_sum([layer_memory(layer, "float32") for layer in item.report.layers], "float32")
+            candidates.setdefault((item.spec, item.shape), (item.name, Fraction(item.macs, traffic.bytes)))
+    ranked = sorted(candidates.items(), key=lambda entry: entry[1][1], reverse=True)[:count]
+    return [(name, spec, shape) for (spec, shape), (name, _) in ranked]
 
 
 def target_plan(model: Any, analysis: Any, mapped_rows: list[tuple[dict[str, Any], Any]]) -> BenchPlan:

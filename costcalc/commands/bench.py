@@ -27,7 +27,9 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from costcalc.bench.plan import BenchPlan, add_estimates, compare_plan, model_plan, network_plan, paper_layers_plan
+from costcalc.bench.plan import (
+    BenchPlan, add_estimates, calibration_kernels, compare_plan, model_plan, network_plan, paper_layers_plan,
+)
 from costcalc.bench.timing import QUICK_CALIBRATION_S, run_timings
 from costcalc.commands.options import (
     dtype_option, format_option, layer_options, model_options, require_measure, usage_error,
@@ -147,7 +149,7 @@ def run_calibration(threads: int, save_path: str | None, fmt: str) -> None:
     require_measure()
     from costcalc.measure import bench
 
-    profile = bench.calibrate(threads)
+    profile = bench.calibrate(threads, kernels=calibration_kernels())
     if save_path:
         from costcalc.config.files import replacing
 
@@ -227,7 +229,7 @@ def command(ctx: click.Context, name: str | None, input_text: str | None, suite:
                               min_time=min_time)
     if profile is None:
         click.echo(f"calibrating this machine ({threads} thread(s)); pass --device FILE to skip", err=True)
-        profile = bench.calibrate(threads, min_time=QUICK_CALIBRATION_S)
+        profile = bench.calibrate(threads, min_time=QUICK_CALIBRATION_S, kernels=calibration_kernels())
     add_estimates(plan, dtype, batch, profile)
     with user_code_errors():
         interrupted = run_timings(plan, settings, bench, track)

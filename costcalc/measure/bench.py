@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,27 +142,13 @@ def time_spec(spec: Any, shape: Shape, settings: Settings) -> Timing:
     return time_call(prepare(spec, shape, settings), settings)
 
 
-CALIBRATION_KERNELS: tuple[tuple[str, Any, Shape], ...] = (
-    ("3×3 conv 512→512 on 14²", S.Conv2d(512, 512, 3), Shape(512, 14, 14)),
-    ("3×3 conv 128→128 on 56²", S.Conv2d(128, 128, 3), Shape(128, 56, 56)),
-    ("3×3 conv 32→64 on 112²", S.Conv2d(32, 64, 3), Shape(32, 112, 112)),
-    ("3×3 conv 240→240 on 28²", S.Conv2d(240, 240, 3), Shape(240, 28, 28)),
-    ("3×3 conv 240→240 g=3 on 28²", S.Conv2d(240, 240, 3, groups=3), Shape(240, 28, 28)),
-    ("1×1 conv 512→512 on 14²", S.pointwise(512, 512), Shape(512, 14, 14)),
-    ("1×1 conv 1024→1024 on 7²", S.pointwise(1024, 1024), Shape(1024, 7, 7)),
-)
-"""The convolutions of ``costcalc bench --suite`` that do the most arithmetic per byte (its standard and
-grouped 3×3 and its 1×1 layers), timed as the suite times them: the peak is the fastest of these and a
-matmul."""
-
-
 def calibrate(threads: int, matmul_size: int = 1024, copy_elements: int = 1 << 25,
               min_time: float = 0.5, repeats: int = 7,
-              kernels: tuple[tuple[str, Any, Shape], ...] = CALIBRATION_KERNELS) -> DeviceProfile:
+              kernels: Sequence[tuple[str, Any, Shape]] = ()) -> DeviceProfile:
     """Measure this machine's profile: the fastest MAC/s of its conv and matmul kernels, and copy bandwidth.
 
-    * peak MACs: the highest rate among ``kernels`` (each timed through :func:`prepare` like any
-      bench item: MACs / best block) and an ``n×n @ n×n`` float32 matmul (``n³`` MACs). A roofline
+    * peak MACs: the highest rate among ``kernels`` (:func:`costcalc.bench.plan.calibration_kernels`; each
+      timed through :func:`prepare` like any bench item: MACs / best block) and an ``n×n @ n×n`` float32 matmul (``n³`` MACs). A roofline
       is a bound only if no layer runs faster than its peak, and a 1024² matmul alone can be slower
       than torch's 3×3 convolution (46 against 75 GMAC/s on one thread where this was found).
     * bandwidth: ``dst.copy_(src)`` over a tensor much larger than the caches (128 MiB by

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import argparse
 
-from costcalc.bench.plan import add_estimates, paper_layers_plan
+from costcalc.bench.plan import add_estimates, calibration_kernels, paper_layers_plan
+from costcalc.bench.statistics import correlations, speedups
 from costcalc.bench.timing import run_timings
-from costcalc.views.bench import correlations, speedups
 from costcalc.measure import bench
+from costcalc.views.progress import track
 
 
 def main() -> None:
@@ -30,12 +31,12 @@ def main() -> None:
           f"{'roofline':>8} {'measured':>8}")
     for threads in arguments.threads:
         profiles = {"matmul only (before)": bench.calibrate(threads, kernels=()),
-                    "fastest kernel (now)": bench.calibrate(threads)}
+                    "fastest kernel (now)": bench.calibrate(threads, kernels=calibration_kernels())}
         plan = paper_layers_plan()
         settings = bench.Settings(threads=threads, batch=1, dtype="float32", warmup=3, repeats=7,
                                   min_time=arguments.min_time)
         add_estimates(plan, "float32", 1, next(iter(profiles.values())))
-        run_timings(plan, settings, bench)
+        run_timings(plan, settings, bench, track)
         for label, profile in profiles.items():
             add_estimates(plan, "float32", 1, profile)
             timed = [item for item in plan.items if item.timing is not None]
