@@ -47,3 +47,49 @@ def test_conv_kinds_derive_the_registered_name():
 def test_list_shows_every_kind(run):
     names = [row["name"] for row in run.json("list")["kinds"]]
     assert names == [kind.name for kind in KINDS]
+
+
+def test_conv_and_mac_kinds_derive_from_the_table():
+    """The kinds whose MACs are convolutions (once a hand-written tuple in cost.py), and the linear layer."""
+    from costcalc.engine.cost import CONV_KINDS
+    from costcalc.engine.kinds import MAC_KINDS
+
+    assert set(CONV_KINDS) == {"conv", "depthwise", "pointwise", "grouped_pointwise", "grouped"}
+    assert MAC_KINDS == (*CONV_KINDS, "linear")
+
+
+def test_paper_formulas_derive_from_the_table():
+    """analyze shows beside each convolution the formula its kind states (once a dict in measure/analysis.py)."""
+    from costcalc.engine import formulas as F
+    from costcalc.engine.kinds import PAPER_FORMULAS
+
+    assert PAPER_FORMULAS == {"conv": F.STANDARD, "depthwise": F.DEPTHWISE, "pointwise": F.POINTWISE,
+                              "grouped": F.GROUPED, "grouped_pointwise": F.GROUPED_POINTWISE}
+
+
+@pytest.mark.parametrize("kind", [kind for kind in KINDS if kind.formula], ids=lambda kind: kind.name)
+def test_a_kinds_formula_gives_its_exact_macs_at_stride_one(kind):
+    """Each stated formula equals the exact count on a 'same'-padded, stride-1 example (8×8 map)."""
+    from costcalc.engine.formulas import Symbols
+
+    spec, symbols = {
+        "conv": (S.Conv2d(4, 6, 3), Symbols(8, 8, 3, 3, 4, 6)),
+        "depthwise": (S.depthwise(4, 3), Symbols(8, 8, 3, 3, 4, 4)),
+        "pointwise": (S.pointwise(4, 6), Symbols(8, 8, 1, 1, 4, 6)),
+        "grouped": (S.Conv2d(4, 6, 3, groups=2), Symbols(8, 8, 3, 3, 4, 6, 2)),
+        "grouped_pointwise": (S.pointwise(4, 6, groups=2), Symbols(8, 8, 1, 1, 4, 6, 2)),
+        "separable": (S.DepthwiseSeparable(4, 6), Symbols(8, 8, 3, 3, 4, 6)),
+        "shuffle_unit": (S.ShuffleUnit(24, 24, groups=3, bottleneck=6), Symbols(8, 8, 3, 3, 24, 6, 3)),
+        "bottleneck": (S.Bottleneck(16, 16, 4), Symbols(8, 8, 3, 3, 16, 4)),
+        "inverted_residual": (S.InvertedResidual(8, 8, 6), Symbols(8, 8, 3, 3, 8, 6)),
+        "shufflenet_v2_unit": (S.ShuffleV2Unit(16, 16), Symbols(8, 8, 3, 3, 16, 0)),
+    }[kind.name]
+    assert cost(spec, S.Shape(spec.in_channels, 8, 8)).macs == kind.formula(symbols)
+
+
+def test_summaries_write_in_the_formula_they_state():
+    by_name = {kind.name: kind for kind in KINDS}
+    assert by_name["conv"].summary == "standard convolution, cost Df²·M·N·Dk² (MobileNet eq. 2)"
+    assert by_name["grouped_pointwise"].summary == "1×1 group convolution, M·N·Df²/g (ShuffleNet §3.1)"
+    assert by_name["shuffle_unit"].summary.startswith("ShuffleNet unit hw(2cm/g + 9m): ")
+    assert all(kind.formula.text in kind.summary for kind in KINDS if "{formula" in kind.description)

@@ -27,13 +27,12 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 
+from costcalc.engine.kinds import CONV_KINDS
 from costcalc.engine.specs import (
     BLOCKS, Activation, BatchNorm2d, Branches, ChannelShuffle, ChannelSplit, Conv2d, Flatten, GlobalAvgPool, Linear,
     Pool2d, Sequential, Shape, SpecError,
 )
 
-CONV_KINDS = ("conv", "depthwise", "pointwise", "grouped_pointwise", "grouped")
-MAC_KINDS = CONV_KINDS + ("linear",)
 
 
 @dataclass(frozen=True)
