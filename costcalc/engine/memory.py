@@ -31,13 +31,14 @@ from fractions import Fraction
 from typing import Any
 
 from costcalc.engine.cost import CostReport, LayerCost, cost
+from costcalc.engine.dtypes import BY_NAME, MEMORY_DTYPES
 from costcalc.engine.specs import Branches, ChannelSplit, Conv2d, Flatten, Network, Shape, SpecError
 
 VIEWS = (Flatten, ChannelSplit)
 """Layers that are views of their input (no copy): no traffic, and no tensor of their own."""
 
-DTYPES: dict[str, int] = {"float32": 4, "float16": 2, "int8": 1}
-"""Bytes per element of each supported ``--dtype``."""
+DTYPES: dict[str, int] = {name: BY_NAME[name].bytes for name in MEMORY_DTYPES}
+"""Bytes per element of each supported ``--dtype`` (the memory dtypes of :mod:`costcalc.engine.dtypes`)."""
 
 
 def dtype_size(dtype: str) -> int:
