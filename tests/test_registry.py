@@ -3,19 +3,48 @@
 import pytest
 
 from costcalc.engine import specs as S
-from costcalc.engine.cost import COST_RULES, cost
+from costcalc.engine.cost import COST_RULES, WALKS, cost, output_shape
 from costcalc.engine.kinds import KINDS
-
-CONTAINERS = (S.Sequential, S.Branches, *S.BLOCKS)
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.name)
-def test_every_kind_has_an_example_of_its_spec_type_and_a_cost_rule(kind):
+def test_every_kind_has_an_example_of_a_registered_spec_type(kind):
     spec, shape = kind.example()
-    assert isinstance(spec, kind.spec_type)
-    assert kind.spec_type in COST_RULES or kind.spec_type in CONTAINERS
+    assert isinstance(spec, kind.spec_type) and kind.spec_type in S.SPEC_TYPES
     report = cost(spec, shape)
     assert report.output.numel > 0
+    assert output_shape(spec, shape) == spec.output_shape(shape) == report.output
+
+
+@pytest.mark.parametrize("spec_type", S.SPEC_TYPES, ids=lambda spec_type: spec_type.__name__)
+def test_every_registered_spec_has_a_cost_rule_a_builder_and_a_shape_rule(spec_type):
+    """A leaf has a cost rule; a container or block a walk; every one a torch builder and its own output_shape."""
+    role = S.SPEC_TYPES[spec_type]
+    assert (spec_type in COST_RULES) == (role == "leaf")
+    assert (spec_type in WALKS) == (role != "leaf")
+    assert callable(spec_type.output_shape)
+    pytest.importorskip("torch")
+    from costcalc.measure.modules import BUILDERS
+
+    assert spec_type in BUILDERS
+
+
+def test_the_registries_key_exactly_the_registered_spec_types():
+    from costcalc.measure.modules import BUILDERS
+
+    assert set(COST_RULES) | set(WALKS) == set(S.SPEC_TYPES)
+    assert set(BUILDERS) == set(S.SPEC_TYPES) | {S.Network}
+    assert {kind.spec_type for kind in KINDS} <= set(S.SPEC_TYPES)
+
+
+def test_leaves_blocks_and_containers_derive_from_the_registration():
+    """The tuples once listed by hand in specs.py."""
+    assert set(S.LEAVES) == {S.Conv2d, S.BatchNorm2d, S.Activation, S.Pool2d, S.GlobalAvgPool, S.ChannelShuffle,
+                             S.ChannelSplit, S.Flatten, S.Linear}
+    assert S.BLOCKS == (S.DepthwiseSeparable, S.ShuffleUnit, S.Bottleneck, S.EffNetBlock, S.SqueezeExcite,
+                        S.InvertedResidual, S.ShuffleV2Unit, S.Residual)
+    assert S.CONTAINERS == (S.Sequential, S.Branches)
+    assert set(S.Spec.__args__) == set(S.SPEC_TYPES) == {*S.LEAVES, *S.CONTAINERS, *S.BLOCKS}
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.name)
