@@ -7,9 +7,10 @@ network writes for it (``fields``), the argument inferred from the running shape
 and a small example. ``costcalc list``, the YAML network parser (:mod:`costcalc.config.network_file`), the
 verify suite (``kind:`` entries) and the tests (``tests/test_registry.py`` costs, builds and
 reconciles every example with fvcore) all iterate :data:`KINDS`. Costing and module building
-dispatch on the spec *class*: :data:`costcalc.engine.cost.COST_RULES` and
-:data:`costcalc.measure.modules.BUILDERS` hold one rule per ``spec_type``, and the registry test
-checks that every kind has both. Adding a kind is one entry here plus its cost rule and module.
+dispatch on the spec *class*, each registered in :data:`costcalc.engine.specs.SPEC_TYPES`:
+:data:`costcalc.engine.cost.COST_RULES` (leaves) or :data:`costcalc.engine.cost.WALKS` (containers,
+blocks) and :data:`costcalc.measure.modules.BUILDERS` hold one rule per spec class, and the registry
+test checks that every registered class has both and answers its own ``output_shape``. Adding a kind is one entry here plus its cost rule and module.
 
 The kinds whose MACs are convolutions (:data:`CONV_KINDS`), all kinds with MACs (:data:`MAC_KINDS`)
 and the paper formula shown beside a measured layer (:data:`PAPER_FORMULAS`) derive from the table.
