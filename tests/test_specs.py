@@ -97,3 +97,39 @@ def test_specs_are_frozen():
     conv = S.Conv2d(3, 8)
     with pytest.raises(AttributeError):
         conv.in_channels = 4  # type: ignore[misc]
+
+
+def test_one_merge_record_gives_shape_ops_and_reads():
+    """add: every path the same shape, one op per element and extra path, every input read; concat: channels
+    add up, each element moved once; scale: the others C×1×1, one multiply per element and extra path."""
+    add, concat, scale = (S.MERGES[name] for name in ("add", "concat", "scale"))
+    assert tuple(S.MERGES) == ("add", "concat", "scale")
+    first = S.Shape(8, 5, 5)
+    assert add.output_shape([first, first, first]) == first
+    assert (add.ops(first, 3), add.reads(first, 3)) == (400, 600)
+    assert concat.output_shape([first, S.Shape(4, 5, 5)]) == S.Shape(12, 5, 5)
+    assert (concat.ops(S.Shape(12, 5, 5), 2), concat.reads(S.Shape(12, 5, 5), 2)) == (300, 300)
+    assert scale.output_shape([first, S.Shape(8, 1, 1)]) == first
+    assert (scale.ops(first, 2), scale.reads(first, 2)) == (200, 208)
+    assert (add.combine(3, 4), scale.combine(3, 4), concat.combine) == (7, 12, None)
+
+
+@pytest.mark.parametrize("merge, outputs, message", [
+    ("add", [S.Shape(4, 8, 8), S.Shape(3, 8, 8)], "unit: cannot add paths of shapes 4×8×8, 3×8×8"),
+    ("concat", [S.Shape(4, 8, 8), S.Shape(3, 4, 4)], "branches: cannot concatenate paths of shapes 4×8×8, 3×4×4"),
+    ("scale", [S.Shape(8, 5, 5), S.Shape(4, 1, 1)],
+     "unit: cannot scale a 8×5×5 map by paths of shapes 4×1×1 (each must be 8×1×1)"),
+])
+def test_a_merge_that_does_not_fit_names_the_shapes(merge, outputs, message):
+    name = "" if merge == "concat" else "unit"
+    with pytest.raises(S.SpecError) as error:
+        S.MERGES[merge].output_shape(outputs, name)
+    assert str(error.value) == message
+
+
+def test_every_spec_answers_its_own_output_shape():
+    unit = S.ShuffleUnit(24, 48, groups=3, stride=2)
+    assert unit.output_shape(S.Shape(24, 8, 8)) == unit.expand().output_shape(S.Shape(24, 8, 8)) == S.Shape(48, 4, 4)
+    residual = S.Branches((("main", S.sequence(("conv", S.Conv2d(8, 4, 3)))), ("shortcut", None)), "add")
+    with pytest.raises(S.SpecError, match=r"^stage\.1: cannot add paths of shapes 4×6×6, 8×6×6$"):
+        S.sequence(("1", residual)).output_shape(S.Shape(8, 6, 6), "stage")

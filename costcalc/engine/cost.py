@@ -2,9 +2,10 @@
 
 Pure Python and exact integers; never imports torch. Each leaf kind has one cost rule (a small
 function registered for its spec class, in the manner of fvcore's ``jit_handles``); composite
-specs are walked: :class:`~costcalc.engine.specs.Sequential` folds its children,
-:class:`~costcalc.engine.specs.Branches` feeds every path the same input and adds a merge row, and the
-paper blocks are costed through their :meth:`expand`.
+specs are walked (:data:`WALKS`): :class:`~costcalc.engine.specs.Sequential` folds its children,
+:class:`~costcalc.engine.specs.Branches` feeds every path the same input and adds a merge row (its
+:class:`~costcalc.engine.specs.Merge` gives the shape and ops), and the paper blocks are costed through
+their :meth:`expand`. Shapes are the specs' own (``output_shape``), met once on the walk.
 
 Counting conventions (the papers'):
 
@@ -27,13 +28,12 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 
+from costcalc.engine.kinds import CONV_KINDS
 from costcalc.engine.specs import (
-    BLOCKS, Activation, BatchNorm2d, Branches, ChannelShuffle, ChannelSplit, Conv2d, Flatten, GlobalAvgPool, Linear,
-    Pool2d, Sequential, Shape, SpecError,
+    BLOCKS, SPEC_TYPES, Activation, BatchNorm2d, Branches, ChannelShuffle, ChannelSplit, Conv2d, Flatten,
+    GlobalAvgPool, Linear, Pool2d, Sequential, Shape, SpecError, join_name,
 )
 
-CONV_KINDS = ("conv", "depthwise", "pointwise", "grouped_pointwise", "grouped")
-MAC_KINDS = CONV_KINDS + ("linear",)
 
 
 @dataclass(frozen=True)
@@ -199,43 +199,34 @@ def cost(spec: Any, shape: Shape, name: str = "", source: str = "") -> CostRepor
     ``source`` names the layer that produced the input (``""`` for the spec's own input); every
     layer records its sources, so the report is also the spec's dataflow graph.
     """
-    if type(spec) in COST_RULES:
-        layer = _leaf(spec, shape, name, source)
-        return CostReport((layer,), shape, layer.output)
-    if isinstance(spec, BLOCKS):
-        return cost(spec.expand(), shape, name, source)
-    if isinstance(spec, Sequential):
-        return _cost_sequential(spec, shape, name, source)
-    if isinstance(spec, Branches):
-        return _cost_branches(spec, shape, name, source)
-    raise SpecError(f"no cost rule for {type(spec).__name__}")
+    layers: list[LayerCost] = []
+    output, _ = _walk(spec, shape, name, source, layers)
+    return CostReport(tuple(layers), shape, output)
 
 
 def output_shape(spec: Any, shape: Shape, name: str = "") -> Shape:
-    """The shape ``spec`` produces from ``shape``: :func:`cost`'s walk and checks (and error messages)
-    without the costing."""
-    if type(spec) in COST_RULES:
-        return spec.output_shape(shape)
-    if isinstance(spec, BLOCKS):
-        return output_shape(spec.expand(), shape, name)
-    if isinstance(spec, Sequential):
-        for child_name, child in spec.children:
-            shape = output_shape(child, shape, _join(name, child_name))
-        return shape
-    if isinstance(spec, Branches):
-        outputs = [shape if path is None else output_shape(path, shape, _join(name, path_name))
-                   for path_name, path in spec.paths]
-        return merge_shape(spec.merge, outputs, name)
-    raise SpecError(f"no cost rule for {type(spec).__name__}")
+    """The shape ``spec`` produces from ``shape``: the spec's own ``output_shape``, whose checks and
+    error messages :func:`cost` meets on its walk, without the costing."""
+    if type(spec) not in SPEC_TYPES:
+        raise SpecError(f"no cost rule for {type(spec).__name__}")
+    return spec.output_shape(shape, name)
 
 
-def _producer(report: CostReport, source: str) -> str:
-    """The layer whose output is ``report``'s output: its last layer, or ``source`` when empty."""
-    return report.layers[-1].name if report.layers else source
+Walk = Callable[[Any, Shape, str, str, list[LayerCost]], tuple[Shape, str]]
 
 
-def _join(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
+def _walk(spec: Any, shape: Shape, name: str, source: str, layers: list[LayerCost]) -> tuple[Shape, str]:
+    """Append the layers of ``spec`` fed ``shape`` from ``source`` to ``layers``; return its output shape
+    and the layer that produced it (``source`` when ``spec`` adds no layer)."""
+    rule = COST_RULES.get(type(spec))
+    if rule is not None:
+        layer = _leaf(spec, shape, name, source, rule)
+        layers.append(layer)
+        return layer.output, layer.name
+    walk = WALKS.get(type(spec))
+    if walk is None:
+        raise SpecError(f"no cost rule for {type(spec).__name__}")
+    return walk(spec, shape, name, source, layers)
 
 
 @lru_cache(maxsize=4096)
@@ -247,62 +238,40 @@ def _leaf_terms(spec: Any, shape: Shape, rule: CostRule) -> tuple[str, Shape, di
     return spec.kind, output, rule(spec, shape, output)
 
 
-def _leaf(spec: Any, shape: Shape, name: str, source: str) -> LayerCost:
-    kind, output, terms = _leaf_terms(spec, shape, COST_RULES[type(spec)])
+def _leaf(spec: Any, shape: Shape, name: str, source: str, rule: CostRule) -> LayerCost:
+    kind, output, terms = _leaf_terms(spec, shape, rule)
     return LayerCost(name=name or kind, kind=kind, input=shape, output=output, spec=spec, sources=(source,), **terms)
 
 
-def _cost_sequential(spec: Sequential, shape: Shape, name: str, source: str) -> CostReport:
-    layers: list[LayerCost] = []
-    current = shape
+def _walk_block(spec: Any, shape: Shape, name: str, source: str, layers: list[LayerCost]) -> tuple[Shape, str]:
+    return _walk(spec.expand(), shape, name, source, layers)
+
+
+def _walk_sequential(spec: Sequential, shape: Shape, name: str, source: str,
+                     layers: list[LayerCost]) -> tuple[Shape, str]:
     for child_name, child in spec.children:
-        path = _join(name, child_name)
-        if type(child) in COST_RULES:  # a leaf: no report of its own
-            layer = _leaf(child, current, path, source)
-            layers.append(layer)
-            current, source = layer.output, layer.name
-            continue
-        report = cost(child, current, path, source)
-        layers.extend(report.layers)
-        current, source = report.output, _producer(report, source)
-    return CostReport(tuple(layers), shape, current)
+        shape, source = _walk(child, shape, join_name(name, child_name), source, layers)
+    return shape, source
 
 
-def _cost_branches(spec: Branches, shape: Shape, name: str, source: str) -> CostReport:
-    layers: list[LayerCost] = []
+def _walk_branches(spec: Branches, shape: Shape, name: str, source: str,
+                   layers: list[LayerCost]) -> tuple[Shape, str]:
+    """Every path fed the same input, then one merge row: its shape and ops are the :class:`Merge`'s."""
     outputs: list[Shape] = []
     producers: list[str] = []
     for path_name, path in spec.paths:
-        if path is None:
-            outputs.append(shape)
-            producers.append(source)
-            continue
-        report = cost(path, shape, _join(name, path_name), source)
-        layers.extend(report.layers)
-        outputs.append(report.output)
-        producers.append(_producer(report, source))
-    merged = merge_shape(spec.merge, outputs, name)
-    extra_paths = len(outputs) - 1
-    ops = {"add": {"add": merged.numel * extra_paths}, "concat": {"concat": merged.numel},
-           "scale": {"scale": merged.numel * extra_paths}}[spec.merge]
-    layers.append(LayerCost(name=_join(name, spec.merge), kind=spec.merge, input=shape, output=merged,
-                            other_ops=ops, spec=spec, sources=tuple(producers)))
-    return CostReport(tuple(layers), shape, merged)
+        output, producer = (shape, source) if path is None else _walk(
+            path, shape, join_name(name, path_name), source, layers)
+        outputs.append(output)
+        producers.append(producer)
+    merge = spec.merge_rule
+    merged = merge.output_shape(outputs, name)
+    layer = LayerCost(name=join_name(name, merge.name), kind=merge.name, input=shape, output=merged,
+                      other_ops={merge.name: merge.ops(merged, len(outputs))}, spec=spec, sources=tuple(producers))
+    layers.append(layer)
+    return merged, layer.name
 
 
-def merge_shape(merge: str, outputs: list[Shape], name: str) -> Shape:
-    """Shape after an element-wise add (all equal), a channel concatenation (equal H×W) or a
-    channel-wise scale (the first path's shape; the others ``C×1×1`` with its ``C``)."""
-    first = outputs[0]
-    if merge == "scale":
-        if any(output != Shape(first.channels, 1, 1) for output in outputs[1:]):
-            raise SpecError(f"{name or 'branches'}: cannot scale a {first} map by paths of shapes "
-                            f"{', '.join(map(str, outputs[1:]))} (each must be {first.channels}×1×1)")
-        return first
-    if merge == "add":
-        if any(output != first for output in outputs):
-            raise SpecError(f"{name or 'branches'}: cannot add paths of shapes {', '.join(map(str, outputs))}")
-        return first
-    if any(output[1:] != first[1:] for output in outputs):
-        raise SpecError(f"{name or 'branches'}: cannot concatenate paths of shapes {', '.join(map(str, outputs))}")
-    return Shape(sum(output.channels for output in outputs), first.height, first.width)
+WALKS: dict[type, Walk] = {Sequential: _walk_sequential, Branches: _walk_branches,
+                           **{block: _walk_block for block in BLOCKS}}
+"""How :func:`cost` walks each composite spec type (the leaves have their :data:`COST_RULES`)."""

@@ -17,7 +17,8 @@ Per leaf kind (``read`` / ``written`` / ``weights``):
 * flatten, channel split — 0 / 0 / 0 (views).
 * ``add`` merge — ``k`` inputs of the output's size / output / 0 for ``k`` paths;
   ``concat`` — the output's size / output / 0 (copies each input once); ``scale``
-  (squeeze-excitation) — the map plus one value per channel and gate / output / 0.
+  (squeeze-excitation) — the map plus one value per channel and gate / output / 0
+  (:meth:`costcalc.engine.specs.Merge.reads`).
 
 :func:`peak_activations` gives the peak activation memory of a spec — see its docstring for
 the liveness model.
@@ -31,13 +32,14 @@ from fractions import Fraction
 from typing import Any
 
 from costcalc.engine.cost import CostReport, LayerCost, cost
+from costcalc.engine.dtypes import BY_NAME, MEMORY_DTYPES
 from costcalc.engine.specs import Branches, ChannelSplit, Conv2d, Flatten, Network, Shape, SpecError
 
 VIEWS = (Flatten, ChannelSplit)
 """Layers that are views of their input (no copy): no traffic, and no tensor of their own."""
 
-DTYPES: dict[str, int] = {"float32": 4, "float16": 2, "int8": 1}
-"""Bytes per element of each supported ``--dtype``."""
+DTYPES: dict[str, int] = {name: BY_NAME[name].bytes for name in MEMORY_DTYPES}
+"""Bytes per element of each supported ``--dtype`` (the memory dtypes of :mod:`costcalc.engine.dtypes`)."""
 
 
 def dtype_size(dtype: str) -> int:
@@ -96,9 +98,7 @@ def layer_memory(layer: LayerCost, dtype: str = "float32") -> Memory:
     if isinstance(spec, VIEWS):
         read = written = 0
     elif isinstance(spec, Branches):
-        written = layer.output.numel
-        read = {"add": written * len(spec.paths), "concat": written,
-                "scale": written + layer.output.channels * (len(spec.paths) - 1)}[spec.merge]
+        read, written = spec.merge_rule.reads(layer.output, len(spec.paths)), layer.output.numel
     else:
         read, written = layer.input.numel, layer.output.numel
     return Memory(read, written, _weights_read(layer), layer.macs, itemsize)

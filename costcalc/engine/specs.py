@@ -7,9 +7,13 @@ and what would be valid. Specs are pure data: costing lives in :mod:`costcalc.en
 modules in :mod:`costcalc.measure.modules`, and both walk the same spec, so a layer or block is
 defined exactly once.
 
-Composite structure is expressed with two containers: :class:`Sequential` (named children run
-one after the other) and :class:`Branches` (named parallel paths merged by an element-wise add or
-a channel concatenation; an empty path is the identity shortcut). The paper blocks
+Every spec class registers itself (:data:`SPEC_TYPES`) by deriving from :class:`Leaf` (a layer with
+one cost rule and one module), :class:`Container` or :class:`Block`; :data:`LEAVES`, :data:`BLOCKS`,
+:data:`CONTAINERS` and :data:`Spec` derive from that registration. Every spec answers its own output
+shape (``output_shape``). Composite structure is expressed with two containers: :class:`Sequential`
+(named children run one after the other) and :class:`Branches` (named parallel paths combined by a
+:class:`Merge` — an element-wise add or scale, or a channel concatenation; an empty path is the
+identity shortcut). The paper blocks
 (:class:`DepthwiseSeparable`, :class:`ShuffleUnit`, :class:`EffNetBlock`, :class:`Bottleneck` and the
 successors' :class:`InvertedResidual`, :class:`SqueezeExcite`, :class:`ShuffleV2Unit`, plus the generic
 :class:`Residual`) expand into those containers with :meth:`expand`.
@@ -17,7 +21,9 @@ successors' :class:`InvertedResidual`, :class:`SqueezeExcite`, :class:`ShuffleV2
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple, Union
 
@@ -45,6 +51,42 @@ class Shape(NamedTuple):
 
 
 Pair = tuple[int, int]
+
+SPEC_TYPES: dict[type, str] = {}
+"""Every spec class, in definition order → its role: ``"leaf"``, ``"container"`` or ``"block"``."""
+
+
+class Registered:
+    """Base of the spec classes: a class deriving from a role base (:class:`Leaf`, :class:`Container`,
+    :class:`Block`) records itself and its role in :data:`SPEC_TYPES` when it is defined."""
+
+    role: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "role" not in cls.__dict__:  # a role base itself is no spec
+            SPEC_TYPES[cls] = cls.role
+
+
+class Leaf(Registered):
+    """A layer: one cost rule (:data:`costcalc.engine.cost.COST_RULES`) and one module, no parts.
+
+    ``output_shape(shape, name="")`` gives its output; ``name`` (its dotted path) is for the
+    containers' messages, a leaf's own errors name its values.
+    """
+
+    role = "leaf"
+
+
+class Container(Registered):
+    """A structure of other specs (:class:`Sequential`, :class:`Branches`), walked by cost and module building."""
+
+    role = "container"
+
+
+def join_name(prefix: str, name: str) -> str:
+    """The dotted path of part ``name`` below ``prefix`` (``features.3.dw``)."""
+    return f"{prefix}.{name}" if prefix else name
 
 
 def check_int(value: object, name: str, minimum: int = 1) -> int:
@@ -131,7 +173,7 @@ def sliding_output(size: int, kernel: int, stride: int, before: int, after: int,
 
 
 @dataclass(frozen=True)
-class Conv2d:
+class Conv2d(Leaf):
     """A 2-D convolution, as ``torch.nn.Conv2d``.
 
     ``padding`` defaults to ``dilation·(k − 1) // 2`` ('same' for odd kernels at stride 1).
@@ -184,7 +226,7 @@ class Conv2d:
         top, bottom, left, right = self.padding
         return (top, left) if top == bottom and left == right else None
 
-    def output_shape(self, shape: Shape) -> Shape:
+    def output_shape(self, shape: Shape, name: str = "") -> Shape:
         """``H_out = ⌊(H + pad − d·(k − 1) − 1) / s⌋ + 1``, likewise for W; channels become ``out_channels``."""
         require_channels(shape, self.in_channels, "Conv2d")
         top, bottom, left, right = self.padding
@@ -231,7 +273,7 @@ def require_channels(shape: Shape, expected: int, what: str) -> None:
 
 
 @dataclass(frozen=True)
-class BatchNorm2d:
+class BatchNorm2d(Leaf):
     """Batch normalisation over ``num_features`` channels (learnable γ and β)."""
 
     num_features: int
@@ -240,7 +282,7 @@ class BatchNorm2d:
     def __post_init__(self) -> None:
         check_int(self.num_features, "num_features")
 
-    def output_shape(self, shape: Shape) -> Shape:
+    def output_shape(self, shape: Shape, name: str = "") -> Shape:
         require_channels(shape, self.num_features, "BatchNorm2d")
         return shape
 
@@ -251,7 +293,7 @@ ACTIVATIONS = ("relu", "relu6", "leaky_relu", "hardswish", "swish", "sigmoid", "
 
 
 @dataclass(frozen=True)
-class Activation:
+class Activation(Leaf):
     """An element-wise non-linearity, one of :data:`ACTIVATIONS` (one op per element)."""
 
     function: str = "relu"
@@ -260,7 +302,7 @@ class Activation:
     def __post_init__(self) -> None:
         check_activation(self.function, "activation")
 
-    def output_shape(self, shape: Shape) -> Shape:
+    def output_shape(self, shape: Shape, name: str = "") -> Shape:
         return shape
 
 
@@ -268,7 +310,7 @@ POOL_MODES = ("max", "avg")
 
 
 @dataclass(frozen=True)
-class Pool2d:
+class Pool2d(Leaf):
     """Max or average pooling over a ``kernel_size`` window (``stride`` defaults to the window).
 
     Average pooling counts the zero padding in the divisor, as ``torch.nn.AvgPool2d`` does by
@@ -292,7 +334,7 @@ class Pool2d:
             raise SpecError(f"pool padding {padding} must be at most half the window {kernel}")
         object.__setattr__(self, "padding", padding)
 
-    def output_shape(self, shape: Shape) -> Shape:
+    def output_shape(self, shape: Shape, name: str = "") -> Shape:
         height = sliding_output(shape.height, self.kernel_size[0], self.stride[0], self.padding[0],
                                 self.padding[0], 1, "height")
         width = sliding_output(shape.width, self.kernel_size[1], self.stride[1], self.padding[1],
@@ -301,17 +343,17 @@ class Pool2d:
 
 
 @dataclass(frozen=True)
-class GlobalAvgPool:
+class GlobalAvgPool(Leaf):
     """Global average pooling: ``C×H×W → C×1×1`` (MobileNet's final 7×7 average pool)."""
 
     kind: ClassVar[str] = "pool"
 
-    def output_shape(self, shape: Shape) -> Shape:
+    def output_shape(self, shape: Shape, name: str = "") -> Shape:
         return Shape(shape.channels, 1, 1)
 
 
 @dataclass(frozen=True)
-class ChannelShuffle:
+class ChannelShuffle(Leaf):
     """ShuffleNet's channel shuffle: reshape to ``(g, C/g)``, transpose, flatten (no arithmetic)."""
 
     groups: int
@@ -320,24 +362,24 @@ class ChannelShuffle:
     def __post_init__(self) -> None:
         check_int(self.groups, "groups")
 
-    def output_shape(self, shape: Shape) -> Shape:
+    def output_shape(self, shape: Shape, name: str = "") -> Shape:
         if shape.channels % self.groups:
             raise SpecError(f"channel shuffle groups={self.groups} does not divide {shape.channels} channels")
         return shape
 
 
 @dataclass(frozen=True)
-class Flatten:
+class Flatten(Leaf):
     """Flatten ``C×H×W`` to a vector of ``C·H·W`` features (a view; no arithmetic)."""
 
     kind: ClassVar[str] = "flatten"
 
-    def output_shape(self, shape: Shape) -> Shape:
+    def output_shape(self, shape: Shape, name: str = "") -> Shape:
         return Shape(shape.numel, 1, 1)
 
 
 @dataclass(frozen=True)
-class ChannelSplit:
+class ChannelSplit(Leaf):
     """One of ``parts`` equal channel slices of the input (``torch.chunk(x, parts, dim=1)[index]``).
 
     ShuffleNet V2's channel split (Ma et al. 2018, Fig. 3c): a view, no arithmetic.
@@ -353,7 +395,7 @@ class ChannelSplit:
         if self.index >= self.parts:
             raise SpecError(f"split index must be below parts={self.parts} (0 … {self.parts - 1}), got {self.index}")
 
-    def output_shape(self, shape: Shape) -> Shape:
+    def output_shape(self, shape: Shape, name: str = "") -> Shape:
         if shape.channels % self.parts:
             raise SpecError(f"channel split into {self.parts} parts needs channels divisible by {self.parts}, "
                             f"got {shape}")
@@ -361,7 +403,7 @@ class ChannelSplit:
 
 
 @dataclass(frozen=True)
-class Linear:
+class Linear(Leaf):
     """A fully-connected layer, as ``torch.nn.Linear`` (bias on by default)."""
 
     in_features: int
@@ -373,20 +415,68 @@ class Linear:
         check_int(self.in_features, "in_features")
         check_int(self.out_features, "out_features")
 
-    def output_shape(self, shape: Shape) -> Shape:
+    def output_shape(self, shape: Shape, name: str = "") -> Shape:
         if shape.height != 1 or shape.width != 1:
             raise SpecError(f"Linear needs a flattened or pooled input (C×1×1), got {shape}")
         require_channels(shape, self.in_features, "Linear")
         return Shape(self.out_features, 1, 1)
 
 
-MERGES = ("add", "concat", "scale")
+@dataclass(frozen=True)
+class Merge:
+    """How :class:`Branches` combines its paths' outputs: the output shape, the ops and the reads.
+
+    An element-wise merge folds the paths with ``combine`` (a broadcasting operator, as
+    ``functools.reduce(combine, outputs)``): every path after the first must have the shape
+    ``operand`` gives from the first's, and the result has the first's shape. A concatenation
+    (``combine`` and ``operand`` ``None``) stacks paths of equal ``H×W`` along the channels.
+    """
+
+    name: str
+    combine: Callable[[Any, Any], Any] | None
+    operand: Callable[[Shape], Shape] | None
+    mismatch: str
+    """The error when the paths do not fit: ``{shapes}`` (all), ``{first}``, ``{rest}``, ``{operand}``."""
+
+    def output_shape(self, outputs: Sequence[Shape], name: str = "") -> Shape:
+        """The merged shape of the paths' ``outputs``; raises :class:`SpecError` naming ``name`` when they do not fit."""
+        first = outputs[0]
+        if self.operand is None:
+            fits = all(output[1:] == first[1:] for output in outputs)
+            merged = Shape(sum(output.channels for output in outputs), first.height, first.width)
+        else:
+            operand = self.operand(first)
+            fits = all(output == operand for output in outputs[1:])
+            merged = first
+        if not fits:
+            raise SpecError(f"{name or 'branches'}: " + self.mismatch.format(
+                shapes=", ".join(map(str, outputs)), first=first, rest=", ".join(map(str, outputs[1:])),
+                operand=self.operand and self.operand(first)))
+        return merged
+
+    def ops(self, merged: Shape, paths: int) -> int:
+        """The merge's other ops: one per output element and extra path when element-wise (``add``,
+        ``scale``); one per output element moved for a concatenation (``concat``)."""
+        return merged.numel * (paths - 1) if self.operand else merged.numel
+
+    def reads(self, merged: Shape, paths: int) -> int:
+        """Elements read, each input once: the first path's map plus each other path's operand
+        (element-wise), or the inputs a concatenation copies (the merged map's size)."""
+        return merged.numel + (paths - 1) * self.operand(merged).numel if self.operand else merged.numel
+
+
+MERGES: dict[str, Merge] = {merge.name: merge for merge in (
+    Merge("add", operator.add, lambda first: first, "cannot add paths of shapes {shapes}"),
+    Merge("concat", None, None, "cannot concatenate paths of shapes {shapes}"),
+    Merge("scale", operator.mul, lambda first: Shape(first.channels, 1, 1),
+          "cannot scale a {first} map by paths of shapes {rest} (each must be {operand})"),
+)}
 """How parallel paths merge: element-wise ``add`` (residual), channel ``concat``, or ``scale`` — the first
 path multiplied channel-wise by the others' ``C×1×1`` outputs (squeeze-excitation, Hu et al. 2018)."""
 
 
 @dataclass(frozen=True)
-class Sequential:
+class Sequential(Container):
     """Named children applied one after another (as ``torch.nn.Sequential`` with an OrderedDict)."""
 
     children: tuple[tuple[str, "Spec"], ...]
@@ -403,9 +493,15 @@ class Sequential:
         if bad:
             raise SpecError(f"layer names must be non-empty and contain no '.', got {bad[0]!r}")
 
+    def output_shape(self, shape: Shape, name: str = "") -> Shape:
+        """Each child's output feeds the next; the last one's is the sequence's."""
+        for child_name, child in self.children:
+            shape = child.output_shape(shape, join_name(name, child_name))
+        return shape
+
 
 @dataclass(frozen=True)
-class Branches:
+class Branches(Container):
     """Parallel named paths fed the same input and merged by ``add`` (residual), ``concat`` or
     ``scale`` (channel-wise multiply, see :data:`MERGES`).
 
@@ -421,6 +517,17 @@ class Branches:
             raise SpecError(f"merge must be one of {', '.join(MERGES)}, got {self.merge!r}")
         if len(self.paths) < 2:
             raise SpecError("Branches needs at least two paths")
+
+    @property
+    def merge_rule(self) -> Merge:
+        """The :class:`Merge` named by :attr:`merge`."""
+        return MERGES[self.merge]
+
+    def output_shape(self, shape: Shape, name: str = "") -> Shape:
+        """The merge of every path's output on the same input (an empty path passes it through)."""
+        return self.merge_rule.output_shape(
+            [shape if path is None else path.output_shape(shape, join_name(name, path_name))
+             for path_name, path in self.paths], name)
 
 
 def sequence(*children: tuple[str, "Spec"]) -> Sequential:
@@ -443,12 +550,14 @@ def conv_bn_act(name: str, conv: Conv2d, activation: str | None = "relu",
     return layers + ([act, norm] if act_first else [norm, act])
 
 
-class Block:
+class Block(Registered):
     """Base of the paper blocks: :meth:`expand` gives the block's layers as containers.
 
     The expansion is built once, in ``__post_init__`` (which also validates the block as a whole),
     and kept, so costing a network of blocks many times (sweeps) does not rebuild it.
     """
+
+    role = "block"
 
     def _build(self) -> Sequential:
         raise NotImplementedError
@@ -459,6 +568,10 @@ class Block:
     def expand(self) -> Sequential:
         """The block as a :class:`Sequential` of layers and :class:`Branches`."""
         return self._expansion
+
+    def output_shape(self, shape: Shape, name: str = "") -> Shape:
+        """The output of the block's expansion."""
+        return self._expansion.output_shape(shape, name)
 
 
 @dataclass(frozen=True)
@@ -832,12 +945,10 @@ class Residual(Block):
         return sequence(("branches", Branches((("main", self.body), ("shortcut", self.shortcut)), "add")))
 
 
-BLOCKS = (DepthwiseSeparable, ShuffleUnit, Bottleneck, EffNetBlock, SqueezeExcite, InvertedResidual,
-          ShuffleV2Unit, Residual)
-LEAVES = (Conv2d, BatchNorm2d, Activation, Pool2d, GlobalAvgPool, ChannelShuffle, ChannelSplit, Flatten, Linear)
-Spec = Union[Conv2d, BatchNorm2d, Activation, Pool2d, GlobalAvgPool, ChannelShuffle, ChannelSplit, Flatten, Linear,
-             Sequential, Branches, DepthwiseSeparable, ShuffleUnit, Bottleneck, EffNetBlock, SqueezeExcite,
-             InvertedResidual, ShuffleV2Unit, Residual]
+LEAVES = tuple(spec_type for spec_type, role in SPEC_TYPES.items() if role == "leaf")
+CONTAINERS = tuple(spec_type for spec_type, role in SPEC_TYPES.items() if role == "container")
+BLOCKS = tuple(spec_type for spec_type, role in SPEC_TYPES.items() if role == "block")
+Spec = Union[tuple(SPEC_TYPES)]  # type: ignore[valid-type]  # every registered spec class
 
 
 @dataclass(frozen=True)

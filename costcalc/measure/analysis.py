@@ -24,13 +24,10 @@ from typing import Any
 
 from torch import nn
 
-from costcalc.engine import formulas
+from costcalc.engine.kinds import PAPER_FORMULAS
 from costcalc.measure.operators import MAC_FAMILIES, OTHER_FAMILIES
 from costcalc.measure.recorder import Operator, Recording, within
 from costcalc.measure.spec_view import conv_spec
-
-PAPER_FORMULAS = {"conv": formulas.STANDARD, "depthwise": formulas.DEPTHWISE, "pointwise": formulas.POINTWISE,
-                  "grouped": formulas.GROUPED, "grouped_pointwise": formulas.GROUPED_POINTWISE}
 
 
 def parameter_owners(model: nn.Module) -> dict[str, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import reduce
 from typing import Any
 
 import torch
@@ -69,8 +70,9 @@ class ChannelSplit(nn.Module):
 
 
 class Branches(nn.Module):
-    """Parallel named paths on the same input, merged by ``add``, channel ``concat`` or ``scale``
-    (the first path times the others, broadcast over ``H×W``: squeeze-excitation).
+    """Parallel named paths on the same input, merged as their :class:`costcalc.engine.specs.Merge` says:
+    folded by its element-wise operator (``add``; ``scale``, the first path times the others broadcast
+    over ``H×W``: squeeze-excitation) or concatenated along the channels (``concat``).
 
     Each path is a direct child (``branches.main``), so module names equal the analytic layer names.
     """
@@ -83,12 +85,8 @@ class Branches(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         outputs = [path(x) for path in self.children()]
-        if self.merge == "concat":
-            return torch.cat(outputs, dim=1)
-        result = outputs[0]
-        for output in outputs[1:]:
-            result = result + output if self.merge == "add" else result * output
-        return result
+        combine = S.MERGES[self.merge].combine
+        return torch.cat(outputs, dim=1) if combine is None else reduce(combine, outputs)
 
     def extra_repr(self) -> str:
         return f"merge={self.merge}"

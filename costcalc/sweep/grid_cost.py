@@ -30,7 +30,7 @@ from functools import lru_cache
 from operator import mul
 from typing import Any
 
-from costcalc.engine.cost import LayerCost, conv_weights, cost, merge_shape
+from costcalc.engine.cost import LayerCost, conv_weights, cost
 from costcalc.engine.specs import Branches, Conv2d, Linear, Network, Sequential, Shape, SpecError
 
 SPATIAL_OPTION = "res"
@@ -93,14 +93,14 @@ def spatial_terms(layers: tuple[LayerCost, ...], shape: Shape) -> tuple[int, ...
     """``H_out·W_out`` of every convolution when the costed ``layers`` get the input ``shape``.
 
     Follows the layers' recorded dataflow (``sources``): each leaf's output is its spec's
-    ``output_shape`` of its source's output, each merge's is :func:`costcalc.engine.cost.merge_shape` of
-    its sources' — the shapes :func:`costcalc.engine.cost.cost` would find, with its errors (SpecError).
+    ``output_shape`` of its source's output, each merge's is its :class:`~costcalc.engine.specs.Merge`'s
+    ``output_shape`` of its sources' — the shapes :func:`costcalc.engine.cost.cost` would find, with its errors (SpecError).
     """
     outputs = {"": shape}
     spatial = []
     for layer in layers:
         if isinstance(layer.spec, Branches):
-            output = merge_shape(layer.spec.merge, [outputs[source] for source in layer.sources], layer.name)
+            output = layer.spec.merge_rule.output_shape([outputs[source] for source in layer.sources], layer.name)
         else:
             output = layer.spec.output_shape(outputs[layer.sources[0]])
         outputs[layer.name] = output
