@@ -36,12 +36,12 @@ from costcalc.commands.options import (
 )
 from costcalc.commands.targets import parse_ints, user_code_errors
 from costcalc.config.device_profiles import resolve_profile
+from costcalc.engine.dtypes import TIMED_DTYPES
 from costcalc.engine.zoo import OPTION_NAMES
 from costcalc.views.bench import output
 from costcalc.views.progress import track
 from costcalc.views.render import emit
 
-TIMED_DTYPES = ("float32", "float16")
 CALIBRATE_ONLY = ("threads", "save_path", "calibrate", "fmt")
 """Options ``--calibrate`` uses; any other given with it is an error rather than silently ignored."""
 

@@ -123,10 +123,10 @@ layer_options = _stack(
 
 
 def dtype_option(help_text: str) -> Callable[[Callable], Callable]:
-    """``--dtype float32|float16|int8`` (bytes per element from :data:`costcalc.engine.memory.DTYPES`)."""
-    from costcalc.engine.memory import DTYPES
+    """``--dtype float32|float16|int8``: the :data:`costcalc.engine.dtypes.MEMORY_DTYPES` (bytes per element)."""
+    from costcalc.engine.dtypes import MEMORY_DTYPES
 
-    return click.option("--dtype", type=click.Choice(tuple(DTYPES)), default="float32", show_default=True,
+    return click.option("--dtype", type=click.Choice(MEMORY_DTYPES), default="float32", show_default=True,
                         help=help_text)
 
 

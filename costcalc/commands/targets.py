@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from costcalc.commands.options import usage_error
+from costcalc.engine.dtypes import INPUT_DTYPES
 
 
 class UserCodeFailure(click.ClickException):
@@ -63,7 +64,6 @@ def parse_ints(text: str, option: str) -> tuple[int, ...]:
     return values
 
 
-INPUT_DTYPES = ("float32", "float16", "bfloat16", "float64", "int64", "int32", "bool")
 
 
 def parse_input(text: str) -> tuple[tuple[int, ...], str]:
