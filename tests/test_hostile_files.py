@@ -3,6 +3,7 @@ write (SIGINT, SIGTERM, SIGHUP) leaves the old file byte-identical and no tempor
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -110,6 +111,7 @@ def test_a_signal_during_a_write_leaves_the_old_file_and_no_temporary(tmp_path, 
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="needs matplotlib (the plot extra)")
 def test_sigterm_during_a_real_plot_save(tmp_path):
     """The CLI itself: SIGTERM as soon as the plot's temporary file appears."""
     target = tmp_path / "plot.png"
