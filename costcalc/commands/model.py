@@ -77,7 +77,7 @@ def published_payload(entry: Any, network: Network, report: CostReport) -> list[
 
 
 def build_payload(name: str, network: Network, entry: Any, report: CostReport) -> dict[str, Any]:
-    """The JSON document of DESIGN.md (plus ``published``, ``rounding``, ``other_ops``, ``notes``)."""
+    """The ``model`` command's JSON contract (plus ``published``, ``rounding``, ``other_ops``, ``notes``)."""
     from costcalc.engine.zoo import baseline
 
     standard = baseline(network)
