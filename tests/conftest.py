@@ -123,6 +123,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 scans[path] = TorchScan(path.read_text(encoding="utf-8"))
             if scans[path].needs_torch(item):
                 item.add_marker(pytest.mark.torch)
+    # pyproject's addopts deselect timing with -m "not timing"; a -m of the user's own replaces that, so
+    # timing checks stay out unless the expression names them (-m timing, -m "torch or timing", ...).
+    if "timing" not in (config.getoption("markexpr") or ""):
+        timing = [item for item in items if item.get_closest_marker("timing") is not None]
+        if timing:
+            config.hook.pytest_deselected(items=timing)
+            items[:] = [item for item in items if item.get_closest_marker("timing") is None]
 
 
 _HIDDEN = "hidden from a test not marked torch"

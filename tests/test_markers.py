@@ -36,6 +36,14 @@ if TYPE_CHECKING:  # a top-level import marks the whole module, wherever it sits
 def test_top():
     pass
 """,
+    "test_timed.py": """
+import pytest
+
+
+@pytest.mark.timing
+def test_timed():
+    pass
+""",
     "test_lazy.py": """
 import pytest
 
@@ -143,6 +151,16 @@ def test_imports_of_torch_fvcore_or_measure_mark_the_test(tmp_path):
     assert selected == ["test_lazy.py::test_free"], result.stdout + result.stderr
     result = pytest_in(tmp_path, "-m", "torch", "--collect-only", "-q")
     assert len([line for line in result.stdout.splitlines() if "::" in line]) == 6, result.stdout
+
+
+@pytest.mark.slow
+def test_timing_runs_only_when_asked_for(tmp_path):
+    for name, text in MARKED_BY_IMPORTS.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    for args, selected in [((), False), (("-m", "not slow"), False), (("-m", "timing"), True),
+                           (("-m", "torch or timing"), True)]:
+        result = pytest_in(tmp_path, *args, "--collect-only", "-q")
+        assert ("test_timed.py::test_timed" in result.stdout) is selected, (args, result.stdout)
 
 
 @pytest.mark.slow
