@@ -164,6 +164,7 @@ def test_resnet_tree_table(run, golden, monkeypatch):
     golden("analyze_resnet_tree.txt", text)
 
 
+@pytest.mark.slow
 def test_table_summary_with_resolutions(run):
     text = run("analyze", RESNET, *CIFAR, "--res-list", "64", "--unit", "flops").stdout
     assert "FLOPs (2×MACs)" in text and "25,003,264" in text and "100,009,216" in text

@@ -88,6 +88,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
 def test_exact_totals_and_counters_explained(name):
     factory, inputs, macs, params = CASES[name]
@@ -98,6 +99,7 @@ def test_exact_totals_and_counters_explained(name):
     counters_explained(analysis)
 
 
+@pytest.mark.slow
 def test_resnet18_matches_both_counters_exactly():
     analysis = costcalc.analyze(vision.ResNet18(), torch.zeros(1, 3, 224, 224), reconcile=True)
     fvcore, counter = analysis.reconciliation["fvcore"], analysis.reconciliation["flop_counter"]
@@ -128,6 +130,7 @@ def test_vit_attention_by_hand_and_with_sdpa():
     assert missing == 2 * 2 * 2 * (2 * 4 * 17 * 17 * 16)
 
 
+@pytest.mark.slow
 def test_audio_counter_gaps_named_per_layer():
     analysis = costcalc.analyze(sequence.AudioNet(), torch.zeros(1, 1, 400), reconcile=True)
     fvcore = {entry["layer"]: entry for entry in analysis.reconciliation["fvcore"]["disagreements"]}
@@ -176,6 +179,7 @@ def test_conv2d_modules_keep_the_papers_kinds():
     assert rows["classifier.1"]["kind"] == "linear"
 
 
+@pytest.mark.slow
 def test_model_state_is_left_alone():
     model = vision.ResNet18()
     model.train()

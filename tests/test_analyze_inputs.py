@@ -95,6 +95,7 @@ def test_text_transformer_example_by_hand(run):
     assert payload["uncounted"] == [] and payload["reconciliation"]["flop_counter"]["explained"]
 
 
+@pytest.mark.slow
 def test_res_list_sets_the_length_of_a_sequence_and_keeps_a_video_depth(run, tmp_path):
     payload = run.json("analyze", f"{EXAMPLES / 'keyword_lstm.py'}:KeywordLSTM", "--input", "1,40,100",
                        "--res-list", "50")

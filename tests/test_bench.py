@@ -429,6 +429,8 @@ BOUND_TOLERANCE = 0.8
 rows are separate medians of a few blocks on a shared machine, so ±20 % is timer and load noise."""
 
 
+@pytest.mark.timing  # a speed ratio: flaky under load, so only run with -m timing
+@pytest.mark.slow
 def test_no_suite_row_beats_its_roofline(run, tmp_path, monkeypatch):
     """A roofline is a lower bound on time: with the calibrated profile, measured ≥ roofline on every row.
 

@@ -200,6 +200,7 @@ def test_missing_config_file(run, tmp_path):
     assert "cannot read config" in run.error("compare", "--config", str(tmp_path / "nope.yaml"))
 
 
+@pytest.mark.torch  # --verify counts with fvcore through the CLI
 def test_rectangular_strided_padded_rows_match_torch(run):
     rows = run.json("compare", "--in", "8", "--out", "8", "--kernel", "1x7", "--size", "5x11", "--padding", "3",
                     "--stride", "2", "--groups", "4", "--verify")["rows"]

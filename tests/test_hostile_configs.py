@@ -81,6 +81,7 @@ def test_every_command_refuses_in_one_line(run, name, command):
     assert str(HOSTILE / name) in line
 
 
+@pytest.mark.torch  # verify and bench ask for torch before they read the file
 def test_verify_suite_and_device_profile_loaders_refuse_too(run):
     for name in ("alias_bomb.yaml", "cyclic_alias.yaml", "latin1.yaml", "float_overflow.yaml"):
         with within(30):

@@ -3,6 +3,7 @@ write (SIGINT, SIGTERM, SIGHUP) leaves the old file byte-identical and no tempor
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -23,6 +24,7 @@ def sweep_args(plot: Path) -> list[str]:
     return ["sweep", "mobilenet", "--alpha", "0.5,1.0", "--res", "128", "--plot", str(plot)]
 
 
+@pytest.mark.slow
 def test_an_output_that_is_an_input_is_refused(run, tmp_path):
     same = tmp_path / "same.svg"
     shutil.copy(SWEEP_FILE, same)
@@ -106,6 +108,8 @@ def test_a_signal_during_a_write_leaves_the_old_file_and_no_temporary(tmp_path, 
     assert [path.name for path in tmp_path.iterdir()] == ["plot.svg"]
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="needs matplotlib (the plot extra)")
 def test_sigterm_during_a_real_plot_save(tmp_path):
     """The CLI itself: SIGTERM as soon as the plot's temporary file appears."""
     target = tmp_path / "plot.png"

@@ -128,6 +128,7 @@ def check(args: list[str], seconds: int) -> None:
         assert result.stderr.strip().startswith("Error:") and len(result.stderr.strip().splitlines()) == 1, shown
 
 
+@pytest.mark.slow
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=DERANDOMIZE)
 @given(invocations(torch=False))
 def test_analytic_commands_never_crash(args):

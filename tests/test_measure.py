@@ -72,6 +72,7 @@ def test_random_specs_match_fvcore_and_flop_counter(rng):
     assert result.flop_counter.measured == 2 * result.macs.analytic
 
 
+@pytest.mark.slow
 def test_flop_counter_mode_counts_without_importing_dynamo():
     """FlopCounterMode's first use no longer imports torch._dynamo (≈ 2 s); its counts are unchanged."""
     import subprocess

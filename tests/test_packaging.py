@@ -56,6 +56,7 @@ def test_listed_packages_are_every_costcalc_package():
     assert config["package-dir"] == {"costcalc._configs": "configs"}
 
 
+@pytest.mark.slow
 def test_wheel_holds_the_suite_and_device_profiles(wheel):
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
@@ -69,6 +70,7 @@ def test_wheel_holds_the_suite_and_device_profiles(wheel):
     assert not any(name.startswith(("configs/", "tests/")) for name in names)
 
 
+@pytest.mark.slow
 def test_unpacked_wheel_finds_its_configs_outside_the_repo(wheel, tmp_path):
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:

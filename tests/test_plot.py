@@ -73,6 +73,7 @@ def test_heatmap_draws_the_grid():
     assert len(texts(fig)) == 16  # cells large enough to hold their values
 
 
+@pytest.mark.slow
 def test_plot_cli_writes_readable_png_and_heatmap(run, tmp_path):
     from matplotlib.image import imread
 

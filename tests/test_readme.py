@@ -311,7 +311,14 @@ def test_every_shown_output_has_a_command():
     assert len(EXAMPLES) >= 8 and sum(example.kind != "none" for example in EXAMPLES) >= 6
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=[example.id for example in EXAMPLES])
+NEEDS_TORCH = re.compile(r"^costcalc (analyze|bench|verify)\b|--verify\b|--reconcile\b")
+"""The examples that measure with torch and fvcore (marked torch; conftest fails any it misses)."""
+
+
+@pytest.mark.parametrize("example", [
+    pytest.param(example, marks=([pytest.mark.torch] if NEEDS_TORCH.search(example.command) else [])
+                 + ([pytest.mark.slow] if example.command.startswith("costcalc bench") else []))
+    for example in EXAMPLES], ids=[example.id for example in EXAMPLES])
 def test_readme_example(example, monkeypatch, rewrites):
     monkeypatch.chdir(ROOT)
     actual = run_command(example)

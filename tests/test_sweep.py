@@ -146,7 +146,7 @@ def test_shufflenet_grid_invalid_combinations_are_rows_with_notes(run):
 def test_table5_pairs_fall_out_of_the_sweep_file(run):
     data = run.json("sweep", "--config", "configs/sweeps/shufflenet_table5.yaml")
     assert data["models"] == ["mobilenet", "shufflenet"]
-    assert data["model"] == "mobilenet+shufflenet"  # DESIGN: "model" is always a string
+    assert data["model"] == "mobilenet+shufflenet"  # the JSON contract: "model" is always a string
     macs = [row["macs"] for row in data["rows"]]
     assert macs == sorted(macs)
     pairs = {row["options"]["alpha"]: row["nearest_other"]["options"]["scale"]

@@ -42,6 +42,7 @@ def test_mobilenet_grid_equals_plain_cost(alpha, res, classes, shallow):
 @given(st.lists(st.sampled_from([1, 2, 3, 4, 8, 5]), min_size=1, max_size=3, unique=True),
        st.lists(st.sampled_from([0.25, 0.5, 1.0, 1.5, 2.0, 0.125]), min_size=1, max_size=3, unique=True),
        resolutions)
+@pytest.mark.slow
 def test_shufflenet_grid_equals_plain_cost(groups, scales, res):
     entry = MODELS["shufflenet"]
     configs = sweep.Plan(entry, {"groups": tuple(groups), "scale": tuple(scales), "res": tuple(res)}).configs()

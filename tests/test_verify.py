@@ -11,6 +11,7 @@ from costcalc.engine import specs as S  # noqa: E402
 from costcalc.config.config_file import ConfigError  # noqa: E402
 
 
+@pytest.mark.slow
 def test_default_suite_matches(run):
     data = run.json("verify")
     assert set(data) == {"items", "matched", "total"}
@@ -146,6 +147,7 @@ def test_an_empty_suite_fails_instead_of_passing_0_of_0(run, tmp_path, text, fra
     assert fragment in run.error("verify", "--suite", str(suite), "--random", "2")
 
 
+@pytest.mark.slow
 def test_worker_processes_give_the_in_process_result(run):
     """A fresh ``costcalc verify`` (torch not yet imported) spreads its targets over worker processes
     (here two, whatever the machine has); its document is the one reconciled in-process, in order."""

@@ -25,6 +25,7 @@ DATA = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
                     | st.dictionaries(st.text(max_size=6), inner, max_size=4), max_leaves=30)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(data=DATA, flow=st.sampled_from([None, True, False]))
 def test_values_equal_safe_load(data, flow):

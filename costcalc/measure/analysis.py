@@ -1,6 +1,6 @@
 """The :class:`Analysis` of one recorded forward: totals, layers, the module tree, what was not costed.
 
-Conventions (the papers', and DESIGN.md's):
+Conventions (the papers', and the analyze JSON contract's):
 
 * ``macs`` = the multiply-accumulates of every convolution, matmul / linear, attention and recurrent
   operator (:data:`costcalc.measure.operators.MAC_FAMILIES`), bias excluded, the whole batch as run;
