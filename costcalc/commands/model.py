@@ -11,11 +11,14 @@ from typing import Any
 
 import click
 
-from costcalc.commands.options import dtype_option, format_option, model_options, size_option, unit_option, usage_error
+from costcalc.commands.options import (
+    dtype_option, format_option, model_options, require_measure, size_option, unit_option, usage_error,
+)
 from costcalc.engine.cost import cost
 from costcalc.engine.specs import Network
 from costcalc.views import model as views
 from costcalc.views.render import View, emit
+
 
 def resolve(name: str | None, config_path: str | None, options: dict[str, Any]) -> tuple[str, Network, Any]:
     """The network asked for: a zoo model with its options, or a YAML network (``--config``)."""
@@ -39,11 +42,8 @@ def resolve(name: str | None, config_path: str | None, options: dict[str, Any]) 
     return entry.name, entry.build(**given), entry
 
 
-
 def add_verification(payload: dict[str, Any], network: Network, name: str, unit: str, per_layer: bool) -> list[View]:
     """``--verify``: reconcile the network with fvcore and FlopCounterMode into ``payload["verify"]``."""
-    from costcalc.commands.options import require_measure
-
     require_measure()
     from costcalc.measure.reconcile import reconcile
     from costcalc.views.reconcile import reconciliation_views
