@@ -15,19 +15,29 @@ def headline(payload: dict[str, Any]) -> str:
     totals = payload["totals"]
     text = f"{exact(totals['macs'])} MACs ({human(totals['macs'])}), {exact(totals['params'])} params; "
     unmeasured = totals["unmeasured_operators"]
-    if unmeasured:
+    unseen = payload.get("unseen") or []
+    if unseen:
+        text += (f"MACs are a LOWER BOUND: {totals['unseen_calls']} module call(s) ran where the recorder could not "
+                 f"see them ({', '.join(entry['module'] for entry in unseen[:3])}{' …' if len(unseen) > 3 else ''}: "
+                 f"{unseen[0]['reason']}; listed below)")
+        if totals["uncosted_operators"]:
+            text += f"; {totals['uncosted_operators']} operator calls uncosted (listed below)"
+    elif unmeasured:
         text += (f"MACs are a LOWER BOUND: {totals['uncosted_operators']} operator calls uncosted, and no counter "
                  f"measures aten.{', aten.'.join(unmeasured)} (share costed unknown; listed below)")
     elif not totals["uncosted_operators"]:
         text += "every operator costed by an analytic rule (100 %)"  # a share of nothing measured apart
     else:
         text += f"{100 * totals['costed_share']:.2f} % of the MACs costed analytically, the rest measured"
-    if totals["uncosted_operators"] and not unmeasured:
+    if totals["uncosted_operators"] and not unmeasured and not unseen:
         text += (f"; {totals['uncosted_operators']} operator calls uncosted, measured "
                  f"{exact(totals['uncosted_measured_macs'])} MACs (listed below)")
     per_sample = totals["per_sample"]
     if per_sample:
-        text += f"; per sample (batch {per_sample['batch']}): {exact(per_sample['macs'])} MACs"
+        axis = "" if totals["batch_axis"] == 0 else f", axis {totals['batch_axis']}"
+        text += f"; per sample (batch {per_sample['batch']}{axis}): {exact(per_sample['macs'])} MACs"
+    elif totals["batch_unknown"]:
+        text += f"; batch axis unknown ({totals['batch_unknown']}): whole-run figures only (--batch-axis states it)"
     return text
 
 
@@ -103,6 +113,17 @@ def summary_view(payload: dict[str, Any], unit: str) -> View:
         view.add(dims(row["input"]), exact(in_unit(row["macs"], unit)), human(in_unit(row["macs"], unit)),
                  exact(totals["params"]), ratio_text(row["macs"] / base) if base else "—", note)
     view.notes = notes(payload)
+    return view
+
+
+def unseen_view(payload: dict[str, Any]) -> View:
+    view = View(f"{payload['target']}: module calls the recorder could not see (not in MACs)",
+                [Column("module"), Column("type"), Column("calls", "right"), Column("why")])
+    for entry in payload["unseen"]:
+        view.add(entry["module"], entry["type"], str(entry["calls"]), entry["reason"], style="bold red")
+    view.notes = ["A dispatch mode records the thread that runs the forward only: work handed to a threading.Thread "
+                  "or a ThreadPoolExecutor is missing from every count (FlopCounterMode's too). Run it on the calling "
+                  "thread to count it. --strict exits 1 while any remain."]
     return view
 
 
