@@ -49,12 +49,18 @@ def test_a_thread_pool_model_counts_nothing_and_says_so(run):
     run("analyze", f"{MODELS}:Pooled", "--input", "1,8,8,8", "--strict", exit_code=1)
 
 
+def test_a_block_on_a_thread_is_listed_once_as_the_block():
+    analysis = costcalc.analyze(models.ThreadedBlock(), X)
+    assert [(entry["module"], entry["type"], entry["calls"]) for entry in analysis.unseen()] == [
+        ("block", "Sequential", 1)]
+
+
 def test_functional_work_on_a_thread_is_flagged_by_the_module_holding_its_weight():
     # no hook fires on the worker thread (F.conv2d is no module), but Holder owns a weight and ran no operator
     analysis = costcalc.analyze(models.ThreadedFunctional(), X)
     assert analysis.macs == 0
     [entry] = analysis.unseen()
-    assert entry["module"] == "inner" and "holds parameters but ran no operator" in entry["reason"]
+    assert entry["module"] == "inner" and "holds parameters, ran no operator the recorder saw, yet returned a new tensor" in entry["reason"]
 
 
 def test_the_same_model_on_one_thread_is_not_flagged(run):
@@ -63,6 +69,9 @@ def test_the_same_model_on_one_thread_is_not_flagged(run):
     title = headline(run, "analyze", f"{MODELS}:TwoBranches", "--input", "1,8,8,8")
     assert "36,864 MACs" in title and "every operator costed by an analytic rule (100 %)" in title
     run("analyze", f"{MODELS}:TwoBranches", "--input", "1,8,8,8", "--strict")
+    # modules that ran no operator because they computed nothing (returned a parameter or their input)
+    quiet = costcalc.analyze(models.ReturnsItsParameter(), X)
+    assert quiet.macs == BRANCH and quiet.unseen() == []
 
 
 # -- class 2: a forward that runs nothing -----------------------------------------------------------------
@@ -113,9 +122,9 @@ def test_an_lstm_fed_time_first_gives_whole_run_figures_only(run):
     totals = costcalc.analyze(models.Recurrent(), torch.zeros(5, 3, 8)).to_dict()["totals"]
     assert totals["macs"] == LSTM
     assert totals["per_sample"] is None and totals["batch"] is None
-    assert totals["batch_unknown"] == "lstm takes the batch on axis 1 (batch_first=False)"
+    assert totals["batch_unknown"] == "lstm has batch_first=False: batch on axis 1"
     title = headline(run, "analyze", f"{MODELS}:Recurrent", "--input", "5,3,8")
-    assert "per sample" not in title and "batch axis unknown (lstm takes the batch on axis 1" in title
+    assert "per sample" not in title and "batch axis unknown (lstm has batch_first=False: batch on axis 1), so whole-run figures only" in title
     stated = run.json("analyze", f"{MODELS}:Recurrent", "--input", "5,3,8", "--batch-axis", "1")["totals"]
     assert stated["per_sample"] == {"batch": 3, "macs": LSTM // 3, "flops": 2 * LSTM // 3}
     assert stated["batch_axis"] == 1

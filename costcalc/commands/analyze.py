@@ -64,8 +64,8 @@ def _add_memory(payload: dict[str, Any], dtype: str) -> None:
 @click.option("--reconcile", is_flag=True,
               help="Also count with fvcore and FlopCounterMode and explain every difference per layer.")
 @click.option("--strict", is_flag=True,
-              help="Exit 1 when an operator is uncosted or a counter disagreement is unexplained (implies the "
-                   "counters).")
+              help="Exit 1 when an operator is uncosted, a module ran where the recorder could not see it (another "
+                   "thread) or a counter disagreement is unexplained (implies the counters).")
 @click.option("--batch-axis", "batch_axis", type=click.IntRange(0), default=None, metavar="AXIS",
               help="The inputs' batch axis, for per-sample figures (default: axis 0 when every input and the output "
                    "share it and no module takes batch_first=False; else whole-run figures only).")

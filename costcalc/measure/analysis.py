@@ -108,11 +108,11 @@ class Analysis:
         batch = next(iter(leading))
         if self.recording.output and self.recording.output[0] != batch:
             return None, None, f"the output's first dimension ({self.recording.output[0]}) is not the inputs' ({batch})"
-        declared = [name or "(model)" for name in self.recording.calls
+        declared = [name or "the model" for name in self.recording.calls
                     if getattr(self.modules.get(name), "batch_first", None) is False]
         if declared:
             return None, None, (f"{', '.join(declared[:3])}{' …' if len(declared) > 3 else ''} "
-                                f"take{'s' if len(declared) == 1 else ''} the batch on axis 1 (batch_first=False)")
+                                f"ha{'s' if len(declared) == 1 else 've'} batch_first=False: batch on axis 1")
         return batch, 0, None
 
     def unseen(self) -> list[dict[str, Any]]:

@@ -136,6 +136,28 @@ class OperatorRecorder(TorchDispatchMode):
         return out
 
 
+UNSEEN_WORK = "holds parameters, ran no operator the recorder saw, yet returned a new tensor (computed on another thread?)"
+
+
+def _tensors(value: Any) -> list[torch.Tensor]:
+    """Every tensor in ``value`` (tuples, lists and dict values, depth first)."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) else ()
+    return [tensor for item in items for tensor in _tensors(item)]
+
+
+def _made_elsewhere(module: nn.Module, args: Any, output: Any) -> bool:
+    """Whether a call that ran no operator here still computed something: the module holds parameters of
+    its own and returned a tensor that is neither one of its inputs nor one of its parameters or buffers
+    (a forward returning ``self.pos_embed``, or its input, computed nothing)."""
+    held = [*module.parameters(recurse=False), *module.buffers(recurse=False)]
+    if not any(isinstance(tensor, nn.Parameter) for tensor in held):
+        return False
+    known = {id(tensor) for tensor in (*_tensors(args), *held)}
+    return any(id(tensor) not in known for tensor in _tensors(output))
+
+
 def _call_index(calls: dict[str, list], name: str) -> int:
     return len(calls.get(name, []))
 
@@ -149,27 +171,32 @@ def _module_stack(model: nn.Module, recording: Recording, stack: list[tuple[str,
     names.pop(model, None)
     pending: list[tuple[str, tuple[int, ...], int]] = []
     recording_thread = threading.get_ident()
+    elsewhere = threading.local()  # per other thread: how deep in modules it runs
 
     def before(module, args):
         name = names.get(module)
         if name is None:
             return
-        if threading.get_ident() != recording_thread:
-            recording.unseen.append(Unseen(name, "ran on another thread, which the dispatch mode does not follow"))
+        if threading.get_ident() != recording_thread:  # listed once, outermost: its submodules ran inside it
+            if not getattr(elsewhere, "depth", 0):
+                recording.unseen.append(Unseen(name, "ran on another thread, which the dispatch mode does not follow"))
+            elsewhere.depth = getattr(elsewhere, "depth", 0) + 1
             return
         stack.append((name, _call_index(recording.calls, name)))
         pending.append((name, first_shape(args), recording.dispatched))
 
     def after(module, args, output):
         name = names.get(module)
-        if name is None or threading.get_ident() != recording_thread:
+        if name is None:
+            return
+        if threading.get_ident() != recording_thread:
+            elsewhere.depth -= 1
             return
         stack.pop()
         _, input_shape, dispatched = pending.pop()
         recording.calls.setdefault(name, []).append((input_shape, first_shape(output)))
-        if dispatched == recording.dispatched and next(module.parameters(recurse=False), None) is not None:
-            recording.unseen.append(Unseen(name, "holds parameters but ran no operator the recorder saw "
-                                                 "(its work ran elsewhere: another thread?)"))
+        if dispatched == recording.dispatched and _made_elsewhere(module, args, output):
+            recording.unseen.append(Unseen(name, UNSEEN_WORK))
 
     handles = [module_hooks.register_module_forward_pre_hook(before),
                module_hooks.register_module_forward_hook(after)]
@@ -218,9 +245,8 @@ def record(model: nn.Module, inputs: tuple, count: bool = True, kwargs: dict[str
         scope.enter_context(OperatorRecorder(stack, recording, counter))
         output = model(*inputs, **(kwargs or {}))
     refuse_lazy(output, recording)
-    if not recording.dispatched and next(model.parameters(recurse=False), None) is not None:
-        recording.unseen.append(Unseen("", "holds parameters but ran no operator the recorder saw "
-                                           "(its work ran elsewhere: another thread?)"))
+    if not recording.dispatched and _made_elsewhere(model, inputs, output):
+        recording.unseen.append(Unseen("", UNSEEN_WORK))
     recording.calls[""] = [(first_shape(inputs), first_shape(output))]
     recording.output = first_shape(output)
     return recording

@@ -37,7 +37,7 @@ def headline(payload: dict[str, Any]) -> str:
         axis = "" if totals["batch_axis"] == 0 else f", axis {totals['batch_axis']}"
         text += f"; per sample (batch {per_sample['batch']}{axis}): {exact(per_sample['macs'])} MACs"
     elif totals["batch_unknown"]:
-        text += f"; batch axis unknown ({totals['batch_unknown']}): whole-run figures only (--batch-axis states it)"
+        text += f"; batch axis unknown ({totals['batch_unknown']}), so whole-run figures only (--batch-axis states it)"
     return text
 
 
