@@ -39,6 +39,11 @@ def test_a_branch_on_a_thread_is_flagged_not_silently_dropped(run):
                                       "not see them (right: ran on another thread" in title
     assert "100 %" not in title
     run("analyze", f"{MODELS}:Threaded", "--input", "1,8,8,8", "--strict", exit_code=1)
+    # at other resolutions too: each row that missed work says so
+    [row] = run.json("analyze", f"{MODELS}:Threaded", "--input", "1,8,8,8", "--res-list", "16")["resolutions"]
+    assert (row["macs"], row["unseen_calls"]) == (4 * BRANCH, 1)
+    assert "LOWER BOUND: 1 module call(s) unseen" in run("analyze", f"{MODELS}:Threaded", "--input", "1,8,8,8",
+                                                         "--res-list", "16").stdout
     assert run.json("analyze", f"{MODELS}:Threaded", "--input", "1,8,8,8")["unseen"][0]["module"] == "right"
 
 

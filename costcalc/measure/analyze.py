@@ -154,5 +154,5 @@ def at_resolutions(model: nn.Module, shapes: list[tuple[int, ...]], resolutions:
         macs = sum(op.macs for op in recording.operators)
         uncosted = sum(1 for op in recording.operators if op.family is None)
         rows.append({"resolution": resolution, "input": list(shape), "macs": macs, "flops": 2 * macs,
-                     "uncosted_operators": uncosted, "reason": None})
+                     "uncosted_operators": uncosted, "unseen_calls": len(recording.unseen), "reason": None})
     return rows

@@ -109,7 +109,9 @@ def summary_view(payload: dict[str, Any], unit: str) -> View:
         if row["macs"] is None:
             view.add(dims(row["input"]), "n/a", "", "", "", row["reason"])
             continue
-        note = f"{row['uncosted_operators']} operator calls uncosted" if row["uncosted_operators"] else ""
+        note = "; ".join(text for count, text in (
+            (row["uncosted_operators"], f"{row['uncosted_operators']} operator calls uncosted"),
+            (row.get("unseen_calls"), f"LOWER BOUND: {row.get('unseen_calls')} module call(s) unseen")) if count)
         view.add(dims(row["input"]), exact(in_unit(row["macs"], unit)), human(in_unit(row["macs"], unit)),
                  exact(totals["params"]), ratio_text(row["macs"] / base) if base else "—", note)
     view.notes = notes(payload)
