@@ -147,6 +147,17 @@ def test_a_batch_first_lstm_and_a_cnn_give_per_sample_figures(run):
                                                           "--input", "2,8,8,8")
 
 
+@pytest.mark.parametrize("layer, inputs", [
+    (lambda: torch.nn.MultiheadAttention(8, 2), lambda x: (x, x, x)),
+    (lambda: torch.nn.TransformerEncoderLayer(8, 2, 16), lambda x: (x,)),
+    (lambda: torch.nn.GRU(8, 8), lambda x: (x,)),
+])
+def test_every_batch_first_false_layer_makes_the_first_axis_unknown(layer, inputs):
+    # (L, N, E) = (5, 3, 8): the first axis (5) is the sequence, not the batch
+    totals = costcalc.analyze(layer(), inputs(torch.zeros(5, 3, 8))).to_dict()["totals"]
+    assert totals["per_sample"] is None and "batch_first=False" in totals["batch_unknown"]
+
+
 def test_a_batch_axis_the_inputs_lack_is_an_error(run):
     assert "--batch-axis 3: input 5,3,8 has no axis 3" in run.error(
         "analyze", f"{MODELS}:Recurrent", "--input", "5,3,8", "--batch-axis", "3")

@@ -63,7 +63,7 @@ class Analysis:
     recording: Recording
     model: nn.Module = field(repr=False)
     reconciliation: dict[str, Any] = field(default_factory=dict)
-    axis: int | None = None  # the batch axis the user stated (``--batch-axis``), else inferred
+    stated_axis: int | None = None  # the batch axis the user stated (``--batch-axis``); None: inferred
 
     def __post_init__(self) -> None:
         self.modules = dict(self.model.named_modules())
@@ -93,20 +93,21 @@ class Analysis:
     def batch_axis(self) -> tuple[int | None, int | None, str | None]:
         """``(batch, axis, None)`` when the batch axis is known, else ``(None, None, why not)``.
 
-        Stated (``axis``): every input tensor's size along it, which must agree. Inferred: axis 0 when
-        every input tensor and the output have the same first dimension and no module that ran declares
+        Stated (``stated_axis``): every input tensor's size along it, which must agree. Inferred: axis 0 when
+        every input tensor and the output (but a batch of 1, which an output may squeeze) have the same
+        first dimension and no module that ran declares
         its batch elsewhere (``batch_first=False``: RNNs, ``MultiheadAttention``, transformer layers,
         which take ``(T, B, …)``) — the first axis is not always the batch.
         """
-        if self.axis is not None:
-            sizes = {shape[self.axis] for shape in self.inputs if len(shape) > self.axis}
-            return (sizes.pop(), self.axis, None) if len(sizes) == 1 else (None, None, "inputs differ along it")
+        if self.stated_axis is not None:
+            sizes = {shape[self.stated_axis] for shape in self.inputs if len(shape) > self.stated_axis}
+            return (sizes.pop(), self.stated_axis, None) if len(sizes) == 1 else (None, None, "inputs differ along it")
         leading = {shape[0] for shape in self.inputs if shape}
         if len(leading) != 1:
             return None, None, (f"the inputs' first dimensions differ ({', '.join(map(str, sorted(leading)))})"
                                 if leading else "no input tensor")
         batch = next(iter(leading))
-        if self.recording.output and self.recording.output[0] != batch:
+        if batch > 1 and self.recording.output and self.recording.output[0] != batch:  # one sample may be squeezed
             return None, None, f"the output's first dimension ({self.recording.output[0]}) is not the inputs' ({batch})"
         declared = [name or "the model" for name in self.recording.calls
                     if getattr(self.modules.get(name), "batch_first", None) is False]

@@ -11,8 +11,9 @@ Hooks are removed afterwards; nothing is written to the model.
 A dispatch mode is thread-local: what a ``forward`` hands to a ``threading.Thread`` or a
 ``ThreadPoolExecutor`` runs where the recorder cannot see it. Module hooks are global, so such work
 is detected and listed in :attr:`Recording.unseen` (the count is then a lower bound): a module call
-whose hook fired on another thread, and a call of a module holding parameters of its own during
-which no operator at all reached the recorder.
+whose hook fired on another thread (listed once, outermost), and a call of a module holding
+parameters of its own during which no operator at all reached the recorder, yet which returned a
+tensor that is neither its input nor one of its own (``F.conv2d`` handed to a pool).
 """
 
 from __future__ import annotations
@@ -136,7 +137,8 @@ class OperatorRecorder(TorchDispatchMode):
         return out
 
 
-UNSEEN_WORK = "holds parameters, ran no operator the recorder saw, yet returned a new tensor (computed on another thread?)"
+UNSEEN_WORK = ("holds parameters, ran no operator the recorder saw, yet returned a new tensor "
+               "(computed on another thread?)")
 
 
 def _tensors(value: Any) -> list[torch.Tensor]:
@@ -245,7 +247,7 @@ def record(model: nn.Module, inputs: tuple, count: bool = True, kwargs: dict[str
         scope.enter_context(OperatorRecorder(stack, recording, counter))
         output = model(*inputs, **(kwargs or {}))
     refuse_lazy(output, recording)
-    if not recording.dispatched and _made_elsewhere(model, inputs, output):
+    if not recording.dispatched and _made_elsewhere(model, (inputs, kwargs or {}), output):
         recording.unseen.append(Unseen("", UNSEEN_WORK))
     recording.calls[""] = [(first_shape(inputs), first_shape(output))]
     recording.output = first_shape(output)
