@@ -147,6 +147,16 @@ def test_a_batch_first_lstm_and_a_cnn_give_per_sample_figures(run):
                                                           "--input", "2,8,8,8")
 
 
+def test_no_per_sample_figure_when_inputs_or_output_do_not_share_the_first_axis():
+    summed = costcalc.analyze(models.BatchSum(), torch.zeros(2, 8, 8, 8)).to_dict()["totals"]
+    assert summed["macs"] == 2 * 8 * 8 * 4 * 8  # N·H·W·C_out·C_in = 4,096
+    assert summed["per_sample"] is None
+    assert summed["batch_unknown"] == "the output's first dimension (4) is not the inputs' (2)"
+    pair = costcalc.analyze(models.Pairwise(), (torch.zeros(2, 4), torch.zeros(3, 4))).to_dict()["totals"]
+    assert pair["macs"] == 2 * 4 * 3 and pair["per_sample"] is None
+    assert pair["batch_unknown"] == "the inputs' first dimensions differ (2, 3)"
+
+
 @pytest.mark.parametrize("layer, inputs", [
     (lambda: torch.nn.MultiheadAttention(8, 2), lambda x: (x, x, x)),
     (lambda: torch.nn.TransformerEncoderLayer(8, 2, 16), lambda x: (x,)),

@@ -181,3 +181,21 @@ class ThreadedBlock(nn.Module):
     def forward(self, x):
         with ThreadPoolExecutor(1) as pool:
             return pool.submit(self.block, x).result()
+
+
+class BatchSum(nn.Module):
+    """A 1×1 conv 8→4 whose output is summed over the batch: the output has no batch axis."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(8, 4, 1, bias=False)
+
+    def forward(self, x):
+        return self.conv(x).sum(0)
+
+
+class Pairwise(nn.Module):
+    """Every row of ``a`` against every row of ``b``: no axis both inputs carry as a batch."""
+
+    def forward(self, a, b):
+        return a @ b.T
