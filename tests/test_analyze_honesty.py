@@ -65,7 +65,8 @@ def test_functional_work_on_a_thread_is_flagged_by_the_module_holding_its_weight
     analysis = costcalc.analyze(models.ThreadedFunctional(), X)
     assert analysis.macs == 0
     [entry] = analysis.unseen()
-    assert entry["module"] == "inner" and "holds parameters, ran no operator the recorder saw, yet returned a new tensor" in entry["reason"]
+    assert entry["module"] == "inner"
+    assert entry["reason"].startswith("holds parameters, ran no operator the recorder saw, yet returned a new tensor")
 
 
 def test_the_same_model_on_one_thread_is_not_flagged(run):
@@ -129,7 +130,8 @@ def test_an_lstm_fed_time_first_gives_whole_run_figures_only(run):
     assert totals["per_sample"] is None and totals["batch"] is None
     assert totals["batch_unknown"] == "lstm has batch_first=False: batch on axis 1"
     title = headline(run, "analyze", f"{MODELS}:Recurrent", "--input", "5,3,8")
-    assert "per sample" not in title and "batch axis unknown (lstm has batch_first=False: batch on axis 1), so whole-run figures only" in title
+    assert "per sample" not in title
+    assert "batch axis unknown (lstm has batch_first=False: batch on axis 1), so whole-run figures only" in title
     stated = run.json("analyze", f"{MODELS}:Recurrent", "--input", "5,3,8", "--batch-axis", "1")["totals"]
     assert stated["per_sample"] == {"batch": 3, "macs": LSTM // 3, "flops": 2 * LSTM // 3}
     assert stated["batch_axis"] == 1

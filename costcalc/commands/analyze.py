@@ -81,8 +81,8 @@ def _add_memory(payload: dict[str, Any], dtype: str) -> None:
 @unit_option
 @format_option
 def command(target: str, input_texts: tuple[str, ...], arguments: tuple[str, ...], depth: int, summary: bool,
-            reconcile: bool, strict: bool, batch_axis: int | None, memory: bool, dtype: str, suggest: bool, groups_text: str,
-            res_text: str | None, unit: str, fmt: str) -> None:
+            reconcile: bool, strict: bool, batch_axis: int | None, memory: bool, dtype: str, suggest: bool,
+            groups_text: str, res_text: str | None, unit: str, fmt: str) -> None:
     """Count any PyTorch model operator by operator, and what factorizing would save.
 
     TARGET is path/to/file.py:name or package.module:name naming an nn.Module class or a factory

@@ -60,8 +60,8 @@ def conv_call(func: Any, args: tuple, kwargs: dict[str, Any], out: Any) -> ConvC
     named = schema_arguments(func, args, kwargs)
     source = named.get("input", named.get("self"))
     weight = named.get("weight")
-    if not isinstance(source, torch.Tensor) or not isinstance(weight, torch.Tensor) or not isinstance(out, torch.Tensor) \
-            or not {"stride", "padding", "dilation", "groups"} <= named.keys():
+    tensors = all(isinstance(value, torch.Tensor) for value in (source, weight, out))
+    if not tensors or not {"stride", "padding", "dilation", "groups"} <= named.keys():
         return None
     rank = weight.dim() - 2
     padding = named["padding"]
