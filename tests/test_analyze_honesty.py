@@ -47,6 +47,12 @@ def test_a_branch_on_a_thread_is_flagged_not_silently_dropped(run):
     assert run.json("analyze", f"{MODELS}:Threaded", "--input", "1,8,8,8")["unseen"][0]["module"] == "right"
 
 
+def test_unseen_work_and_an_unmeasured_operator_are_both_named(run):
+    title = headline(run, "analyze", f"{MODELS}:ThreadedSpectral", "--input", "1,8,8,8")
+    assert "MACs are a LOWER BOUND: 1 module call(s) ran where the recorder could not see them (right:" in title
+    assert "; 1 operator calls uncosted, and no counter measures aten._fft_r2c" in title
+
+
 def test_a_thread_pool_model_counts_nothing_and_says_so(run):
     analysis = costcalc.analyze(models.Pooled(), X)
     assert analysis.macs == 0

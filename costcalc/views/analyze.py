@@ -15,23 +15,24 @@ def headline(payload: dict[str, Any]) -> str:
     totals = payload["totals"]
     text = f"{exact(totals['macs'])} MACs ({human(totals['macs'])}), {exact(totals['params'])} params; "
     unmeasured = totals["unmeasured_operators"]
+    uncosted = totals["uncosted_operators"]
     unseen = payload.get("unseen") or []
+    parts = []
     if unseen:
-        text += (f"MACs are a LOWER BOUND: {totals['unseen_calls']} module call(s) ran where the recorder could not "
-                 f"see them ({', '.join(entry['module'] for entry in unseen[:3])}{' …' if len(unseen) > 3 else ''}: "
-                 f"{unseen[0]['reason']}; listed below)")
-        if totals["uncosted_operators"]:
-            text += f"; {totals['uncosted_operators']} operator calls uncosted (listed below)"
-    elif unmeasured:
-        text += (f"MACs are a LOWER BOUND: {totals['uncosted_operators']} operator calls uncosted, and no counter "
-                 f"measures aten.{', aten.'.join(unmeasured)} (share costed unknown; listed below)")
-    elif not totals["uncosted_operators"]:
-        text += "every operator costed by an analytic rule (100 %)"  # a share of nothing measured apart
-    else:
-        text += f"{100 * totals['costed_share']:.2f} % of the MACs costed analytically, the rest measured"
-    if totals["uncosted_operators"] and not unmeasured and not unseen:
-        text += (f"; {totals['uncosted_operators']} operator calls uncosted, measured "
-                 f"{exact(totals['uncosted_measured_macs'])} MACs (listed below)")
+        parts.append(f"MACs are a LOWER BOUND: {totals['unseen_calls']} module call(s) ran where the recorder could "
+                     f"not see them ({', '.join(entry['module'] for entry in unseen[:3])}"
+                     f"{' …' if len(unseen) > 3 else ''}: {unseen[0]['reason']}; listed below)")
+    if unmeasured:
+        parts.append(f"{'' if unseen else 'MACs are a LOWER BOUND: '}{uncosted} operator calls uncosted, and no "
+                     f"counter measures aten.{', aten.'.join(unmeasured)} (share costed unknown; listed below)")
+    elif uncosted:
+        share = "" if unseen else \
+            f"{100 * totals['costed_share']:.2f} % of the MACs costed analytically, the rest measured; "
+        parts.append(f"{share}{uncosted} operator calls uncosted, measured {exact(totals['uncosted_measured_macs'])} "
+                     f"MACs (listed below)")
+    elif not unseen:
+        parts.append("every operator costed by an analytic rule (100 %)")  # a share of nothing measured apart
+    text += "; ".join(parts)
     per_sample = totals["per_sample"]
     if per_sample:
         axis = "" if totals["batch_axis"] == 0 else f", axis {totals['batch_axis']}"
