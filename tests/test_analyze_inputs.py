@@ -116,6 +116,7 @@ def test_suggest_names_the_convolutions_it_does_not_price(run, tmp_path):
                     "                         nn.Flatten(1, 2), nn.Conv2d(16, 8, 3))\n")
     payload = run.json("analyze", f"{path}:video", "--input", "1,3,2,6,6", "--suggest")
     assert [entry["layer"] for entry in payload["suggestions"]] == ["3"]
-    reason = "convolution: only Conv2d modules running one convolution on the same input each call are priced"
+    reason = ("convolution: only 2-D convolutions that ran the same call (input, weight, stride, padding, dilation, "
+              "groups) once per module call are priced")
     assert payload["suggestions_left_out"] == [{"layer": "0", "reason": f"Conv3d {reason}"},
                                                {"layer": "1", "reason": f"ConvTranspose3d {reason}"}]

@@ -147,11 +147,15 @@ def test_pytorch_target_names_layers_without_a_formula(run, device, tmp_path):
                      "class Reflect(nn.Sequential):\n"
                      "    def __init__(self):\n"
                      "        super().__init__(nn.Conv2d(3, 8, 3, padding=1, padding_mode='reflect', bias=False),\n"
-                     "                         nn.Conv2d(8, 8, 1, bias=False))\n")
+                     "                         nn.Conv2d(8, 8, 1, bias=False), nn.Conv1d(8, 8, 3, bias=False))\n"
+                     "    def forward(self, x):\n"
+                     "        return self[2](self[1](self[0](x)).flatten(2))\n")
     [row] = run.json("bench", f"{model}:Reflect", "--input", "1,3,8,8", "--device", device, *FAST)["rows"]
-    # Only the 1×1 conv maps to a spec: 8·8·8·8 = 4,096 MACs; the reflect-padded 3×3 (8·8·8·3·9 = 13,824) is named.
-    assert row["macs"] == 4_096
-    assert row["note"].endswith("0 (Conv2d); analyze counts 13,824 MACs in them")
+    # The reflect-padded 3×3 is the convolution that ran, with padding 0 on the 10×10 padded input:
+    # 8·8·8·3·9 = 13,824; the 1×1: 8·8·8·8 = 4,096. The Conv1d (8→8, k 3 on 64: 62·8·8·3 = 11,904) has no
+    # layer formula and is named.
+    assert row["macs"] == 13_824 + 4_096
+    assert row["note"].endswith("2 (Conv1d); analyze counts 11,904 MACs in them")
 
 
 CHATTY = ("from torch import nn\n"

@@ -35,7 +35,10 @@ FILES = [*(str(path) for path in sorted(HOSTILE.glob("*.yaml"))), "/dev/zero", "
 OUTPUTS = [str(OUTPUT_DIR / "out.svg"), str(OUTPUT_DIR / "out.png"), ".png", str(OUTPUT_DIR), "/dev/full",
            str(OUTPUT_DIR / "missing" / "x.svg"), str(HOSTILE / "latin1.yaml")]
 NAMES = ["mobilenet", "shufflenet", "effnet", "mobilenet_v2", "shufflenet_v2", "resnet", "", "١", "-x",
-         "depthwise_separable", "mnv1-table3", "configs/examples/vgg_cifar.py:VGG", "x.py:Nope"]
+         "depthwise_separable", "mnv1-table3", "configs/examples/vgg_cifar.py:VGG", "x.py:Nope",
+         # models analyze must not count silently (issue 19): threads, lazy forwards, padding in forward, (T, B, I)
+         *(f"{ROOT / 'tests' / 'analyze_models' / 'unseen.py'}:{name}"
+           for name in ("Threaded", "Pooled", "Generator", "LazyMap", "SameStem", "Recurrent"))]
 LISTS = ["0.5,1.0", "128,224", "1,3", "1", "0", "nan", "1e300", "١٢", ",", "1,1", "9" * 30, "a,b"]
 TORCH_COMMANDS = {"verify", "bench", "analyze"}
 TORCH_FLAGS = {"verify", "do_verify"}
@@ -47,7 +50,7 @@ GOOD = {"in_channels": ["8", "16", "24"], "out_channels": ["8", "16", "32"], "ke
         "alpha": ["0.25", "0.5", "1.0"], "res": ["32", "64", "96"], "scale": ["0.5", "1.0"], "classes": ["10", "1000"],
         "name": ["mobilenet", "shufflenet", "effnet", "mobilenet_v2", "shufflenet_v2", "efficientnet"],
         "names": ["mobilenet", "shufflenet", "effnet"], "seed": ["0", "7"], "random_count": ["1", "2"],
-        "batch": ["1", "2"], "threads": ["1"], "targets": ["depthwise_separable", "conv"]}
+        "batch": ["1", "2"], "batch_axis": ["0", "1"], "threads": ["1"], "targets": ["depthwise_separable", "conv"]}
 BASE = {"compare": ["--in", "8", "--out", "8", "--kernel", "3", "--size", "8"], "sweep": ["mobilenet", "--alpha", "0.5"]}
 
 

@@ -189,8 +189,10 @@ def target_plan(model: Any, analysis: Any, mapped_rows: list[tuple[dict[str, Any
     """A user's PyTorch model (``path/file.py:Model``) as one item, costed by ``costcalc analyze``.
 
     ``mapped_rows`` pairs each of the analysis's layer rows with the spec it maps to, or ``None``
-    (:func:`costcalc.measure.spec_view.mapped_layer`: a zero-padded ``Conv2d`` or a ``Linear`` on a
-    vector, one operator per call, the same input every call). Traffic and roofline cover the mapped
+    (:func:`costcalc.measure.spec_view.mapped_layer`: a 2-D convolution as its operator ran — its own
+    input, stride, padding, dilation and groups, so a layer that pads in ``forward`` is the convolution on
+    the padded input — or a ``Linear`` on a vector, one operator per call, the same call every time).
+    Traffic and roofline cover the mapped
     layers, each counted once per run per input sample; the other MAC layers are still timed (they run
     in the forward) and are named in the item's note with analyze's exact count of them.
     """

@@ -30,8 +30,9 @@ def _suggestions(analysis: Any, groups: tuple[int, ...]) -> dict[str, Any]:
         if mapped is not None:
             layers.append(ConvLayer(row["name"], mapped.spec, mapped.input, mapped.runs))
         else:
-            unpriced.append({"layer": row["name"], "reason": f"{row['module'] or 'functional'} convolution: only Conv2d "
-                             "modules running one convolution on the same input each call are priced"})
+            unpriced.append({"layer": row["name"], "reason": f"{row['module'] or 'functional'} convolution: only 2-D "
+                             "convolutions that ran the same call (input, weight, stride, padding, dilation, groups) "
+                             "once per module call are priced"})
     report = what_if(layers, analysis.macs, groups)
     report["left_out"] = unpriced + report["left_out"]
     return report
@@ -63,8 +64,11 @@ def _add_memory(payload: dict[str, Any], dtype: str) -> None:
 @click.option("--reconcile", is_flag=True,
               help="Also count with fvcore and FlopCounterMode and explain every difference per layer.")
 @click.option("--strict", is_flag=True,
-              help="Exit 1 when an operator is uncosted or a counter disagreement is unexplained (implies the "
-                   "counters).")
+              help="Exit 1 when an operator is uncosted, a module ran where the recorder could not see it (another "
+                   "thread) or a counter disagreement is unexplained (implies the counters).")
+@click.option("--batch-axis", "batch_axis", type=click.IntRange(0), default=None, metavar="AXIS",
+              help="The inputs' batch axis, for per-sample figures (default: axis 0 when every input and the output "
+                   "share it and no module takes batch_first=False; else whole-run figures only).")
 @click.option("--memory", is_flag=True, help="Add memory traffic per layer.")
 @dtype_option("Element type of the --memory bytes.")
 @click.option("--suggest", is_flag=True,
@@ -77,8 +81,8 @@ def _add_memory(payload: dict[str, Any], dtype: str) -> None:
 @unit_option
 @format_option
 def command(target: str, input_texts: tuple[str, ...], arguments: tuple[str, ...], depth: int, summary: bool,
-            reconcile: bool, strict: bool, memory: bool, dtype: str, suggest: bool, groups_text: str,
-            res_text: str | None, unit: str, fmt: str) -> None:
+            reconcile: bool, strict: bool, batch_axis: int | None, memory: bool, dtype: str, suggest: bool,
+            groups_text: str, res_text: str | None, unit: str, fmt: str) -> None:
     """Count any PyTorch model operator by operator, and what factorizing would save.
 
     TARGET is path/to/file.py:name or package.module:name naming an nn.Module class or a factory
@@ -105,7 +109,7 @@ def command(target: str, input_texts: tuple[str, ...], arguments: tuple[str, ...
         obj = torch_side.load_target(target)
         model = torch_side.build_model(obj, kwargs, target)
         analysis = torch_side.analyze(model, torch_side.zeros(shapes, dtypes), target=target,
-                                      reconcile=reconcile or strict or fmt == "json")
+                                      reconcile=reconcile or strict or fmt == "json", batch_axis=batch_axis)
         at_res = torch_side.at_resolutions(model, shapes, resolutions, dtypes) if resolutions else []
     payload = analysis.to_dict()
     payload["resolutions"] = at_res
@@ -116,6 +120,8 @@ def command(target: str, input_texts: tuple[str, ...], arguments: tuple[str, ...
         _add_memory(payload, dtype)
     views = [analyze_view.summary_view(payload, unit) if summary or at_res
              else analyze_view.tree_view(payload, depth, unit)]
+    if payload["unseen"]:
+        views.append(analyze_view.unseen_view(payload))
     if payload["uncounted"]:
         views.append(analyze_view.uncosted_view(payload))
     if reconcile or strict:
@@ -131,7 +137,7 @@ def command(target: str, input_texts: tuple[str, ...], arguments: tuple[str, ...
 
 
 def strict_ok(payload: dict[str, Any]) -> bool:
-    """``--strict``: nothing uncosted and every counter disagreement explained."""
+    """``--strict``: nothing uncosted, nothing run unseen and every counter disagreement explained."""
     reconciliation = payload["reconciliation"]
     checks = [reconciliation.get(key) or {} for key in ("flop_counter", "fvcore")]
-    return not payload["uncounted"] and all(check.get("explained", True) for check in checks)
+    return not payload["uncounted"] and not payload["unseen"] and all(check.get("explained", True) for check in checks)

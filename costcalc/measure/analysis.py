@@ -14,6 +14,9 @@ Conventions (the papers', and the analyze JSON contract's):
   measured total was costed analytically. When no counter measures an uncosted operator (it counts 0
   for what it has no rule for), that share is unknown (``costed_share: null``) and ``macs`` is a
   lower bound: the headline names those operators instead of claiming 100 %.
+* ``unseen``: module calls whose work the dispatch mode could not see (run on another thread; see
+  :mod:`costcalc.measure.recorder`): ``macs`` is then a lower bound, and the headline says so.
+* per-sample figures only along an axis known to be the batch (:meth:`Analysis.batch_axis`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from torch import nn
 from costcalc.engine.kinds import PAPER_FORMULAS
 from costcalc.measure.operators import MAC_FAMILIES, OTHER_FAMILIES
 from costcalc.measure.recorder import Operator, Recording, within
-from costcalc.measure.spec_view import conv_spec
+from costcalc.measure.spec_view import call_spec
 
 
 def parameter_owners(model: nn.Module) -> dict[str, int]:
@@ -38,10 +41,11 @@ def parameter_owners(model: nn.Module) -> dict[str, int]:
     return dict(owners)
 
 
-def _layer_kind(module: nn.Module | None, family: str, operators: list[Operator], input_shape) -> str:
-    """The papers' kind for a Conv2d that maps to a spec; else the family named by what ran."""
+def _layer_kind(module: nn.Module | None, family: str, operators: list[Operator]) -> str:
+    """The papers' kind of a 2-D convolution whose calls all ran the same one (:func:`call_spec`, from the
+    recorded call); else the family named by what ran."""
     if family == "convolution":
-        spec = conv_spec(module, input_shape) if module is not None else None
+        spec = call_spec(operators[0].conv) if len({op.conv for op in operators}) == 1 else None
         if spec is not None and len(operators) == len({op.call for op in operators}):
             return spec.kind
         return "convolution"
@@ -59,6 +63,7 @@ class Analysis:
     recording: Recording
     model: nn.Module = field(repr=False)
     reconciliation: dict[str, Any] = field(default_factory=dict)
+    stated_axis: int | None = None  # the batch axis the user stated (``--batch-axis``); None: inferred
 
     def __post_init__(self) -> None:
         self.modules = dict(self.model.named_modules())
@@ -82,9 +87,40 @@ class Analysis:
 
     @property
     def batch(self) -> int | None:
-        """The batch size when every input tensor has the same leading dimension, else ``None``."""
+        """The batch size along :meth:`batch_axis`, ``None`` when that axis is unknown."""
+        return self.batch_axis()[0]
+
+    def batch_axis(self) -> tuple[int | None, int | None, str | None]:
+        """``(batch, axis, None)`` when the batch axis is known, else ``(None, None, why not)``.
+
+        Stated (``stated_axis``): every input tensor's size along it, which must agree. Inferred: axis 0 when
+        every input tensor and the output (but a batch of 1, which an output may squeeze) have the same
+        first dimension and no module that ran declares
+        its batch elsewhere (``batch_first=False``: RNNs, ``MultiheadAttention``, transformer layers,
+        which take ``(T, B, …)``) — the first axis is not always the batch.
+        """
+        if self.stated_axis is not None:
+            sizes = {shape[self.stated_axis] for shape in self.inputs if len(shape) > self.stated_axis}
+            return (sizes.pop(), self.stated_axis, None) if len(sizes) == 1 else (None, None, "inputs differ along it")
         leading = {shape[0] for shape in self.inputs if shape}
-        return leading.pop() if len(leading) == 1 else None
+        if len(leading) != 1:
+            return None, None, (f"the inputs' first dimensions differ ({', '.join(map(str, sorted(leading)))})"
+                                if leading else "no input tensor")
+        batch = next(iter(leading))
+        if batch > 1 and self.recording.output and self.recording.output[0] != batch:  # one sample may be squeezed
+            return None, None, f"the output's first dimension ({self.recording.output[0]}) is not the inputs' ({batch})"
+        declared = [name or "the model" for name in self.recording.calls
+                    if getattr(self.modules.get(name), "batch_first", None) is False]
+        if declared:
+            return None, None, (f"{', '.join(declared[:3])}{' …' if len(declared) > 3 else ''} "
+                                f"ha{'s' if len(declared) == 1 else 've'} batch_first=False: batch on axis 1")
+        return batch, 0, None
+
+    def unseen(self) -> list[dict[str, Any]]:
+        """Module calls whose work the recorder could not see, per module and reason."""
+        groups = Counter((entry.module, entry.reason) for entry in self.recording.unseen)
+        return [{"module": module or "(model)", "type": type(self.modules[module]).__name__, "calls": calls,
+                 "reason": reason} for (module, reason), calls in groups.items()]
 
     def uncosted(self) -> list[dict[str, Any]]:
         """Operators with no rule, per module and operator, with FlopCounterMode's measurement."""
@@ -111,17 +147,20 @@ class Analysis:
         uncosted_macs = sum(entry["flop_counter"] for entry in uncosted) // 2
         measured = macs + uncosted_macs
         unmeasured = sorted({entry["operator"] for entry in uncosted if not entry["flop_counter"]})
-        batch = self.batch
+        batch, axis, unknown = self.batch_axis()
         per_sample = None
         if batch and batch > 1 and macs % batch == 0:
             per_sample = {"batch": batch, "macs": macs // batch, "flops": 2 * macs // batch}
-        return {"macs": macs, "flops": 2 * macs, "params": self.params, "batch": batch, "per_sample": per_sample,
+        unseen = self.unseen()
+        return {"macs": macs, "flops": 2 * macs, "params": self.params, "batch": batch, "batch_axis": axis,
+                "batch_unknown": unknown, "per_sample": per_sample,
                 "by_family": {family: by_family[family] for family in MAC_FAMILIES if by_family[family]},
                 "other_ops": {family: other[family] for family in OTHER_FAMILIES if other[family]},
                 "uncosted_operators": sum(entry["calls"] for entry in uncosted),
                 "uncosted_measured_macs": uncosted_macs,
                 "unmeasured_operators": unmeasured,
-                "costed_share": None if unmeasured else 1.0 if not measured else round(macs / measured, 6)}
+                "unseen_calls": sum(entry["calls"] for entry in unseen),
+                "costed_share": None if unmeasured or unseen else 1.0 if not measured else round(macs / measured, 6)}
 
     # -- layers and the module tree -------------------------------------------------------------------
 
@@ -135,7 +174,7 @@ class Analysis:
         for (name, family), ops in groups.items():
             module = self.modules.get(name)
             calls = self.recording.calls.get(name, [((), ())])
-            kind = _layer_kind(module, family, ops, calls[0][0])
+            kind = _layer_kind(module, family, ops)
             macs = sum(op.macs for op in ops)
             per_call = Counter()
             for op in ops:
@@ -209,7 +248,7 @@ class Analysis:
         """The ``costcalc analyze --format json`` payload (``--res-list`` and ``--suggest`` fill their keys)."""
         return {"target": self.target, "input": self.inputs[0] if self.inputs else [], "inputs": self.inputs,
                 "output": list(self.recording.output), "totals": self.totals(), "layers": self.layers(),
-                "modules": self.by_module(), "uncounted": self.uncosted(),
+                "modules": self.by_module(), "uncounted": self.uncosted(), "unseen": self.unseen(),
                 "reconciliation": self.reconciliation, "resolutions": [], "suggestions": [],
                 "suggestion_totals": [], "suggestions_left_out": []}
 

@@ -85,31 +85,48 @@ def _record(model: nn.Module, arguments: tuple, count: bool, kwargs: dict[str, A
 
 
 def analyze(model: nn.Module, inputs: Any, *, kwargs: dict[str, Any] | None = None, reconcile: bool = False,
-            target: str | None = None) -> Analysis:
+            target: str | None = None, batch_axis: int | None = None) -> Analysis:
     """Count ``model`` on ``inputs``: exact MACs, FLOPs and unique params of every operator it runs.
 
     ``kwargs`` are keyword arguments of ``forward`` (a keyword-only ``mask=``, say). ``reconcile``
     runs ``FlopCounterMode`` in the same forward and fvcore after it, and explains each disagreement
     per layer. Without it the counters run only when an operator has no rule, so that what they
     measure for it is reported beside it. fvcore traces positional inputs only: with ``kwargs`` its
-    check says so instead of counting.
+    check says so instead of counting. ``batch_axis`` states the inputs' batch axis for per-sample
+    figures (:meth:`Analysis.batch_axis` infers it where it can); a ``forward`` that returns a generator
+    is refused (:class:`TargetError`), and work run on other threads is listed as ``unseen``.
     """
     if not isinstance(model, nn.Module):
         raise TargetError(f"analyze needs an nn.Module, got a {type(model).__name__}")
     arguments = as_arguments(inputs)
     shapes = input_shapes((*arguments, kwargs or {}))
+    _check_batch_axis(batch_axis, shapes)
     recording = _record(model, arguments, reconcile, kwargs)
     if not reconcile and any(op.family is None for op in recording.operators):
         recording = _record(model, arguments, True, kwargs)
         reconcile = True
     if not reconcile:
         return Analysis(target or type(model).__name__, shapes, recording, model,
-                        {"run": False, "how": "costcalc.analyze(..., reconcile=True) or --reconcile"})
+                        {"run": False, "how": "costcalc.analyze(..., reconcile=True) or --reconcile"}, batch_axis)
     reconciliation: dict[str, Any] = {"run": True, "flop_counter": flop_counter_check(recording.operators)}
     reconciliation["fvcore"] = {"error": f"fvcore traces positional inputs only, not the keyword arguments "
                                          f"{', '.join(kwargs)}", "explained": True} if kwargs else run_user_code(
         "the model's forward (fvcore trace)", lambda: fvcore_check(model, arguments, recording.operators))
-    return Analysis(target or type(model).__name__, shapes, recording, model, reconciliation)
+    return Analysis(target or type(model).__name__, shapes, recording, model, reconciliation, batch_axis)
+
+
+def _check_batch_axis(axis: int | None, shapes: list[list[int]]) -> None:
+    """A stated batch axis must exist in every input tensor, with one size along it."""
+    if axis is None:
+        return
+    if not isinstance(axis, int) or isinstance(axis, bool) or axis < 0:
+        raise TargetError(f"--batch-axis must be an axis index 0, 1, …, got {axis!r}")
+    text = " and ".join(",".join(map(str, shape)) for shape in shapes) or "(no tensors)"
+    if not shapes or any(len(shape) <= axis for shape in shapes):
+        raise TargetError(f"--batch-axis {axis}: input {text} has no axis {axis} in every tensor")
+    if len({shape[axis] for shape in shapes}) != 1:
+        raise TargetError(f"--batch-axis {axis}: the inputs {text} differ along axis {axis}; give the axis "
+                          f"every input carries the batch on")
 
 
 def at_resolutions(model: nn.Module, shapes: list[tuple[int, ...]], resolutions: list[int],
@@ -137,5 +154,5 @@ def at_resolutions(model: nn.Module, shapes: list[tuple[int, ...]], resolutions:
         macs = sum(op.macs for op in recording.operators)
         uncosted = sum(1 for op in recording.operators if op.family is None)
         rows.append({"resolution": resolution, "input": list(shape), "macs": macs, "flops": 2 * macs,
-                     "uncosted_operators": uncosted, "reason": None})
+                     "uncosted_operators": uncosted, "unseen_calls": len(recording.unseen), "reason": None})
     return rows

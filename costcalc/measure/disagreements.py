@@ -97,9 +97,10 @@ def _confirmed_cause(skipped: Counter, own: Counter) -> str:
     if skipped:
         return (f"fvcore has no handle for {', '.join(sorted(skipped))} and counts it as 0; FlopCounterMode "
                 f"measures the analytic count")
-    handles = ", ".join(sorted(operator for operator in own if operator in FVCORE_MAC_OPERATORS)) or "its"
-    return (f"fvcore's {handles} handle miscounts this call (broadcast or vector operands); FlopCounterMode "
-            f"measures the analytic count")
+    handles = sorted(operator for operator in own if operator in FVCORE_MAC_OPERATORS)
+    who = f"fvcore's {', '.join(handles)} handle{'s' if len(handles) > 1 else ''}" if handles else "fvcore"
+    return (f"{who} miscount{'' if len(handles) > 1 else 's'} this call (broadcast or vector operands); "
+            f"FlopCounterMode measures the analytic count")
 
 
 def fvcore_check(model: nn.Module, inputs: tuple, operators: list[Operator]) -> dict[str, Any]:

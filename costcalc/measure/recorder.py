@@ -7,10 +7,20 @@ so the FLOPs it adds while one operator runs are that operator's measurement), a
 pairs, so an operator belongs to the innermost module running it — and to which call of a reused
 module — and a module's own ``forward`` code (a residual add, a functional convolution) is its own.
 Hooks are removed afterwards; nothing is written to the model.
+
+A dispatch mode is thread-local: what a ``forward`` hands to a ``threading.Thread`` or a
+``ThreadPoolExecutor`` runs where the recorder cannot see it. Module hooks are global, so such work
+is detected and listed in :attr:`Recording.unseen` (the count is then a lower bound): a module call
+whose hook fired on another thread (listed once, outermost), and a call of a module holding
+parameters of its own during which no operator at all reached the recorder, yet which returned a
+tensor that is neither its input nor one of its own (``F.conv2d`` handed to a pool).
 """
 
 from __future__ import annotations
 
+import inspect
+import threading
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +31,9 @@ from torch.nn.modules import module as module_hooks
 from torch.utils._python_dispatch import TorchDispatchMode
 from costcalc.measure.flop_counter import FlopCounterMode
 
+from costcalc.measure.calls import ConvCall, conv_call
 from costcalc.measure.operators import nested_sizes, rule_for
+from costcalc.measure.user_code import TargetError
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,15 @@ class Operator:
     elements: int               # output elements (the size of an other op)
     flop_counter: int           # FLOPs FlopCounterMode added for it (2 per MAC where it has a rule)
     attention: int = 0          # the QKᵀ + AV part of ``macs`` (attention operators)
+    conv: ConvCall | None = None  # a convolution's call as it ran (its arguments by schema name)
+
+
+@dataclass(frozen=True)
+class Unseen:
+    """A module call the recorder could not see the work of, and why."""
+
+    module: str
+    reason: str
 
 
 @dataclass
@@ -45,6 +66,8 @@ class Recording:
     operators: list[Operator] = field(default_factory=list)
     calls: dict[str, list[tuple[tuple[int, ...], tuple[int, ...]]]] = field(default_factory=dict)
     output: tuple[int, ...] = ()
+    unseen: list[Unseen] = field(default_factory=list)
+    dispatched: int = 0         # every operator that reached the recorder, data movement included
 
 
 def within(name: str, prefix: str) -> bool:
@@ -95,6 +118,7 @@ class OperatorRecorder(TorchDispatchMode):
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
+        self.recording.dispatched += 1
         before = sum(self.global_counts.values()) if self.global_counts is not None else 0
         out = func(*args, **kwargs)
         measured = sum(self.global_counts.values()) - before if self.global_counts is not None else 0
@@ -107,9 +131,33 @@ class OperatorRecorder(TorchDispatchMode):
             rule, macs, attention = None, 0, 0
         family = rule.family if rule is not None else None
         if family != "data_movement" or measured:
+            conv = conv_call(func, args, kwargs, out) if family == "convolution" else None
             self.recording.operators.append(Operator(module, call, str(func.overloadpacket).removeprefix("aten."),
-                                                     family, macs, _numel(out), measured, attention))
+                                                     family, macs, _numel(out), measured, attention, conv))
         return out
+
+
+UNSEEN_WORK = ("holds parameters, ran no operator the recorder saw, yet returned a new tensor "
+               "(computed on another thread?)")
+
+
+def _tensors(value: Any) -> list[torch.Tensor]:
+    """Every tensor in ``value`` (tuples, lists and dict values, depth first)."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) else ()
+    return [tensor for item in items for tensor in _tensors(item)]
+
+
+def _made_elsewhere(module: nn.Module, args: Any, output: Any) -> bool:
+    """Whether a call that ran no operator here still computed something: the module holds parameters of
+    its own and returned a tensor that is neither one of its inputs nor one of its parameters or buffers
+    (a forward returning ``self.pos_embed``, or its input, computed nothing)."""
+    held = [*module.parameters(recurse=False), *module.buffers(recurse=False)]
+    if not any(isinstance(tensor, nn.Parameter) for tensor in held):
+        return False
+    known = {id(tensor) for tensor in (*_tensors(args), *held)}
+    return any(id(tensor) not in known for tensor in _tensors(output))
 
 
 def _call_index(calls: dict[str, list], name: str) -> int:
@@ -118,23 +166,39 @@ def _call_index(calls: dict[str, list], name: str) -> int:
 
 @contextmanager
 def _module_stack(model: nn.Module, recording: Recording, stack: list[tuple[str, int]]):
-    """Global forward hooks that push/pop ``(name, call)`` for the model's modules (first names)."""
+    """Global forward hooks that push/pop ``(name, call)`` for the model's modules (first names), on the
+    recording thread; a call on another thread, or of a module with parameters of its own that ran no
+    operator the recorder saw, is listed in ``recording.unseen``."""
     names = {module: name for name, module in model.named_modules()}
     names.pop(model, None)
-    pending: list[tuple[str, tuple[int, ...]]] = []
+    pending: list[tuple[str, tuple[int, ...], int]] = []
+    recording_thread = threading.get_ident()
+    elsewhere = threading.local()  # per other thread: how deep in modules it runs
 
     def before(module, args):
         name = names.get(module)
-        if name is not None:
-            stack.append((name, _call_index(recording.calls, name)))
-            pending.append((name, first_shape(args)))
+        if name is None:
+            return
+        if threading.get_ident() != recording_thread:  # listed once, outermost: its submodules ran inside it
+            if not getattr(elsewhere, "depth", 0):
+                recording.unseen.append(Unseen(name, "ran on another thread, which the dispatch mode does not follow"))
+            elsewhere.depth = getattr(elsewhere, "depth", 0) + 1
+            return
+        stack.append((name, _call_index(recording.calls, name)))
+        pending.append((name, first_shape(args), recording.dispatched))
 
     def after(module, args, output):
         name = names.get(module)
-        if name is not None:
-            stack.pop()
-            _, input_shape = pending.pop()
-            recording.calls.setdefault(name, []).append((input_shape, first_shape(output)))
+        if name is None:
+            return
+        if threading.get_ident() != recording_thread:
+            elsewhere.depth -= 1
+            return
+        stack.pop()
+        _, input_shape, dispatched = pending.pop()
+        recording.calls.setdefault(name, []).append((input_shape, first_shape(output)))
+        if dispatched == recording.dispatched and _made_elsewhere(module, args, output):
+            recording.unseen.append(Unseen(name, UNSEEN_WORK))
 
     handles = [module_hooks.register_module_forward_pre_hook(before),
                module_hooks.register_module_forward_hook(after)]
@@ -147,13 +211,26 @@ def _module_stack(model: nn.Module, recording: Recording, stack: list[tuple[str,
 
 @contextmanager
 def preserved_mode(model: nn.Module):
-    """Restore every submodule's ``training`` flag afterwards (the analysis runs in eval mode)."""
+    """Restore every submodule's ``training`` flag (the analysis runs in eval mode) and its buffers afterwards:
+    a forward that updates its own buffers (a step counter, running statistics, a cache) leaves
+    ``state_dict()`` as it was — the same tensors with their values, a buffer it reassigned put back, one it
+    registered removed. Parameters are not copied (they can be most of the memory): a forward that writes
+    its own weights in place keeps what it wrote."""
     modes = [(module, module.training) for module in model.modules()]
+    buffers = [(module, dict(module._buffers), {name: tensor.clone() for name, tensor in module._buffers.items()
+                                                if tensor is not None}) for module in model.modules()]
     try:
         yield
     finally:
         for module, training in modes:
             module.training = training
+        for module, tensors, values in buffers:
+            module._buffers.clear()
+            module._buffers.update(tensors)
+            module._non_persistent_buffers_set &= set(tensors)
+            for name, value in values.items():
+                with torch.inference_mode() if tensors[name].is_inference() else torch.no_grad():
+                    tensors[name].copy_(value)
 
 
 def record(model: nn.Module, inputs: tuple, count: bool = True, kwargs: dict[str, Any] | None = None) -> Recording:
@@ -169,6 +246,20 @@ def record(model: nn.Module, inputs: tuple, count: bool = True, kwargs: dict[str
         scope.enter_context(_module_stack(model, recording, stack))
         scope.enter_context(OperatorRecorder(stack, recording, counter))
         output = model(*inputs, **(kwargs or {}))
+    refuse_lazy(output, recording)
+    if not recording.dispatched and _made_elsewhere(model, (inputs, kwargs or {}), output):
+        recording.unseen.append(Unseen("", UNSEEN_WORK))
     recording.calls[""] = [(first_shape(inputs), first_shape(output))]
     recording.output = first_shape(output)
     return recording
+
+
+def refuse_lazy(output: Any, recording: Recording) -> None:
+    """A ``forward`` that returns a generator (or coroutine) ran nothing of its body, and any other iterator
+    over a forward that ran no operator is lazy too: counting it would print 0 MACs for work never done."""
+    lazy = inspect.isgenerator(output) or inspect.iscoroutine(output) or inspect.isasyncgen(output)
+    if lazy or isinstance(output, Iterator) and not isinstance(output, torch.Tensor) and not recording.dispatched:
+        if inspect.iscoroutine(output):
+            output.close()  # never awaited: no "coroutine was never awaited" warning
+        raise TargetError(f"the model's forward returned a {type(output).__name__}, which runs nothing until it is "
+                          f"consumed; costcalc counts what forward runs: return the tensors (a tuple or list)")

@@ -3,6 +3,8 @@
 Operators are costed by :mod:`costcalc.measure.operators`; a module that maps to a spec
 (:func:`mapped_layer`) is also shown the way the papers write it (MobileNet eq. 2/4, ShuffleNet
 §3.1), priced by ``analyze --suggest`` and given memory traffic and a roofline bound by ``bench``.
+The spec is derived from the call that ran (the convolution operator's arguments), never rebuilt
+from the module's attributes, so analyze, ``--suggest`` and ``bench`` price the same layer.
 """
 
 from __future__ import annotations
@@ -13,36 +15,52 @@ from typing import Any
 from torch import nn
 
 from costcalc.engine import specs
+from costcalc.engine.cost import cost
 from costcalc.engine.specs import Shape, SpecError
+from costcalc.measure.calls import ConvCall
 
 
-def _conv_padding(module: nn.Conv2d) -> tuple[int, int, int, int]:
-    """(top, bottom, left, right); for 'same'/'valid' the padding torch will apply."""
-    if isinstance(module.padding, str):
-        left, right, top, bottom = module._reversed_padding_repeated_twice
-        return (top, bottom, left, right)
-    return (module.padding[0], module.padding[0], module.padding[1], module.padding[1])
+def _padding(call: ConvCall) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) the convolution applied: its own ints, or for ``'same'`` torch's split
+    (``dilation·(k − 1)`` per dimension, the odd one on the bottom/right) and 0 for ``'valid'``."""
+    if call.padding == "valid":
+        return (0, 0, 0, 0)
+    if call.padding == "same":
+        (top, left) = (d * (k - 1) // 2 for d, k in zip(call.dilation, call.weight[2:]))
+        (height, width) = (d * (k - 1) for d, k in zip(call.dilation, call.weight[2:]))
+        return (top, height - top, left, width - left)
+    return (call.padding[0], call.padding[0], call.padding[1], call.padding[1])
 
 
-def conv_spec(module: nn.Module, input_shape: tuple[int, ...]) -> specs.Conv2d | None:
-    """The spec of a zero-padded ``nn.Conv2d`` run on an ``N×C×H×W`` input, else ``None``."""
-    if not isinstance(module, nn.Conv2d) or len(input_shape) != 4 or module.padding_mode != "zeros":
+def call_spec(call: ConvCall | None) -> specs.Conv2d | None:
+    """The spec of one recorded 2-D convolution call, built from what ran — the operator's own input,
+    weight, stride, padding, dilation and groups (:mod:`costcalc.measure.calls`), never its module's
+    attributes — and only when the spec's output is the output that ran; else ``None``."""
+    if call is None or call.transposed or len(call.input) != 4 or len(call.weight) != 4:
         return None
     try:
-        return specs.Conv2d(module.in_channels, module.out_channels, module.kernel_size, module.stride,
-                            _conv_padding(module), module.dilation, module.groups, module.bias is not None)
+        spec = specs.Conv2d(call.input[1], call.weight[0], call.weight[2:], call.stride, _padding(call),
+                            call.dilation, call.groups, call.bias)
+        output = cost(spec, Shape(*call.input[1:])).output
     except SpecError:
         return None
+    return spec if tuple(output) == call.output[1:] else None
 
 
-def _spec_and_input(module: nn.Module | None, input_shape: tuple[int, ...]) -> tuple[Any, Shape] | None:
-    """The spec and per-sample input of one call: a zero-padded ``Conv2d`` on ``N×C×H×W``
-    (:func:`conv_spec`, input ``C×H×W``) or a ``Linear`` on ``N×C`` (input ``C×1×1``); else ``None``."""
-    conv = conv_spec(module, input_shape)
-    if conv is not None:
-        return conv, Shape(*input_shape[1:])
-    if isinstance(module, nn.Linear) and len(input_shape) == 2:
-        return specs.Linear(module.in_features, module.out_features, module.bias is not None), Shape(input_shape[1], 1, 1)
+def _one_call(analysis: Any, name: str, family: str) -> tuple[Any, Shape, int] | None:
+    """The spec, per-sample input and samples per call of module ``name``'s ``family`` operators when every
+    call ran the same one: a 2-D convolution (:func:`call_spec`; input ``C×H×W``, the call's own batch) or
+    an ``nn.Linear`` on ``N×C`` (input ``C×1×1``); else ``None``."""
+    calls = analysis.recording.calls.get(name, [])
+    if family == "convolution":
+        convs = {op.conv for op in analysis.recording.operators if op.module == name and op.family == family}
+        call = convs.pop() if len(convs) == 1 else None
+        spec = call_spec(call)
+        return None if spec is None else (spec, Shape(*call.input[1:]), call.input[0])
+    module = analysis.modules.get(name)
+    if family == "matmul" and isinstance(module, nn.Linear) and calls and all(len(call[0]) == 2 for call in calls):
+        spec = specs.Linear(module.in_features, module.out_features, module.bias is not None)
+        return spec, Shape(calls[0][0][1], 1, 1), calls[0][0][0]
     return None
 
 
@@ -59,13 +77,15 @@ class MappedLayer:
 def mapped_layer(analysis: Any, row: dict[str, Any]) -> MappedLayer | None:
     """The spec of one row of ``analysis.layers()`` (one module's MAC operators), else ``None``.
 
-    The one rule, for ``analyze --suggest`` and ``bench``: a module maps to a spec when
+    The one rule, for ``analyze --suggest`` and ``bench``: a row maps to a spec when
 
-    * it is a zero-padded ``Conv2d`` on ``N×C×H×W`` or a ``Linear`` on ``N×C`` (the layers the
-      papers' formulas cover);
-    * every call had the same input shape;
-    * every call ran exactly one MAC operator (a subclass whose ``forward`` convolves twice is not
-      its spec).
+    * every call of the module ran exactly one MAC operator (a subclass whose ``forward`` convolves
+      twice is not its spec), the same each time: for a convolution, the same recorded call — input
+      shape, weight, stride, padding, dilation, groups as the operator received them, so a layer that
+      pads in ``forward`` (timm's ``Conv2dSame``, ``padding_mode='reflect'``) is the convolution that ran
+      on the padded input; for a ``Linear``, the same ``N×C`` input;
+    * the spec's exact cost over its runs is the MACs analyze recorded for the row (a check, so a
+      mapping never prices another layer than the one that ran).
 
     A module called several times on the same input is the same layer each time: its spec is
     well defined and each call costs that spec's MACs, so it maps with ``runs = calls × N`` (each of
@@ -78,5 +98,9 @@ def mapped_layer(analysis: Any, row: dict[str, Any]) -> MappedLayer | None:
         return None
     if sum(row["operators"].values()) != len(calls) or len(row["macs_per_call"]) != len(calls):
         return None
-    mapped = _spec_and_input(analysis.modules.get(name), calls[0][0])
-    return None if mapped is None else MappedLayer(*mapped, len(calls) * calls[0][0][0])
+    mapped = _one_call(analysis, name, row["family"])
+    if mapped is None:
+        return None
+    spec, shape, batch = mapped
+    layer = MappedLayer(spec, shape, len(calls) * batch)
+    return layer if cost(spec, shape).macs * layer.runs == row["macs"] else None

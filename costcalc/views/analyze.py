@@ -15,19 +15,30 @@ def headline(payload: dict[str, Any]) -> str:
     totals = payload["totals"]
     text = f"{exact(totals['macs'])} MACs ({human(totals['macs'])}), {exact(totals['params'])} params; "
     unmeasured = totals["unmeasured_operators"]
+    uncosted = totals["uncosted_operators"]
+    unseen = payload.get("unseen") or []
+    parts = []
+    if unseen:
+        parts.append(f"MACs are a LOWER BOUND: {totals['unseen_calls']} module call(s) ran where the recorder could "
+                     f"not see them ({', '.join(entry['module'] for entry in unseen[:3])}"
+                     f"{' …' if len(unseen) > 3 else ''}: {unseen[0]['reason']}; listed below)")
     if unmeasured:
-        text += (f"MACs are a LOWER BOUND: {totals['uncosted_operators']} operator calls uncosted, and no counter "
-                 f"measures aten.{', aten.'.join(unmeasured)} (share costed unknown; listed below)")
-    elif not totals["uncosted_operators"]:
-        text += "every operator costed by an analytic rule (100 %)"  # a share of nothing measured apart
-    else:
-        text += f"{100 * totals['costed_share']:.2f} % of the MACs costed analytically, the rest measured"
-    if totals["uncosted_operators"] and not unmeasured:
-        text += (f"; {totals['uncosted_operators']} operator calls uncosted, measured "
-                 f"{exact(totals['uncosted_measured_macs'])} MACs (listed below)")
+        parts.append(f"{'' if unseen else 'MACs are a LOWER BOUND: '}{uncosted} operator calls uncosted, and no "
+                     f"counter measures aten.{', aten.'.join(unmeasured)} (share costed unknown; listed below)")
+    elif uncosted:
+        share = "" if unseen else \
+            f"{100 * totals['costed_share']:.2f} % of the MACs costed analytically, the rest measured; "
+        parts.append(f"{share}{uncosted} operator calls uncosted, measured {exact(totals['uncosted_measured_macs'])} "
+                     f"MACs (listed below)")
+    elif not unseen:
+        parts.append("every operator costed by an analytic rule (100 %)")  # a share of nothing measured apart
+    text += "; ".join(parts)
     per_sample = totals["per_sample"]
     if per_sample:
-        text += f"; per sample (batch {per_sample['batch']}): {exact(per_sample['macs'])} MACs"
+        axis = "" if totals["batch_axis"] == 0 else f", axis {totals['batch_axis']}"
+        text += f"; per sample (batch {per_sample['batch']}{axis}): {exact(per_sample['macs'])} MACs"
+    elif totals["batch_unknown"]:
+        text += f"; batch axis unknown ({totals['batch_unknown']}), so whole-run figures only (--batch-axis states it)"
     return text
 
 
@@ -99,10 +110,23 @@ def summary_view(payload: dict[str, Any], unit: str) -> View:
         if row["macs"] is None:
             view.add(dims(row["input"]), "n/a", "", "", "", row["reason"])
             continue
-        note = f"{row['uncosted_operators']} operator calls uncosted" if row["uncosted_operators"] else ""
+        note = "; ".join(text for count, text in (
+            (row["uncosted_operators"], f"{row['uncosted_operators']} operator calls uncosted"),
+            (row.get("unseen_calls"), f"LOWER BOUND: {row.get('unseen_calls')} module call(s) unseen")) if count)
         view.add(dims(row["input"]), exact(in_unit(row["macs"], unit)), human(in_unit(row["macs"], unit)),
                  exact(totals["params"]), ratio_text(row["macs"] / base) if base else "—", note)
     view.notes = notes(payload)
+    return view
+
+
+def unseen_view(payload: dict[str, Any]) -> View:
+    view = View(f"{payload['target']}: module calls the recorder could not see (not in MACs)",
+                [Column("module"), Column("type"), Column("calls", "right"), Column("why")])
+    for entry in payload["unseen"]:
+        view.add(entry["module"], entry["type"], str(entry["calls"]), entry["reason"], style="bold red")
+    view.notes = ["A dispatch mode records the thread that runs the forward only: work handed to a threading.Thread "
+                  "or a ThreadPoolExecutor is missing from every count (FlopCounterMode's too). Run it on the calling "
+                  "thread to count it. --strict exits 1 while any remain."]
     return view
 
 
