@@ -331,8 +331,8 @@ RULES: dict[str, Rule] = {
     "conv_tbc": TIME_CONVOLUTION,
     **dict.fromkeys(("convolution_backward", "convolution_backward_overrideable", "_slow_conv2d_backward",
                      "mps_convolution_backward"), CONVOLUTION_BACKWARD),
-    **dict.fromkeys(("mm", "addmm", "_addmm_activation", "_int_mm"), MATMUL),
-    **dict.fromkeys(("bmm", "baddbmm", "addbmm"), BATCHED_MATMUL),
+    **dict.fromkeys(("mm", "addmm", "addmm_", "_addmm_activation", "_int_mm", "_scaled_mm", "_scaled_mm_v2"), MATMUL),
+    **dict.fromkeys(("bmm", "baddbmm", "baddbmm_", "addbmm", "addbmm_"), BATCHED_MATMUL),
     **dict.fromkeys(("linear", "mkldnn_linear"), LINEAR),
     **dict.fromkeys(("matmul", "linalg_matmul"), GENERAL_MATMUL),
     **dict.fromkeys(("linear_backward", "mkldnn_linear_backward", "matmul_backward"), LINEAR_BACKWARD),
@@ -340,7 +340,7 @@ RULES: dict[str, Rule] = {
     "_cdist_forward": PAIRWISE_DISTANCE,
     "_pdist_forward": PAIRS_DISTANCE,
     "_transformer_encoder_layer_fwd": TRANSFORMER_FUSED,
-    **dict.fromkeys(("mv", "addmv", "dot", "vdot"), MATRIX_VECTOR),
+    **dict.fromkeys(("mv", "addmv", "addmv_", "dot", "vdot"), MATRIX_VECTOR),
     **dict.fromkeys(("_scaled_dot_product_flash_attention_for_cpu", "_scaled_dot_product_flash_attention",
                      "_scaled_dot_product_efficient_attention", "_scaled_dot_product_cudnn_attention",
                      "_scaled_dot_product_fused_attention_overrideable", "scaled_dot_product_attention",
@@ -365,7 +365,7 @@ RULES: dict[str, Rule] = {
                      "batch_norm_gather_stats_with_counts", "batch_norm_update_stats", "native_batch_norm_backward",
                      "cudnn_batch_norm_backward", "miopen_batch_norm_backward", "batch_norm_backward",
                      "batch_norm_backward_elemt", "batch_norm_backward_reduce", "_batch_norm_impl_index_backward",
-                     "layer_norm", "group_norm", "instance_norm"), NORMALIZATION),
+                     "layer_norm", "group_norm", "instance_norm", "quantized_batch_norm"), NORMALIZATION),
     **dict.fromkeys(("relu", "relu_", "relu6", "gelu", "gelu_", "silu", "silu_", "sigmoid", "sigmoid_", "tanh",
                      "tanh_", "hardswish", "hardswish_", "hardsigmoid", "hardsigmoid_", "hardtanh", "hardtanh_",
                      "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "celu", "softplus", "mish", "mish_",
@@ -389,7 +389,9 @@ RULES: dict[str, Rule] = {
     **dict.fromkeys(("upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d", "_upsample_nearest_exact1d",
                      "_upsample_nearest_exact2d", "_upsample_nearest_exact3d", "upsample_linear1d",
                      "upsample_bilinear2d", "_upsample_bilinear2d_aa", "upsample_bicubic2d", "_upsample_bicubic2d_aa",
-                     "upsample_trilinear3d", "grid_sampler_2d", "grid_sampler_3d"), INTERPOLATE),
+                     "upsample_trilinear3d", "grid_sampler_2d", "grid_sampler_3d", "upsample_linear1d_backward",
+                     "upsample_bilinear2d_backward", "_upsample_bilinear2d_aa_backward", "upsample_trilinear3d_backward"),
+                    INTERPOLATE),
     **dict.fromkeys(("_softmax", "_log_softmax", "softmax", "log_softmax", "_safe_softmax"), SOFTMAX),
     **dict.fromkeys(("view", "_unsafe_view", "reshape", "permute", "transpose", "transpose_", "t", "t_", "expand",
                      "expand_as", "squeeze_", "unsqueeze_", "as_strided_", "detach_", "swapdims",
@@ -417,7 +419,8 @@ RULES: dict[str, Rule] = {
                      "_efficientzerotensor", "complex", "polar", "hstack", "vstack",
                      # MKL-DNN layout conversions (``torch.utils.mkldnn.to_mkldnn`` models)
                      "to_mkldnn", "_to_dense", "to_dense", "mkldnn_reorder_conv2d_weight",
-                     "mkldnn_reorder_conv3d_weight"), DATA_MOVEMENT),
+                     "mkldnn_reorder_conv3d_weight", "_convert_indices_from_coo_to_csr", "_convert_indices_from_csr_to_coo"),
+                    DATA_MOVEMENT),
 }
 
 NOT_COSTED: dict[str, str] = {
@@ -440,7 +443,7 @@ NOT_COSTED: dict[str, str] = {
                      "mkldnn_linear_backward_input", "mkldnn_linear_backward_weights"),
                     "a backward kernel with no rule yet (training is costed from convolution_backward, "
                     "linear_backward)"),
-    **dict.fromkeys(("_foreach_mm", "_flash_attention_forward_no_dropout_inplace", "_triton_multi_head_attention",
+    **dict.fromkeys(("_foreach_mm", "_compute_linear_combination", "_flash_attention_forward_no_dropout_inplace", "_triton_multi_head_attention",
                      "_triton_scaled_dot_attention"), "no rule yet: listed with what the counters measured"),
 }
 """MAC-family operators deliberately left uncosted, each with the reason the analysis prints: they are
