@@ -419,3 +419,27 @@ def test_cli_json_survives_a_tracer_abort(tmp_path):
     assert payload["totals"]["macs"] == 4 * 6 * 6 * 3 * 9
     assert "fvcore's trace died in its own process (SIGABRT" in payload["reconciliation"]["fvcore"]["error"]
     assert "INTERNAL ASSERT" not in result.stderr  # the child's C++ trace stays out of the user's stderr
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(batch=st.integers(1, 3), groups=st.integers(1, 4), per_group_in=st.integers(1, 3),
+       per_group_out=st.integers(1, 3), kernel=st.integers(1, 3), stride=st.integers(1, 2), size=st.integers(3, 9))
+def test_every_convolution_overload_agrees_with_the_closed_form(batch, groups, per_group_in, per_group_out, kernel,
+                                                                 stride, size):
+    """N·C_out·H_out·W_out·(C_in/g)·k², whichever overload — CPU, cuDNN, MIOpen, MKL-DNN, MPS — carries it."""
+    c_in, c_out = groups * per_group_in, groups * per_group_out
+    x, w = meta(batch, c_in, size, size), meta(c_out, per_group_in, kernel, kernel)
+    side = (size - kernel) // stride + 1
+    expected = batch * c_out * side * side * per_group_in * kernel * kernel
+    s, p, d = [stride, stride], [0, 0], [1, 1]
+    calls = [(aten.convolution.default, (x, w, None, s, p, d, False, [0, 0], groups)),
+             (aten.conv2d.default, (x, w, None, s, p, d, groups)),
+             (aten.mkldnn_convolution.default, (x, w, None, p, s, d, groups)),
+             (aten.cudnn_convolution.default, (x, w, p, s, d, groups, False, False, True)),
+             (aten.miopen_convolution.default, (x, w, None, p, s, d, groups, False, False)),
+             (aten._mps_convolution.default, (x, w, None, p, s, d, groups))]
+    for op, args in calls:
+        assert costed(op, args, (batch, c_out, side, side)) == ("convolution", expected), op

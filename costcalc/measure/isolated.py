@@ -84,6 +84,7 @@ def run_isolated(function: Callable[[], Result]) -> Result:
         errors.seek(0)
         stderr = errors.read().decode(errors="replace")
     if data:
+        sys.stderr.write(stderr)  # what the child printed (the user's forward, warnings), as in-process
         kind, value = pickle.loads(data)
         if kind == "ok":
             return value
