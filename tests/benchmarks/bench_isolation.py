@@ -23,6 +23,7 @@ from timing import timed
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads in-process (the child uses 1)")
     options = parser.parse_args()
 
     import torch
@@ -34,12 +35,13 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from analyze_models.vision import ResNet18
 
+    torch.set_num_threads(options.threads)
     warnings.simplefilter("ignore")
     small = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.Conv2d(16, 32, 3, padding=1),
                           nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10)).eval()
     cases = {"ResNet-18 1×3×224×224": (ResNet18().eval(), torch.zeros(1, 3, 224, 224)),
              "small CNN 1×3×32×32": (small, torch.zeros(1, 3, 32, 32))}
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), median of {options.repeats}")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s) in-process, 1 in the child, median of {options.repeats}")
     print(f"{'':24} {'in-process':>11} {'forked':>9} {'ratio':>7} {'added':>9}")
     for name, (model, x) in cases.items():
         assert run_isolated(lambda: fvcore_counts(model, (x,))) == fvcore_counts(model, (x,))
