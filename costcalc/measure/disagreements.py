@@ -68,7 +68,7 @@ def _outer_product(op: Operator) -> bool:
 def _counter_cause(ops: list[Operator], gaps: list[str]) -> str:
     """Why FlopCounterMode differs on a layer whose every difference is explained."""
     causes = []
-    failures = sorted({f"aten.{op.name} ({op.counter_failure})" for op in ops if op.counter_failure})
+    failures = sorted({f"{operator_label(op.name)} ({op.counter_failure})" for op in ops if op.counter_failure})
     if failures:
         causes.append(f"FlopCounterMode failed on {', '.join(failures)} and counted 0")
     if gaps:
@@ -102,7 +102,8 @@ def flop_counter_check(operators: list[Operator]) -> dict[str, Any]:
                               "wrong": "FlopCounterMode" if explained else None, "explained": explained})
     analytic = 2 * sum(op.macs for op in operators)
     measured = sum(op.flop_counter for op in operators)
-    failures = [f"FlopCounterMode failed on aten.{op.name} in {op.module or '(model)'}: {op.counter_failure}"
+    failures = [f"FlopCounterMode failed on {operator_label(op.name)} in {op.module or '(model)'}: "
+                f"{op.counter_failure}"
                 for op in operators if op.counter_failure]
     return {"convention": "2 FLOPs per MAC", "analytic": analytic, "measured": measured,
             "match": analytic == measured, "disagreements": disagreements,

@@ -3,8 +3,13 @@
 A forward pass recorded under a dispatch mode (:mod:`costcalc.measure.recorder`) reaches us as aten
 operators after decomposition: ``nn.Linear`` on any rank arrives as ``addmm``/``mm`` on the flattened
 rows, ``matmul`` and ``einsum`` as ``mm``/``bmm``, every convolution (1-, 2-, 3-D, transposed,
-grouped, dilated, ``padding='same'``, functional) as ``aten.convolution``. Each :class:`Rule` costs
-one operator from its argument shapes, in exact integers, and carries its closed form:
+grouped, dilated, ``padding='same'``, functional) as ``aten.convolution``. Torch may also hand over
+other forms of the same work — ``conv2d`` and ``linear`` whole under ``torch.inference_mode()`` (the
+recorder decomposes such composite operators: :func:`is_composite`), ``mkldnn_``, ``cudnn_``,
+``miopen_`` and ``mps_`` convolutions, the flash / memory-efficient / cuDNN attention kernels, batch
+norm on every backend, the backward twins. Each :class:`Rule` costs one operator from its arguments
+read by their schema names (:func:`bind`; overloads put them at different positions), in exact
+integers, and carries its closed form:
 
 * ``convolution``  ``N·C_out·∏out·(C_in/g)·∏k`` (MobileNet eq. 1 generalised to any dimensionality);
   transposed ``N·C_in·∏in·(C_out/g)·∏k`` — each input position scatters one kernel;
@@ -24,7 +29,9 @@ one operator from its argument shapes, in exact integers, and carries its closed
 Every other operator the registry knows is an *other op* (normalization, activation, pooling and
 reductions, interpolate, softmax, element-wise, loss — counted as output elements, never mixed into
 MACs) or pure data movement (views, copies, concatenation: no arithmetic). An operator found in none
-of these is *uncosted*: the analysis lists it with what the counters measured for it.
+of these is *uncosted*: the analysis lists it with what the counters measured for it (a MAC-like
+operator whose work is not in its shapes — packed, sparse, grouped — is listed uncosted on purpose,
+with its reason in :data:`NOT_COSTED`).
 """
 
 from __future__ import annotations
