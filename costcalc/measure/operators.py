@@ -397,7 +397,8 @@ RULES: dict[str, Rule] = {
                      "_upsample_nearest_exact2d", "_upsample_nearest_exact3d", "upsample_linear1d",
                      "upsample_bilinear2d", "_upsample_bilinear2d_aa", "upsample_bicubic2d", "_upsample_bicubic2d_aa",
                      "upsample_trilinear3d", "grid_sampler_2d", "grid_sampler_3d", "upsample_linear1d_backward",
-                     "upsample_bilinear2d_backward", "_upsample_bilinear2d_aa_backward", "upsample_trilinear3d_backward"),
+                     "upsample_bilinear2d_backward", "_upsample_bilinear2d_aa_backward",
+                     "upsample_trilinear3d_backward"),
                     INTERPOLATE),
     **dict.fromkeys(("_softmax", "_log_softmax", "softmax", "log_softmax", "_safe_softmax"), SOFTMAX),
     **dict.fromkeys(("view", "_unsafe_view", "reshape", "permute", "transpose", "transpose_", "t", "t_", "expand",
@@ -426,7 +427,8 @@ RULES: dict[str, Rule] = {
                      "_efficientzerotensor", "complex", "polar", "hstack", "vstack",
                      # MKL-DNN layout conversions (``torch.utils.mkldnn.to_mkldnn`` models)
                      "to_mkldnn", "_to_dense", "to_dense", "mkldnn_reorder_conv2d_weight",
-                     "mkldnn_reorder_conv3d_weight", "_convert_indices_from_coo_to_csr", "_convert_indices_from_csr_to_coo"),
+                     "mkldnn_reorder_conv3d_weight", "_unsafe_index", "_unsafe_masked_index",
+                     "_convert_indices_from_coo_to_csr", "_convert_indices_from_csr_to_coo"),
                     DATA_MOVEMENT),
 }
 
@@ -450,7 +452,8 @@ NOT_COSTED: dict[str, str] = {
                      "mkldnn_linear_backward_input", "mkldnn_linear_backward_weights"),
                     "a backward kernel with no rule yet (training is costed from convolution_backward, "
                     "linear_backward)"),
-    **dict.fromkeys(("_foreach_mm", "_compute_linear_combination", "_flash_attention_forward_no_dropout_inplace", "_triton_multi_head_attention",
+    **dict.fromkeys(("_foreach_mm", "_compute_linear_combination", "_flash_attention_forward_no_dropout_inplace",
+                     "_triton_multi_head_attention",
                      "_triton_scaled_dot_attention"), "no rule yet: listed with what the counters measured"),
 }
 """MAC-family operators deliberately left uncosted, each with the reason the analysis prints: they are
@@ -467,12 +470,23 @@ def operator_name(func: Any) -> str:
     return name if namespace == "aten" else f"{namespace}::{name}"
 
 
+_COMPOSITE = torch._C.DispatchKey.CompositeImplicitAutograd
+
+
 def is_composite(func: Any) -> bool:
     """Whether ``func`` is a CompositeImplicitAutograd operator (``linear``, ``conv2d``, ``matmul``,
     ``batch_norm``, …): torch normally runs its decomposition before a dispatch mode sees it, but not under
-    ``torch.inference_mode()``, so the recorder decomposes it itself and records what a normal run does."""
+    ``torch.inference_mode()``, so the recorder decomposes it itself (:func:`decompose`)."""
     return isinstance(func, torch._ops.OpOverload) and torch._C._dispatch_has_kernel_for_dispatch_key(
-        func.name(), torch._C.DispatchKey.CompositeImplicitAutograd)
+        func.name(), _COMPOSITE)
+
+
+def decompose(func: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
+    """Run ``func``'s C++ CompositeImplicitAutograd kernel — the one a normal run takes — so that its
+    operators reach the active dispatch modes. (``OpOverload.decompose`` prefers a Python decomposition
+    where torch registered one: ``upsample_bilinear2d.vec`` would then arrive as ``_unsafe_index``
+    arithmetic instead of the ``upsample_bilinear2d`` a normal run records.)"""
+    return func._op_dk(_COMPOSITE, *args, **kwargs)
 
 
 def rule_for(func: Any) -> Rule | None:

@@ -21,7 +21,7 @@ from torch.nn.modules import module as module_hooks
 from torch.utils._python_dispatch import TorchDispatchMode
 from costcalc.measure.flop_counter import FlopCounterMode
 
-from costcalc.measure.operators import bind, is_composite, nested_sizes, operator_name, rule_for
+from costcalc.measure.operators import bind, decompose, is_composite, nested_sizes, operator_name, rule_for
 from costcalc.measure.padding import PaddedHeads
 
 
@@ -107,9 +107,7 @@ class OperatorRecorder(TorchDispatchMode):
         kwargs = kwargs or {}
         if torch.is_inference_mode_enabled() and is_composite(func):
             with self:  # as a normal run would: the decomposition's operators reach this recorder
-                out = func.decompose(*args, **kwargs)
-            if out is not NotImplemented:
-                return out
+                return decompose(func, args, kwargs)
         before, failures = self._measured()
         out = func(*args, **kwargs)
         after, failures_after = self._measured()
