@@ -275,6 +275,8 @@ def test_attention_padded_by_the_kernel_is_costed_on_the_model_sizes():
         Lambda(lambda *t: aten._scaled_dot_product_flash_attention(*t)[0]), (q, k, v)).macs
     (note,) = totals["notes"]
     assert "padded" in note and "query 36 → 40" in note and "value 36 → 40" in note
+    from costcalc.views.analyze import notes
+    assert f"Note: {note}." in notes(analysis.to_dict())
 
 
 # -- counters beneath the recording isolated (issue 22 point 2, issue 19 class 7) --------------------------
