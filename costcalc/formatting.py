@@ -110,3 +110,9 @@ def number(value: int | Fraction | float | None) -> int | float | None:
     except OverflowError:
         return None
     return result if math.isfinite(result) else None
+
+
+def operator_label(name: str) -> str:
+    """An operator as the analysis names it, qualified: ``aten.convolution`` for aten's (recorded by bare
+    name), ``torchvision::nms`` for any other namespace's (recorded by qualified name)."""
+    return name if "::" in name else f"aten.{name}"

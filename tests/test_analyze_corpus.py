@@ -100,6 +100,17 @@ def test_exact_totals_and_counters_explained(name):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("name", list(CASES))
+def test_inference_mode_counts_equal_the_normal_run(name):
+    """Issue 19 class 1: under ``torch.inference_mode()`` torch hands composite operators over whole."""
+    factory, inputs, macs, params = CASES[name]
+    with torch.inference_mode():
+        analysis = costcalc.analyze(factory(), inputs())
+    totals = analysis.to_dict()["totals"]
+    assert (analysis.macs, analysis.params, totals["uncosted_operators"]) == (macs, params, 0)
+
+
+@pytest.mark.slow
 def test_resnet18_matches_both_counters_exactly():
     analysis = costcalc.analyze(vision.ResNet18(), torch.zeros(1, 3, 224, 224), reconcile=True)
     fvcore, counter = analysis.reconciliation["fvcore"], analysis.reconciliation["flop_counter"]

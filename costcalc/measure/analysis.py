@@ -28,7 +28,8 @@ from typing import Any
 from torch import nn
 
 from costcalc.engine.kinds import PAPER_FORMULAS
-from costcalc.measure.operators import MAC_FAMILIES, OTHER_FAMILIES
+from costcalc.formatting import operator_label
+from costcalc.measure.operators import MAC_FAMILIES, NOT_COSTED, OTHER_FAMILIES
 from costcalc.measure.recorder import Operator, Recording, within
 from costcalc.measure.spec_view import call_spec
 
@@ -131,7 +132,8 @@ class Analysis:
         return [{"module": module or "(model)", "type": type(self.modules[module]).__name__, "operator": name,
                  "calls": len(ops), "elements": sum(op.elements for op in ops),
                  "flop_counter": sum(op.flop_counter for op in ops),
-                 "reason": f"no analytic rule for aten.{name}"}
+                 "reason": f"no analytic rule for {operator_label(name)}"
+                           + (f": {NOT_COSTED[name]}" if name in NOT_COSTED else "")}
                 for (module, name), ops in groups.items()]
 
     def totals(self) -> dict[str, Any]:
@@ -160,7 +162,8 @@ class Analysis:
                 "uncosted_measured_macs": uncosted_macs,
                 "unmeasured_operators": unmeasured,
                 "unseen_calls": sum(entry["calls"] for entry in unseen),
-                "costed_share": None if unmeasured or unseen else 1.0 if not measured else round(macs / measured, 6)}
+                "costed_share": None if unmeasured or unseen else 1.0 if not measured else round(macs / measured, 6),
+                "notes": sorted({op.note for op in self.recording.operators if op.note})}
 
     # -- layers and the module tree -------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ A module's attributes say what its author meant; the call says what ran. timm's 
 at all: the layer the papers' formulas should price is the convolution operator's own input, stride,
 padding, dilation and groups. Every convolution overload names them alike (``convolution``,
 ``conv2d``, ``_convolution_mode``, ``mkldnn_convolution``, …), only in different positions, so
-they are read by name (:func:`schema_arguments`), never by position.
+they are read by name (:func:`costcalc.measure.operators.bind`), never by position.
 """
 
 from __future__ import annotations
@@ -15,18 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-
-
-def schema_arguments(func: Any, args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """``{argument name: value}`` of one operator call, positional and keyword, by ``func``'s schema
-    (defaults filled in); ``{}`` for a callable without a schema."""
-    schema = getattr(func, "_schema", None)
-    if schema is None:
-        return {}
-    named = {argument.name: argument.default_value for argument in schema.arguments if argument.has_default_value()}
-    named.update(zip((argument.name for argument in schema.arguments), args))
-    named.update(kwargs)
-    return named
 
 
 def _ints(value: Any, rank: int) -> tuple[int, ...]:
@@ -54,10 +42,10 @@ class ConvCall:
     transposed: bool
 
 
-def conv_call(func: Any, args: tuple, kwargs: dict[str, Any], out: Any) -> ConvCall | None:
-    """The :class:`ConvCall` of a convolution operator's call, ``None`` when its schema does not have the
-    convolution's arguments (``input``/``self``, ``weight``, ``stride``, ``padding``, ``dilation``, ``groups``)."""
-    named = schema_arguments(func, args, kwargs)
+def conv_call(named: dict[str, Any], out: Any) -> ConvCall | None:
+    """The :class:`ConvCall` of a convolution operator's call (its arguments ``named`` by schema), ``None``
+    when the schema lacks the convolution's (``input``/``self``, ``weight``, ``stride``, ``padding``,
+    ``dilation``, ``groups``)."""
     source = named.get("input", named.get("self"))
     weight = named.get("weight")
     tensors = all(isinstance(value, torch.Tensor) for value in (source, weight, out))

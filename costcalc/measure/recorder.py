@@ -32,7 +32,8 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from costcalc.measure.flop_counter import FlopCounterMode
 
 from costcalc.measure.calls import ConvCall, conv_call
-from costcalc.measure.operators import nested_sizes, rule_for
+from costcalc.measure.operators import bind, decompose, is_composite, nested_sizes, operator_name, rule_for
+from costcalc.measure.padding import PaddedHeads
 from costcalc.measure.user_code import TargetError
 
 
@@ -48,6 +49,8 @@ class Operator:
     elements: int               # output elements (the size of an other op)
     flop_counter: int           # FLOPs FlopCounterMode added for it (2 per MAC where it has a rule)
     attention: int = 0          # the QKᵀ + AV part of ``macs`` (attention operators)
+    note: str = ""              # what the rule read differently from what the kernel ran (padded head dims)
+    counter_failure: str = ""   # FlopCounterMode raised on this operator: its error (it counted 0)
     conv: ConvCall | None = None  # a convolution's call as it ran (its arguments by schema name)
 
 
@@ -108,7 +111,9 @@ class OperatorRecorder(TorchDispatchMode):
         super().__init__()
         self.stack = stack
         self.recording = recording
+        self.counter = counter
         self.global_counts = counter.flop_counts["Global"] if counter is not None else None
+        self.padded = PaddedHeads()
 
     @classmethod
     def _should_skip_dynamo(cls) -> bool:
@@ -116,24 +121,41 @@ class OperatorRecorder(TorchDispatchMode):
         dynamo on the first operator would cost seconds (FlopCounterMode pays it when it runs)."""
         return False
 
+    def _measured(self) -> tuple[int, int]:
+        if self.counter is None:
+            return 0, 0
+        return sum(self.global_counts.values()), len(self.counter.failures)
+
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         self.recording.dispatched += 1
-        before = sum(self.global_counts.values()) if self.global_counts is not None else 0
+        if torch.is_inference_mode_enabled() and is_composite(func):
+            with self:  # as a normal run would: the decomposition's operators reach this recorder
+                return decompose(func, args, kwargs)
+        before, failures = self._measured()
         out = func(*args, **kwargs)
-        measured = sum(self.global_counts.values()) - before if self.global_counts is not None else 0
+        after, failures_after = self._measured()
+        failure = self.counter.failures[-1][1] if failures_after > failures else ""
         rule = rule_for(func)
         module, call = self.stack[-1]
+        note = ""
         try:
-            macs = rule.macs(args, out) if rule is not None and rule.macs is not None else 0
-            attention = rule.attention(args, out) if rule is not None and rule.attention is not None else 0
+            named = bind(func, args, kwargs)
+            refined = rule.refine(named) if rule is not None and rule.refine is not None else None
+            rule = refined or rule
+            if rule is not None and rule.family in ("attention", "attention_fused"):
+                named, note = self.padded.logical(named)
+            macs = rule.macs(named, out) if rule is not None and rule.macs is not None else 0
+            attention = rule.attention(named, out) if rule is not None and rule.attention is not None else 0
         except Exception:  # a call the rule cannot read (an unusual overload): listed as uncosted, not dropped
             rule, macs, attention = None, 0, 0
+        self.padded.observe(func, args, out)
         family = rule.family if rule is not None else None
+        measured = after - before
         if family != "data_movement" or measured:
-            conv = conv_call(func, args, kwargs, out) if family == "convolution" else None
-            self.recording.operators.append(Operator(module, call, str(func.overloadpacket).removeprefix("aten."),
-                                                     family, macs, _numel(out), measured, attention, conv))
+            conv = conv_call(named, out) if family == "convolution" else None
+            self.recording.operators.append(Operator(module, call, operator_name(func), family, macs, _numel(out),
+                                                     measured, attention, note, failure, conv))
         return out
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from costcalc.formatting import MARK, UNIT_LABELS, dims, exact, fewer_text, human, in_unit, percent, ratio_text
+from costcalc.formatting import (
+    MARK, UNIT_LABELS, dims, exact, fewer_text, human, in_unit, operator_label, percent, ratio_text,
+)
 from costcalc.views.render import Column, View
 
 
@@ -24,7 +26,7 @@ def headline(payload: dict[str, Any]) -> str:
                      f"{' …' if len(unseen) > 3 else ''}: {unseen[0]['reason']}; listed below)")
     if unmeasured:
         parts.append(f"{'' if unseen else 'MACs are a LOWER BOUND: '}{uncosted} operator calls uncosted, and no "
-                     f"counter measures aten.{', aten.'.join(unmeasured)} (share costed unknown; listed below)")
+                     f"counter measures {', '.join(map(operator_label, unmeasured))} (share costed unknown; listed below)")
     elif uncosted:
         share = "" if unseen else \
             f"{100 * totals['costed_share']:.2f} % of the MACs costed analytically, the rest measured; "
@@ -55,6 +57,7 @@ def notes(payload: dict[str, Any]) -> list[str]:
     if totals["other_ops"]:
         other = ", ".join(f"{family} {exact(count)}" for family, count in totals["other_ops"].items())
         lines.append(f"Other ops, output elements (not in MACs): {other}.")
+    lines.extend(f"Note: {note}." for note in totals.get("notes", []))
     lines.append(counters_line(payload["reconciliation"]))
     return lines
 
@@ -74,6 +77,7 @@ def counters_line(reconciliation: dict[str, Any]) -> str:
         state = MARK[check["match"]] if not disagreements else \
             f"{len(disagreements)} layer(s) differ, {'all explained' if check['explained'] else 'UNEXPLAINED'}"
         parts.append(f"{label} {state}")
+        parts.extend(check.get("failures", []))
     return "Counters: " + "; ".join(parts) + "."
 
 
@@ -135,7 +139,7 @@ def uncosted_view(payload: dict[str, Any]) -> View:
                 [Column("module"), Column("type"), Column("operator"), Column("calls", "right"),
                  Column("output elements", "right"), Column("FlopCounterMode FLOPs", "right")])
     for entry in payload["uncounted"]:
-        view.add(entry["module"], entry["type"], f"aten.{entry['operator']}", str(entry["calls"]),
+        view.add(entry["module"], entry["type"], operator_label(entry['operator']), str(entry["calls"]),
                  exact(entry["elements"]), exact(entry["flop_counter"]))
     view.notes = ["Not in MACs: add a rule to costcalc.measure.operators, or check them by hand. "
                   "--strict exits 1 while any remain."]
