@@ -5,8 +5,8 @@
 * ``grads_bytes``: one gradient per trainable parameter, in its dtype (analytic: what ``.backward()``
   allocates in ``.grad``).
 * ``optimizer_bytes``: the state ``torch.optim`` keeps per trainable parameter (analytic, by
-  :data:`OPTIMIZERS`): SGD none; SGD with momentum one ``momentum_buffer``; Adam and AdamW
-  ``exp_avg`` and ``exp_avg_sq`` plus a float32 ``step`` scalar per parameter tensor.
+  :data:`costcalc.engine.optimizers.OPTIMIZERS`): SGD none; SGD with momentum one ``momentum_buffer``;
+  Adam and AdamW ``exp_avg`` and ``exp_avg_sq`` plus a float32 ``step`` scalar per parameter tensor.
 * ``activations_bytes``: measured. In a training step, the tensors autograd keeps for backward —
   every tensor packed through ``torch.autograd.graph.saved_tensors_hooks`` during the forward, by
   unique storage, parameters and buffers excluded (:class:`SavedTensors`). For inference, the peak of
@@ -24,11 +24,8 @@ import torch
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
-OPTIMIZERS: dict[str, int] = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}
-"""State copies of each trainable parameter, in its dtype."""
+from costcalc.engine.optimizers import OPTIMIZERS, STEP_BYTES
 
-STEP_SCALARS = {"adam": 4, "adamw": 4}
-"""Bytes of the per-parameter ``step`` counter (a float32 scalar tensor) the optimizer keeps."""
 
 
 def _key(tensor: torch.Tensor) -> Any:
@@ -159,7 +156,7 @@ def footprint(model: nn.Module, optimizer: str, activations_bytes: int | None, t
         params_bytes=sum(parameter.numel() * parameter.element_size() for parameter in parameters),
         buffers_bytes=sum(buffer.numel() * buffer.element_size() for buffer in model.buffers()),
         grads_bytes=trainable_bytes,
-        optimizer_bytes=copies * trainable_bytes + STEP_SCALARS.get(optimizer, 0) * len(trainable),
+        optimizer_bytes=copies * trainable_bytes + STEP_BYTES.get(optimizer, 0) * len(trainable),
         activations_bytes=activations_bytes,
         trainable_params=sum(parameter.numel() for parameter in trainable),
         frozen_params=sum(parameter.numel() for parameter in parameters if not parameter.requires_grad),
