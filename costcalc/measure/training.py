@@ -150,7 +150,8 @@ class TrainingRecorder(OperatorRecorder):
         return out
 
     def _step(self, op, args: tuple, out: Any, recomputed: bool) -> None:
-        needs = tuple(isinstance(arg, torch.Tensor) and arg.requires_grad for arg in args)
+        grad = torch.is_grad_enabled()  # under no_grad (a reentrant checkpoint's first pass) autograd records nothing
+        needs = tuple(grad and isinstance(arg, torch.Tensor) and arg.requires_grad for arg in args)
         rule = BACKWARD_RULES.get(op.name)
         gradients = rule(args, out, op.macs, needs) if rule is not None else 0
         # non-reentrant checkpoint recomputes under its own saved-tensor hooks for the graph already built,
