@@ -234,11 +234,9 @@ def training_view(payload: dict[str, Any], depth: int | None, unit: str) -> View
                  exact(in_unit(cost["backward_macs"], unit)), exact(in_unit(cost["macs"], unit)),
                  f"{cost['backward_macs'] / cost['forward_macs']:.3f}" if cost["forward_macs"] else "—",
                  exact(row.get("trainable_params")), style="bold" if not row["depth"] else "")
-    view.notes = ["Backward by analytic rule, following what autograd runs: an input gradient only where something "
-                  "upstream needs one (not for the first layer fed plain data), a weight gradient only where the "
-                  "weight requires grad (a frozen layer costs nothing backward); each costs its forward's MACs "
-                  "(grouped and depthwise convs included). Fused attention kernels recompute QKᵀ in backward. "
-                  "The forward ran with grad enabled, in eval mode."]
+    view.notes = ["Backward by analytic rule, as autograd runs it: input gradients only where something upstream "
+                  "needs one, weight gradients only for weights that require grad, each costing its forward's MACs "
+                  "(grouped and depthwise convs too). Forward run with grad, in eval mode."]
     if training["recomputed_macs"]:
         view.notes.append(f"Backward includes {exact(in_unit(training['recomputed_macs'], unit))} {label} of forwards "
                           f"recomputed by torch.utils.checkpoint (as the real backward reran them).")
