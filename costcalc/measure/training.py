@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from math import prod
 from typing import Any, Callable
 
 import torch
@@ -69,8 +70,7 @@ def _attention(args: tuple, out: Any, forward: int, needs: tuple[bool, ...]) -> 
         return 0
     q, k, v = args[0], args[1], args[2]
     *batch, length, embed = q.shape
-    pairs = (forward // (length * k.shape[-2] * (embed + v.shape[-1]))) * length * k.shape[-2]
-    return pairs * (3 * embed + 2 * v.shape[-1])
+    return prod(batch) * length * k.shape[-2] * (3 * embed + 2 * v.shape[-1])
 
 
 def _recurrent(args: tuple, out: Any, forward: int, needs: tuple[bool, ...]) -> int:
@@ -135,7 +135,6 @@ class TrainingRecorder(OperatorRecorder):
 
     def __init__(self, stack, recording: Recording, counter: FlopCounterMode | None):
         super().__init__(stack, recording, counter)
-        self.counter = counter
         self.steps: list[Step] = []
         self.backward = False
 
