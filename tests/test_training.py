@@ -380,3 +380,19 @@ def test_cli_training_table_names_flop_counter_error(run):
     assert "FlopCounterMode, real backward: 74,600,448 FLOPs vs 38,031,360 analytic" in text
     assert "weight gradient 32× (torch 2.13 conv_backward_flop ignores groups)" in text
     json.loads(run("analyze", EXAMPLE, "--input", "1,3,32,32", "--training", "--format", "json").stdout)
+
+
+def test_strict_passes_when_flop_counter_backward_errors_are_named(run):
+    # the depthwise weight gradient FlopCounterMode counts 32× is named, so --strict still exits 0
+    payload = run.json("analyze", EXAMPLE, "--input", "1,3,32,32", "--training", "--strict")
+    assert payload["totals"]["training"]["flop_counter"]["explained"]
+
+
+def test_strict_fails_on_an_unexplained_backward_difference():
+    from costcalc.commands.analyze import strict_ok
+
+    payload = {"reconciliation": {}, "uncounted": [],
+               "totals": {"training": {"flop_counter": {"explained": False}}}}
+    assert not strict_ok(payload)
+    payload["totals"]["training"]["flop_counter"]["explained"] = True
+    assert strict_ok(payload)

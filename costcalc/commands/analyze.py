@@ -144,7 +144,8 @@ def command(target: str, input_texts: tuple[str, ...], arguments: tuple[str, ...
 
 
 def strict_ok(payload: dict[str, Any]) -> bool:
-    """``--strict``: nothing uncosted and every counter disagreement explained."""
+    """``--strict``: nothing uncosted and every counter disagreement explained (the training backward's too)."""
     reconciliation = payload["reconciliation"]
     checks = [reconciliation.get(key) or {} for key in ("flop_counter", "fvcore")]
+    checks.append((payload["totals"].get("training") or {}).get("flop_counter") or {})
     return not payload["uncounted"] and all(check.get("explained", True) for check in checks)
