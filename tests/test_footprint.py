@@ -130,3 +130,18 @@ def test_json_footprint_says_what_is_measured(run):
     assert payload["totals"]["trainable_params"] == 7_850
     rows = {row["name"]: row for row in payload["modules"]}
     assert (rows["stem"]["trainable_params"], rows["fc"]["trainable_params"]) == (0, 650)
+
+
+def test_meta_tensors_measure_the_same_bytes():
+    # Storages are told apart by their StorageImpl, not their data pointer (0 for every meta tensor).
+    # Training: the first addmm keeps its 4×10 input (160 B) for the weight gradient, the second the 4×20 ReLU
+    # output (320 B, which ReLU also saves): 480 B. Inference peak: 640 B (see above).
+    def build():
+        return nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 5))
+
+    with torch.device("meta"):
+        meta = build()
+    for model, device in ((build(), "cpu"), (meta, "meta")):
+        inputs = torch.zeros(4, 10, device=device)
+        assert costcalc.analyze(model, inputs).footprint.activations_bytes == 640
+        assert costcalc.analyze(model, inputs, training=True).footprint.activations_bytes == 480

@@ -28,16 +28,16 @@ from costcalc.engine.optimizers import OPTIMIZERS, STEP_BYTES
 
 
 
-def _key(tensor: torch.Tensor) -> Any:
-    """A storage's identity: its device and address (``None`` for storages with no data, e.g. meta)."""
-    pointer = tensor.untyped_storage().data_ptr()
-    return (tensor.device, pointer) if pointer else None
+def _key(tensor: torch.Tensor) -> int:
+    """A storage's identity: the address of its ``StorageImpl``, shared by every view of it, on any device
+    (a meta tensor's data pointer is 0 for all, its storage is still its own)."""
+    return tensor.untyped_storage()._cdata
 
 
 def model_storages(model: nn.Module, inputs: Any = ()) -> set[Any]:
     """The storages of the model's parameters and buffers and of the input tensors: not activations."""
     tensors = [*model.parameters(), *model.buffers(), *_tensors(inputs)]
-    return {key for key in map(_key, tensors) if key is not None}
+    return set(map(_key, tensors))
 
 
 def _tensors(value: Any) -> list[torch.Tensor]:
@@ -55,7 +55,7 @@ class SavedTensors(torch.autograd.graph.saved_tensors_hooks):
 
         def pack(tensor: torch.Tensor) -> torch.Tensor:
             key = _key(tensor)
-            if key is not None and key not in excluded:
+            if key not in excluded:
                 self.saved[key] = tensor.untyped_storage().nbytes()
             return tensor
 
@@ -81,7 +81,7 @@ class LiveActivations(TorchDispatchMode):
         out = func(*args, **(kwargs or {}))
         for tensor in _tensors(out):
             key = _key(tensor)
-            if key is None or key in self.excluded:
+            if key in self.excluded:
                 continue
             if key not in self.tensors:
                 self.tensors[key], self.sizes[key] = 0, tensor.untyped_storage().nbytes()
