@@ -81,7 +81,7 @@ def saved_bytes(model: nn.Module, inputs: torch.Tensor) -> int:
             storages[pointer] = tensor.untyped_storage().nbytes()
         return tensor
 
-    model.eval()
+    model.train()  # as a training step runs: dropout keeps its masks, batch norm its batch statistics
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
         output = model(inputs)
     del output

@@ -396,3 +396,16 @@ def test_strict_fails_on_an_unexplained_backward_difference():
     assert not strict_ok(payload)
     payload["totals"]["training"]["flop_counter"]["explained"] = True
     assert strict_ok(payload)
+
+
+def test_training_step_runs_in_training_mode_and_puts_every_buffer_back():
+    # Batch norm in training mode moves its running statistics and counts the batch; analyze puts them back.
+    # Dropout in training mode keeps a mask for backward: on CPU it draws a float32 mask and multiplies by it, so the
+    # 4×8 mask (128 B) is saved besides the product (which the last Linear saves instead of batch norm's output).
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Dropout(0.5), nn.Linear(8, 2)).eval()
+    before = {name: value.clone() for name, value in model.state_dict().items()}
+    with_dropout = costcalc.analyze(model, torch.ones(4, 4), training=True).footprint.activations_bytes
+    assert all(torch.equal(before[name], value) for name, value in model.state_dict().items())
+    assert not model.training
+    model[2].p = 0.0  # dropout with p = 0 returns its input as it is, keeping no mask
+    assert with_dropout - costcalc.analyze(model, torch.ones(4, 4), training=True).footprint.activations_bytes == 128

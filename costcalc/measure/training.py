@@ -1,6 +1,7 @@
 """What a training step costs: the forward as run with grad, and the backward autograd runs for it.
 
-One forward with grad enabled (eval mode, so no buffer moves) is recorded like ``analyze``'s
+One forward with grad enabled, in training mode as a training step runs it (dropout keeps its masks, batch
+norm its batch statistics; every buffer is put back afterwards), is recorded like ``analyze``'s
 (:class:`costcalc.measure.recorder.OperatorRecorder`), and each MAC operator also records which of its
 tensor arguments ``requires_grad`` *as it ran* — autograd's own answer to "does anything upstream need a
 gradient". Its backward MACs follow from one rule per family (:data:`BACKWARD_RULES`); each gradient a
@@ -30,7 +31,7 @@ rule for the CPU flash-attention or recurrent backward kernels).
 from __future__ import annotations
 
 from collections import Counter
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from math import prod
 from typing import Any, Callable
@@ -224,17 +225,30 @@ class TrainingRun:
     flop_counter_backward: int | None = None
 
 
+@contextmanager
+def preserved_buffers(model: nn.Module):
+    """Put every buffer back as it was: a training-mode forward moves batch norm's running statistics."""
+    saved = [(buffer, buffer.clone()) for buffer in model.buffers()]
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for buffer, value in saved:
+                buffer.copy_(value)
+
+
 def record_training(model: nn.Module, inputs: tuple, count: bool, kwargs: dict[str, Any] | None,
                     saved_hook: Callable[[], Any]) -> TrainingRun:
-    """Run ``model(*inputs)`` with grad enabled (eval mode) under a :class:`TrainingRecorder`, then its
+    """Run ``model(*inputs)`` with grad enabled in training mode under a :class:`TrainingRecorder`, then its
     backward (``torch.autograd.backward``; every ``.grad`` is restored); ``saved_hook()`` is the
     saved-tensors hooks context (:mod:`costcalc.measure.footprint`) that measures what autograd keeps."""
     recording = Recording()
     stack = [("", 0)]
     with ExitStack() as scope:
         scope.enter_context(preserved_mode(model))
+        scope.enter_context(preserved_buffers(model))
         scope.enter_context(torch.enable_grad())
-        model.eval()
+        model.train()
         counter = scope.enter_context(FlopCounterMode(display=False)) if count else None
         scope.enter_context(_module_stack(model, recording, stack))
         recorder = scope.enter_context(TrainingRecorder(stack, recording, counter))

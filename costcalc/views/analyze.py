@@ -236,7 +236,7 @@ def training_view(payload: dict[str, Any], depth: int | None, unit: str) -> View
                  exact(row.get("trainable_params")), style="bold" if not row["depth"] else "")
     view.notes = ["Backward by analytic rule, as autograd runs it: input gradients only where something upstream "
                   "needs one, weight gradients only for weights that require grad, each costing its forward's MACs "
-                  "(grouped and depthwise convs too). Forward run with grad, in eval mode."]
+                  "(grouped and depthwise convs too). Forward run with grad, in training mode (buffers restored)."]
     if training["recomputed_macs"]:
         view.notes.append(f"Backward includes {exact(in_unit(training['recomputed_macs'], unit))} {label} of forwards "
                           f"recomputed by torch.utils.checkpoint (as the real backward reran them).")
