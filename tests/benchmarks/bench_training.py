@@ -5,7 +5,8 @@ Run: python tests/benchmarks/bench_training.py [--repeats N] [--threads T]   (no
 Two models, built here with ``torch.nn`` (torchvision is not a dependency): ResNet-50 (bottleneck blocks
 [3, 4, 6, 3], 1×3×224×224) and a BERT-base-shaped encoder (``nn.TransformerEncoder``: 12 layers, d 768,
 12 heads, feed-forward 3072, 1×128 tokens). For each, in this process on the same model and input:
-FlopCounterMode around a forward and a real ``.backward()`` (what a user runs to count a training step),
+FlopCounterMode around a forward and a real ``.backward()`` in training mode (what a user runs to count a
+training step),
 ``costcalc.analyze(model, x, training=True)`` (forward recorded with grad, backward by analytic rule, the
 real backward run for what checkpointing recomputes) and, for reference, ``reconcile=True`` (FlopCounterMode
 beneath, and fvcore). The first call of each is timed on its own, then the median of ``--repeats`` calls,
@@ -73,9 +74,8 @@ def main() -> None:
     print(f"{'model':10} {'':40} {'first call':>11} {'median':>10} {'× FlopCounterMode':>18}")
     for name, model, x in (("ResNet-50", resnet50(), torch.zeros(1, 3, 224, 224)),
                            ("BERT-base", bert_base(), torch.zeros(1, 128, 768))):
-        model.eval()
-
         def flop_counter() -> int:
+            model.train()  # as analyze runs a training step (dropout on, batch statistics)
             with FlopCounterMode(display=False) as counter:
                 model(x).sum().backward()
             model.zero_grad(set_to_none=True)
