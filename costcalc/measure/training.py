@@ -15,7 +15,8 @@ multilinear operator produces costs what its forward costs, and only gradients a
   (``_trilinear``, ``cdist``, ``pdist``: each needed operand's gradient revisits every term, ``F`` each);
 * ``attention``    fused scaled-dot-product kernels (flash, efficient, cuDNN, CPU flash): the backward
   kernel recomputes ``QKᵀ`` (``L·S·E``), then ``dA = dO·Vᵀ`` and ``dV = Aᵀ·dO`` (``L·S·Ev`` each),
-  ``dQ = dS·K`` and ``dK = dSᵀ·Q`` (``L·S·E`` each): ``3·L·S·E + 2·L·S·Ev`` per head, all at once;
+  ``dQ = dS·K`` and ``dK = dSᵀ·Q`` (``L·S·E`` each): ``3·L·S·E + 2·L·S·Ev`` per head, all at once
+  (attention with dropout, as ``nn.MultiheadAttention`` trains, runs as two ``bmm``: the matmul rule);
 * ``recurrent``    ``mkldnn_rnn_layer``: its backward kernel computes the input, hidden-state and both
   weight gradients at once: ``2·F``.
 
@@ -23,7 +24,7 @@ Then the real backward runs (``torch.autograd.backward`` from every floating out
 each ``.grad`` is put back as it was): an operator that runs there *with grad enabled* is a forward recomputed by
 ``torch.utils.checkpoint`` — its MACs count again, in the backward, for the module that reran it (the
 non-reentrant variant's recomputation stops as soon as it has what backward needs: only what reran
-counts). FlopCounterMode counts the same backward underneath when asked, and :func:`reconcile` names
+counts). FlopCounterMode counts the same backward underneath when asked, and :meth:`TrainingCost.reconcile` names
 every difference (torch 2.13 counts a grouped convolution's weight gradient ``g`` times, and has no
 rule for the CPU flash-attention or recurrent backward kernels).
 """
