@@ -15,6 +15,8 @@ Any PyTorch model, operator by operator (needs torch; imported on first use)::
 
     analysis = costcalc.analyze(model, torch.zeros(1, 3, 224, 224))   # or a tuple of positional inputs
     analysis.macs, analysis.flops, analysis.params, analysis.by_module(depth=1), analysis.to_dict()
+    step = costcalc.analyze(model, x, training=True, optimizer="adam")   # a training step
+    step.training.forward_macs, step.training.backward_macs, step.footprint.optimizer_bytes
 """
 
 from importlib import import_module

@@ -1,4 +1,4 @@
-"""The README's ``costcalc.analyze`` Python example runs: each line whose comment is a literal evaluates
+"""The README's ``costcalc.analyze`` Python examples run: each line whose comment is a literal evaluates
 to it (the CLI examples of the section are checked with every other README example, tests/test_readme.py).
 """
 
@@ -14,12 +14,16 @@ pytest.importorskip("torch")
 pytest.importorskip("fvcore")
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTION = ROOT.joinpath("README.md").read_text(encoding="utf-8").split("## Analyze any PyTorch model")[1] \
-    .split("\n## ")[0]
+README = ROOT.joinpath("README.md").read_text(encoding="utf-8")
 
 
-def test_readme_python_example():
-    (code,) = re.findall(r"```python\n(.*?)```", SECTION, re.S)
+def section(title: str) -> str:
+    return README.split(f"## {title}")[1].split("\n## ")[0]
+
+
+@pytest.mark.parametrize("title", ["Analyze any PyTorch model", "Training cost and memory footprint"])
+def test_readme_python_example(title):
+    (code,) = re.findall(r"```python\n(.*?)```", section(title), re.S)
     namespace: dict = {}
     for line in code.splitlines():
         statement, _, comment = line.partition("  # ")

@@ -12,6 +12,7 @@ import click
 
 from costcalc.commands.options import dtype_option, format_option, require_measure, unit_option
 from costcalc.commands.targets import parse_argument, parse_input, parse_ints, user_code_errors
+from costcalc.engine.optimizers import OPTIMIZERS
 from costcalc.views import analyze as analyze_view
 from costcalc.views.render import emit
 
@@ -78,11 +79,18 @@ def _add_memory(payload: dict[str, Any], dtype: str) -> None:
               help="Group counts g tried for the grouped pointwise replacement (those dividing the channels).")
 @click.option("--res-list", "res_text", default=None,
               help="Also count the model at these square resolutions of the first input, e.g. 128,160,192.")
+@click.option("--training", is_flag=True,
+              help="Cost a training step: forward + the backward autograd runs (input gradients only where "
+                   "something upstream needs one, weight gradients only for parameters that require grad, "
+                   "checkpointed forwards again), per module; activations = what autograd keeps for backward.")
+@click.option("--optimizer", type=click.Choice(tuple(OPTIMIZERS)), default=None,
+              help="Optimizer whose state the memory footprint counts (sgd 0, momentum 1, adam/adamw 2 copies "
+                   "of each trainable parameter). Default sgd; shows the footprint table.")
 @unit_option
 @format_option
 def command(target: str, input_texts: tuple[str, ...], arguments: tuple[str, ...], depth: int, summary: bool,
             reconcile: bool, strict: bool, batch_axis: int | None, memory: bool, dtype: str, suggest: bool,
-            groups_text: str, res_text: str | None, unit: str, fmt: str) -> None:
+            groups_text: str, res_text: str | None, training: bool, optimizer: str | None, unit: str, fmt: str) -> None:
     """Count any PyTorch model operator by operator, and what factorizing would save.
 
     TARGET is path/to/file.py:name or package.module:name naming an nn.Module class or a factory
@@ -109,7 +117,8 @@ def command(target: str, input_texts: tuple[str, ...], arguments: tuple[str, ...
         obj = torch_side.load_target(target)
         model = torch_side.build_model(obj, kwargs, target)
         analysis = torch_side.analyze(model, torch_side.zeros(shapes, dtypes), target=target,
-                                      reconcile=reconcile or strict or fmt == "json", batch_axis=batch_axis)
+                                      reconcile=reconcile or strict or fmt == "json", batch_axis=batch_axis,
+                                      training=training, optimizer=optimizer or "sgd")
         at_res = torch_side.at_resolutions(model, shapes, resolutions, dtypes) if resolutions else []
     payload = analysis.to_dict()
     payload["resolutions"] = at_res
@@ -126,6 +135,10 @@ def command(target: str, input_texts: tuple[str, ...], arguments: tuple[str, ...
         views.append(analyze_view.uncosted_view(payload))
     if reconcile or strict:
         views += analyze_view.reconcile_views(payload)
+    if training:
+        views.append(analyze_view.training_view(payload, depth, unit))
+    if training or optimizer:
+        views.append(analyze_view.footprint_view(payload))
     if memory:
         views.append(analyze_view.memory_view(payload))
     if suggest:
@@ -137,7 +150,9 @@ def command(target: str, input_texts: tuple[str, ...], arguments: tuple[str, ...
 
 
 def strict_ok(payload: dict[str, Any]) -> bool:
-    """``--strict``: nothing uncosted, nothing run unseen and every counter disagreement explained."""
+    """``--strict``: nothing uncosted, nothing run unseen and every counter disagreement explained (the
+    training backward's too)."""
     reconciliation = payload["reconciliation"]
     checks = [reconciliation.get(key) or {} for key in ("flop_counter", "fvcore")]
+    checks.append((payload["totals"].get("training") or {}).get("flop_counter") or {})
     return not payload["uncounted"] and not payload["unseen"] and all(check.get("explained", True) for check in checks)

@@ -65,6 +65,8 @@ class Analysis:
     model: nn.Module = field(repr=False)
     reconciliation: dict[str, Any] = field(default_factory=dict)
     stated_axis: int | None = None  # the batch axis the user stated (``--batch-axis``); None: inferred
+    training: Any = None    # costcalc.measure.training.TrainingCost with training=True, else None
+    footprint: Any = None   # costcalc.measure.footprint.Footprint
 
     def __post_init__(self) -> None:
         self.modules = dict(self.model.named_modules())
@@ -249,11 +251,29 @@ class Analysis:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``costcalc analyze --format json`` payload (``--res-list`` and ``--suggest`` fill their keys)."""
-        return {"target": self.target, "input": self.inputs[0] if self.inputs else [], "inputs": self.inputs,
-                "output": list(self.recording.output), "totals": self.totals(), "layers": self.layers(),
-                "modules": self.by_module(), "uncounted": self.uncosted(), "unseen": self.unseen(),
-                "reconciliation": self.reconciliation, "resolutions": [], "suggestions": [],
-                "suggestion_totals": [], "suggestions_left_out": []}
+        payload = {"target": self.target, "input": self.inputs[0] if self.inputs else [], "inputs": self.inputs,
+                   "output": list(self.recording.output), "totals": self.totals(), "layers": self.layers(),
+                   "modules": self.by_module(), "uncounted": self.uncosted(), "unseen": self.unseen(),
+                   "reconciliation": self.reconciliation, "resolutions": [], "suggestions": [],
+                   "suggestion_totals": [], "suggestions_left_out": []}
+        self._add_whole_cost(payload)
+        return payload
+
+    def _add_whole_cost(self, payload: dict[str, Any]) -> None:
+        """``totals.footprint``, ``totals.trainable_params`` and ``totals.training``; per module row its
+        ``trainable_params`` and (training) its forward, backward and total MACs."""
+        if self.footprint is not None:
+            payload["totals"]["footprint"] = self.footprint.to_dict()
+            payload["totals"]["trainable_params"] = self.footprint.trainable_params
+            payload["totals"]["frozen_params"] = self.footprint.frozen_params
+        if self.training is not None:
+            payload["totals"]["training"] = self.training.to_dict()
+        for row in payload["modules"]:
+            name = "" if row["name"] == "(model)" else row["name"]
+            if self.footprint is not None:
+                row["trainable_params"] = self.footprint.trainable_within(name)
+            if self.training is not None:
+                row["training"] = self.training.within(name)
 
     def table(self, depth: int | None = 2, unit: str = "macs"):
         """The module tree as a rich renderable (what ``costcalc analyze`` prints by default)."""

@@ -23,6 +23,8 @@ from torch import nn
 from costcalc.measure.analysis import Analysis
 from costcalc.measure.guard import available_bytes
 from costcalc.measure.disagreements import flop_counter_check, fvcore_check
+from costcalc.measure.footprint import LiveActivations, SavedTensors, footprint, model_storages, optimizer_copies
+from costcalc.measure.training import TrainingCost, TrainingRun, record_training
 from costcalc.measure.recorder import Recording, record
 from costcalc.measure.user_code import (
     TargetError, UserCodeError, build_model, first_line, load_target, run_user_code,
@@ -79,40 +81,78 @@ def _input_text(arguments: tuple) -> str:
     return " and ".join(",".join(map(str, shape)) for shape in input_shapes(arguments)) or "(no tensors)"
 
 
-def _record(model: nn.Module, arguments: tuple, count: bool, kwargs: dict[str, Any] | None = None) -> Recording:
-    return run_user_code("the model's forward", lambda: record(model, arguments, count, kwargs),
+def _record(model: nn.Module, arguments: tuple, count: bool, kwargs: dict[str, Any] | None = None,
+            live: LiveActivations | None = None) -> Recording:
+    def run() -> Recording:
+        if live is None:
+            return record(model, arguments, count, kwargs)
+        with live:
+            return record(model, arguments, count, kwargs)
+    return run_user_code("the model's forward", run, _input_text((*arguments, kwargs or {})))
+
+
+def _record_training(model: nn.Module, arguments: tuple, count: bool, kwargs: dict[str, Any] | None) -> TrainingRun:
+    excluded = model_storages(model)  # the inputs autograd keeps count: they stay alive for backward
+    return run_user_code("the model's forward and backward",
+                         lambda: record_training(model, arguments, count, kwargs, lambda: SavedTensors(excluded)),
                          _input_text((*arguments, kwargs or {})))
 
 
+def _forward(model: nn.Module, arguments: tuple, count: bool, kwargs: dict[str, Any] | None, training: bool
+             ) -> tuple[Recording, TrainingRun | None, int]:
+    """One recorded run: a training step (forward + backward) or an inference forward, and the activation
+    bytes measured in it (saved for backward, or the peak alive)."""
+    if training:
+        run = _record_training(model, arguments, count, kwargs)
+        return run.recording, run, sum(run.saved.values())
+    live = LiveActivations(model_storages(model, arguments))
+    return _record(model, arguments, count, kwargs, live), None, live.peak
+
+
 def analyze(model: nn.Module, inputs: Any, *, kwargs: dict[str, Any] | None = None, reconcile: bool = False,
-            target: str | None = None, batch_axis: int | None = None) -> Analysis:
+            target: str | None = None, batch_axis: int | None = None, training: bool = False,
+            optimizer: str = "sgd") -> Analysis:
     """Count ``model`` on ``inputs``: exact MACs, FLOPs and unique params of every operator it runs.
 
     ``kwargs`` are keyword arguments of ``forward`` (a keyword-only ``mask=``, say). ``reconcile``
     runs ``FlopCounterMode`` in the same forward and fvcore after it, and explains each disagreement
     per layer. Without it the counters run only when an operator has no rule, so that what they
     measure for it is reported beside it. fvcore traces positional inputs only: with ``kwargs`` its
-    check says so instead of counting. ``batch_axis`` states the inputs' batch axis for per-sample
-    figures (:meth:`Analysis.batch_axis` infers it where it can); a ``forward`` that returns a generator
-    is refused (:class:`TargetError`), and work run on other threads is listed as ``unseen``.
+    check says so instead of counting.
+
+    ``batch_axis`` states the inputs' batch axis for per-sample figures (:meth:`Analysis.batch_axis`
+    infers it where it can); a ``forward`` that returns a generator is refused (:class:`TargetError`), and work run on other threads is listed as ``unseen``.
+
+    ``training=True`` records a training step instead (:mod:`costcalc.measure.training`): the forward with
+    grad enabled, its backward MACs by analytic rule, a real backward for what ``torch.utils.checkpoint``
+    recomputes (``Analysis.training``). ``optimizer`` (``sgd``, ``momentum``, ``adam``, ``adamw``) sizes the
+    optimizer state of ``Analysis.footprint`` (:mod:`costcalc.measure.footprint`).
     """
     if not isinstance(model, nn.Module):
         raise TargetError(f"analyze needs an nn.Module, got a {type(model).__name__}")
+    try:
+        optimizer_copies(optimizer)
+    except ValueError as error:
+        raise TargetError(f"--optimizer: {error}") from None
     arguments = as_arguments(inputs)
     shapes = input_shapes((*arguments, kwargs or {}))
     _check_batch_axis(batch_axis, shapes)
-    recording = _record(model, arguments, reconcile, kwargs)
+    recording, run, activations = _forward(model, arguments, reconcile, kwargs, training)
     if not reconcile and any(op.family is None for op in recording.operators):
-        recording = _record(model, arguments, True, kwargs)
+        recording, run, activations = _forward(model, arguments, True, kwargs, training)
         reconcile = True
+    cost = TrainingCost(run.steps, run.flop_counter_backward) if run is not None else None
+    memory = footprint(model, optimizer, activations, training)
     if not reconcile:
         return Analysis(target or type(model).__name__, shapes, recording, model,
-                        {"run": False, "how": "costcalc.analyze(..., reconcile=True) or --reconcile"}, batch_axis)
+                        {"run": False, "how": "costcalc.analyze(..., reconcile=True) or --reconcile"},
+                        stated_axis=batch_axis, training=cost, footprint=memory)
     reconciliation: dict[str, Any] = {"run": True, "flop_counter": flop_counter_check(recording.operators)}
     reconciliation["fvcore"] = {"error": f"fvcore traces positional inputs only, not the keyword arguments "
                                          f"{', '.join(kwargs)}", "explained": True} if kwargs else run_user_code(
         "the model's forward (fvcore trace)", lambda: fvcore_check(model, arguments, recording.operators))
-    return Analysis(target or type(model).__name__, shapes, recording, model, reconciliation, batch_axis)
+    return Analysis(target or type(model).__name__, shapes, recording, model, reconciliation,
+                    stated_axis=batch_axis, training=cost, footprint=memory)
 
 
 def _check_batch_axis(axis: int | None, shapes: list[list[int]]) -> None:

@@ -242,3 +242,70 @@ def suggestion_views(payload: dict[str, Any], unit: str) -> list[View]:
     model.notes = [f"{total['name']}: not worth it on {total['not_worth_it']} layer(s), left as they are"
                    for total in payload["suggestion_totals"] if total["not_worth_it"]]
     return [layers, model]
+
+
+def training_view(payload: dict[str, Any], depth: int | None, unit: str) -> View:
+    """``--training``: per module, the forward, the backward autograd runs, their sum and backward/forward."""
+    label = UNIT_LABELS[unit]
+    training = payload["totals"]["training"]
+    ratio = f"{training['backward_macs'] / training['forward_macs']:.3f}x" if training["forward_macs"] else "—"
+    view = View(f"{payload['target']}: training step, {exact(in_unit(training['macs'], unit))} {label} "
+                f"({exact(in_unit(training['forward_macs'], unit))} forward + "
+                f"{exact(in_unit(training['backward_macs'], unit))} backward, {ratio} the forward)",
+                [Column("module"), Column(f"forward {label}", "right"), Column(f"backward {label}", "right"),
+                 Column(f"total {label}", "right"), Column("bwd/fwd", "right"), Column("trainable", "right")])
+    for row in payload["modules"]:
+        if depth is not None and row["depth"] > depth:
+            continue
+        cost = row["training"]
+        view.add("  " * max(row["depth"] - 1, 0) + row["name"], exact(in_unit(cost["forward_macs"], unit)),
+                 exact(in_unit(cost["backward_macs"], unit)), exact(in_unit(cost["macs"], unit)),
+                 f"{cost['backward_macs'] / cost['forward_macs']:.3f}" if cost["forward_macs"] else "—",
+                 exact(row.get("trainable_params")), style="bold" if not row["depth"] else "")
+    view.notes = ["Backward by analytic rule, as autograd runs it: input gradients only where something upstream "
+                  "needs one, weight gradients only for weights that require grad, each costing its forward's MACs "
+                  "(grouped and depthwise convs too). Forward run with grad, in training mode (buffers restored)."]
+    if training["recomputed_macs"]:
+        view.notes.append(f"Backward includes {exact(in_unit(training['recomputed_macs'], unit))} {label} of forwards "
+                          f"recomputed by torch.utils.checkpoint (as the real backward reran them).")
+    view.notes.append(training_counter_line(training))
+    return view
+
+
+def training_counter_line(training: dict[str, Any]) -> str:
+    """FlopCounterMode's real backward against the analytic one, and why they differ."""
+    check = training["flop_counter"]
+    if check is None:
+        return "Backward not checked against FlopCounterMode (add --reconcile)."
+    text = (f"FlopCounterMode, real backward: {exact(check['measured_flops'])} FLOPs vs {exact(check['analytic_flops'])} "
+            f"analytic ({'agrees' if check['measured_flops'] == check['analytic_flops'] else 'differs'})")
+    causes = sorted({entry["cause"] for entry in check["disagreements"]})
+    if causes:
+        text += "; " + ("every difference explained: " if check["explained"] else "UNEXPLAINED difference; named: ")
+        text += "; ".join(causes)
+    elif not check["explained"]:
+        text += f"; UNEXPLAINED: it counts {exact(check['measured_flops'] - check['expected_flops'])} FLOPs more"
+    return text + "."
+
+
+def footprint_view(payload: dict[str, Any]) -> View:
+    """Bytes of parameters, buffers, gradients, optimizer state and activations, and how each is known."""
+    totals = payload["totals"]
+    memory = totals["footprint"]
+    view = View(f"{payload['target']}: memory footprint, {human(memory['total_bytes'])}B "
+                f"({exact(totals['trainable_params'])} trainable + {exact(totals['frozen_params'])} frozen params, "
+                f"optimizer {memory['optimizer']})",
+                [Column("what"), Column("bytes", "right"), Column("", "right"), Column("how")])
+    how = {key: kind for kind in ("measured", "counted", "analytic") for key in memory[kind]}
+    text = {"measured": "measured", "counted": "counted from the model's tensors", "analytic": "analytic"}
+    for key, name in (("params_bytes", "parameters"), ("buffers_bytes", "buffers"), ("grads_bytes", "gradients"),
+                      ("optimizer_bytes", f"optimizer state ({memory['optimizer']})"),
+                      ("activations_bytes", "activations")):
+        detail = memory["activations"] if key == "activations_bytes" else text[how[key]]
+        view.add(name, exact(memory[key]), human(memory[key]), detail)
+    view.add("total", exact(memory["total_bytes"]), human(memory["total_bytes"]), "", style="bold")
+    view.notes = ["gradients: one per trainable parameter in its dtype; optimizer: sgd 0, momentum 1, adam/adamw 2 "
+                  "copies of each trainable parameter (+ a 4-byte step per tensor for adam/adamw). Activations with "
+                  "--training: the storages autograd saves for backward, once each, parameters and buffers excluded; "
+                  "without: the most bytes of operator outputs alive at once during the forward."]
+    return view
