@@ -9,6 +9,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -131,3 +132,41 @@ def test_sigterm_during_a_real_plot_save(tmp_path):
     else:  # the signal came as the rename finished: then the whole new plot
         data = target.read_bytes()
         assert data.startswith(b"\x89PNG") and data.endswith(b"IEND\xaeB`\x82")
+
+
+def test_a_signal_while_the_temporary_file_is_made_is_raised_where_it_is_removed(tmp_path, monkeypatch):
+    """A signal the kernel hands to another thread (OpenBLAS's) still reaches the main thread's handler,
+    so holding is done there: one that comes while ``mkstemp`` runs is raised once the clean-up is in force."""
+    from costcalc.config import files
+
+    made, mkstemp = [], tempfile.mkstemp
+
+    def mkstemp_interrupted(**kwargs):
+        handle, name = mkstemp(**kwargs)
+        made.append(name)
+        files._interrupt(signal.SIGTERM, None)  # as if SIGTERM arrived just before mkstemp returned
+        return handle, name
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", mkstemp_interrupted)
+    target = tmp_path / "plot.svg"
+    target.write_bytes(OLD)
+    with pytest.raises(SystemExit) as exited:
+        with files.replacing(str(target)):
+            pytest.fail("the held signal must be raised before the file is handed out")
+    assert exited.value.code == 128 + signal.SIGTERM
+    assert made and [path.name for path in tmp_path.iterdir()] == ["plot.svg"] and target.read_bytes() == OLD
+
+
+def test_a_signal_the_process_ignores_stays_ignored_while_writing(tmp_path):
+    """``nohup`` ignores SIGHUP: writing a file must not make a hang-up end the command."""
+    from costcalc.config import files
+
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        with files.replacing(str(tmp_path / "out.txt")) as temporary:
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) is files._interrupt
+            Path(temporary).write_text("x")
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, previous)

@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
+from types import FrameType
 
 _INPUTS: ContextVar[set[str] | None] = ContextVar("costcalc_inputs", default=None)
 """The real paths of the files read by the command running now (``None`` outside a command)."""
@@ -88,28 +89,55 @@ class _Terminated(SystemExit):
     removed, then exits with the signal's conventional status 128 + signal number."""
 
 
-def _terminate(signum: int, frame) -> None:
+_INTERRUPTING = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+_held: list[int] | None = None
+"""The signals that came while the temporary file was being created (:func:`_hold`); ``None`` when not held."""
+
+
+def _raise_for(signum: int) -> None:
+    """``SIGINT`` as ``KeyboardInterrupt``; ``SIGTERM``, ``SIGHUP`` as :class:`_Terminated`."""
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise _Terminated(128 + signum)
 
 
-_UNWINDING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    if _held is not None:
+        _held.append(signum)
+        return
+    _raise_for(signum)
 
 
-def _hold_signals(hold: bool) -> None:
-    """Block (``hold``) or unblock ``SIGINT``, ``SIGTERM`` and ``SIGHUP`` where POSIX signal masks exist."""
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_BLOCK if hold else signal.SIG_UNBLOCK, {signal.SIGINT, *_UNWINDING})
+def _hold() -> None:
+    """Keep interrupting signals from now on instead of raising them."""
+    global _held
+    _held = []
+
+
+def _release() -> None:
+    """Stop keeping signals, and raise for the first one that came while they were kept."""
+    global _held
+    pending, _held = _held, None
+    if pending:
+        _raise_for(pending[0])
 
 
 @contextmanager
 def _signals_unwind() -> Iterator[None]:
-    """While writing, ``SIGTERM`` and ``SIGHUP`` raise :class:`_Terminated` (``SIGINT`` already raises
-    ``KeyboardInterrupt``); the previous handlers come back afterwards. Outside the main thread,
-    where handlers cannot be set, nothing changes."""
+    """While writing, ``SIGINT``, ``SIGTERM`` and ``SIGHUP`` unwind as exceptions (:func:`_interrupt`), held
+    where :func:`_hold` says; the previous handlers come back afterwards. A signal the process ignores
+    (``nohup``'s ``SIGHUP``, a background job's ``SIGINT``) stays ignored. Outside the main thread, where
+    handlers cannot be set, nothing changes.
+
+    Holding is done in the handler, not with a signal mask: a mask holds only the thread that sets it,
+    and the kernel hands a process's signal to any thread that does not block it — a library's worker
+    thread (OpenBLAS, a progress spinner) — after which Python runs the handler in the main thread anyway.
+    """
     previous = {}
     try:
-        for signum in _UNWINDING:
-            previous[signum] = signal.signal(signum, _terminate)
+        for signum in _INTERRUPTING:
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                previous[signum] = signal.signal(signum, _interrupt)
     except ValueError:  # not the main thread
         pass
     try:
@@ -132,15 +160,15 @@ def replacing(path: str) -> Iterator[str]:
     check_writable(path)
     target = os.path.realpath(path)
     with _signals_unwind():
-        _hold_signals(True)  # until the clean-up below is in force
+        _hold()  # until the clean-up below is in force
         try:
             handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.",
                                                  suffix=".tmp")
         except BaseException:
-            _hold_signals(False)
+            _release()
             raise
         try:
-            _hold_signals(False)
+            _release()  # a signal kept meanwhile is raised here, where the clean-up below removes the file
             os.close(handle)
             yield temporary
             try:
