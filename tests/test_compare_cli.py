@@ -335,3 +335,13 @@ def test_down_sampling_closed_forms_are_exact_on_even_maps(m, extra, half, g, r,
         if row.macs is not None:
             assert row.formula_macs == row.macs and row.formula_ratio == row.ratio, name
     assert rows["inverted_residual_no_shortcut"].macs is not None and rows["effnet_block"].macs is not None
+
+
+@pytest.mark.parametrize("t", [1, 2, 6])
+def test_inverted_residual_closed_form_leaves_out_the_expansion_at_t_1(run, t):
+    """t = 1 has no 1×1 expansion (MobileNetV2 Table 2's first block): 196·(512² + 9·512) at stride 1."""
+    rows = {row["name"]: row for row in run.json(*TABLE3, "--expansion", str(t))["rows"]}
+    expand = 0 if t == 1 else 196 * 512 * 512 * t
+    assert rows["inverted_residual"]["macs"] == rows["inverted_residual"]["formula_macs"] == \
+        expand + 196 * (9 * t * 512 + t * 512 * 512)
+    assert rows["inverted_residual"]["note"] is None

@@ -97,8 +97,9 @@ RESNEXT_UNIT = Formula("resnext_bottleneck", "hw(2cm + 9m²/g)", "ShuffleNet §3
                        lambda s: s.area * (2 * s.m * s.n + Fraction(9 * s.n * s.n, s.g)))
 SHUFFLENET_UNIT = Formula("shufflenet_unit", "hw(2cm/g + 9m)", "ShuffleNet §3.2",
                           lambda s: s.area * (Fraction(2 * s.m * s.n, s.g) + 9 * s.n))
-INVERTED_RESIDUAL = Formula("inverted_residual", "hw·(2·t·c² + 9·t·c)", "MobileNetV2 Table 1 (t = 6)",
-                            lambda s: s.area * (2 * s.n * s.m * s.m + 9 * s.n * s.m))
+INVERTED_RESIDUAL = Formula("inverted_residual", "hw·(2·t·c² + 9·t·c)",
+                            "MobileNetV2 Table 1 (t = 6; at t = 1 the 1×1 expansion is left out: hw·(c² + 9c))",
+                            lambda s: s.area * ((2 if s.n != 1 else 1) * s.n * s.m * s.m + 9 * s.n * s.m))
 SHUFFLENET_V2_UNIT = Formula(
     "shufflenet_v2_unit", "hw·(2·(c/2)² + 9·c/2)", "ShuffleNet V2 Fig. 3c (G1: each 1×1 keeps c1 = c2 = c/2)",
     lambda s: s.area * (Fraction(s.m * s.m, 2) + Fraction(9 * s.m, 2)))
@@ -111,8 +112,8 @@ SHUFFLENET_UNIT_STRIDE2 = Formula(
     lambda s: s.area * s.m * Fraction(s.x, s.g) + Fraction(s.area, 4) * (9 * s.x + Fraction(s.x * (s.n - s.m), s.g)))
 INVERTED_RESIDUAL_PLAIN = Formula(
     "inverted_residual_no_shortcut", "hw·t·c² + hw/s²·(t·c·Dk² + t·c·N)",
-    "MobileNetV2 Table 1 (h×w×c → h/s×w/s×N, no shortcut)",
-    lambda s: s.area * s.x * s.m * s.m
+    "MobileNetV2 Table 1 (h×w×c → h/s×w/s×N, no shortcut; no 1×1 expansion at t = 1)",
+    lambda s: (s.area * s.x * s.m * s.m if s.x != 1 else 0)
     + Fraction(s.area, s.stride ** 2) * (s.x * s.m * s.kernel_area + s.x * s.m * s.n),
     "hw·t·c² + hw/s²·(t·c·Kh·Kw + t·c·N)")
 SHUFFLENET_V2_DOWN = Formula(
@@ -161,7 +162,7 @@ RATIO_RESNEXT_VS_RESNET = Formula(
     lambda s: Fraction(2 * s.m * s.g + 9 * s.n, s.g * (2 * s.m + 9 * s.n)))
 RATIO_INVERTED_VS_STANDARD = Formula(
     "ratio_inverted_standard", "t·(2c + 9)/(9c)", "MobileNetV2 against MobileNet eq. 2",
-    lambda s: Fraction(s.n * (2 * s.m + 9), 9 * s.m))
+    lambda s: Fraction(INVERTED_RESIDUAL(s), s.area * 9 * s.m * s.m))
 RATIO_SHUFFLENET_V2_VS_STANDARD = Formula(
     "ratio_shufflenet_v2_standard", "(c + 9)/(18c)", "ShuffleNet V2 against MobileNet eq. 2",
     lambda s: Fraction(s.m + 9, 18 * s.m))
