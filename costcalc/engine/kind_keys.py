@@ -53,12 +53,14 @@ class Key:
                 "default": None if self.required else self.default}
 
 
+def _forwards_fields(kind: Kind) -> bool:
+    """Whether the kind's build is a ``**fields`` lambda that fixes some arguments itself (maxpool's mode)."""
+    return any(parameter.kind is parameter.VAR_KEYWORD for parameter in inspect.signature(kind.build).parameters.values())
+
+
 def _parameters(kind: Kind) -> dict[str, inspect.Parameter]:
     """The constructor's parameters: the build helper's own, else the spec class's (a ``**fields`` lambda)."""
-    parameters = dict(inspect.signature(kind.build).parameters)
-    if any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters.values()):
-        parameters = dict(inspect.signature(kind.spec_type).parameters)
-    return parameters
+    return dict(inspect.signature(kind.spec_type if _forwards_fields(kind) else kind.build).parameters)
 
 
 def keys(kind: Kind) -> list[Key]:
@@ -79,6 +81,22 @@ def keys(kind: Kind) -> list[Key]:
             default = f"derived: {DERIVED[argument]}"
         found.append(Key(key, argument, type_text, required, list(default) if isinstance(default, tuple) else default))
     return found
+
+
+def argument_problem(kind: Kind, arguments: dict[str, Any]) -> str:
+    """What is wrong with constructor ``arguments`` for ``kind`` (a verify suite's ``args:``), named by argument —
+    an unknown one (with the valid ones) or the required ones missing; ``''`` when the names fit."""
+    parameters = {name: parameter for name, parameter in _parameters(kind).items()
+                  if parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL)}
+    if _forwards_fields(kind) and kind.fields is not None:
+        taken = {*kind.fields.values(), kind.inferred}  # the build fixes the rest itself (maxpool's mode)
+        parameters = {name: parameter for name, parameter in parameters.items() if name in taken}
+    unknown = [name for name in arguments if name not in parameters]
+    if unknown:
+        return f"unknown argument {unknown[0]!r} for {kind.name}; its arguments: {', '.join(parameters)}"
+    missing = [name for name, parameter in parameters.items()
+               if parameter.default is inspect.Parameter.empty and name not in arguments]
+    return f"{kind.name} needs {', '.join(missing)}" if missing else ""
 
 
 def required(kind: Kind) -> list[Key]:
