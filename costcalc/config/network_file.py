@@ -37,7 +37,7 @@ from costcalc.engine.kinds import KINDS, KINDS_BY_NAME
 from costcalc.engine.specs import parse_pair
 
 TOP_KEYS = ("name", "description", "input", "layers")
-COMMON_KEYS = ("kind", "name", "repeat")
+COMMON_KEYS = ("kind", *(key for key, *_ in kind_keys.COMMON))
 MAX_REPEAT = 100_000
 """Most copies ``repeat`` makes of one entry."""
 MAX_LAYERS = 1_000_000
@@ -61,7 +61,7 @@ class LayerBudget:
     def spend(self, config: ConfigFile, where: tuple, count: int) -> None:
         self.check(config, where, count)
         self.left -= count
-CONV_EXTRAS = ("bn", "act")
+CONV_EXTRAS = tuple(key for key, *_ in kind_keys.CONV_EXTRAS)
 
 PARSED = {kind.name: kind for kind in KINDS if kind.fields is not None}
 """The kinds a network file can write, with their YAML keys (``Kind.fields``) and the argument taken

@@ -19,9 +19,7 @@ from costcalc.engine import specs as S
 from costcalc.engine.kinds import KINDS, KINDS_BY_NAME, Kind
 
 TYPE_TEXT = {"int": "integer", "Pair": "integer or [h, w]", "int | Pair": "integer or [h, w]", "str": "name",
-             "bool": "true or false", "float": "number", "int | None": "integer",
-             "tuple[int, int, int, int] | None": "integer, [h, w] or [top, bottom, left, right]",
-             "Pair | None": "integer or [h, w]", "Sequential": "list of layers",
+             "bool": "true or false", "float": "number", "int | None": "integer", "Pair | None": "integer or [h, w]", "Sequential": "list of layers",
              "Union[Sequential, None]": "list of layers"}
 """A constructor annotation as a YAML user reads it."""
 PADDING = "integer, [h, w] or [top, bottom, left, right]"
@@ -32,7 +30,7 @@ DERIVED = {"padding": "'same': dilation·(kernel − 1) // 2", "bottleneck": "ou
 CHOICES = {"function": S.ACTIVATIONS, "activation": S.ACTIVATIONS, "gate": S.ACTIVATIONS,
            "se_activation": S.ACTIVATIONS, "se_gate": S.ACTIVATIONS, "shortcut": S.SHORTCUTS}
 """Constructor arguments that take one of a fixed set of names."""
-COMMON = (("name", "name", False, "kind + count (conv1, …)", "the layer's name"),
+COMMON = (("name", "name", False, "kind + count (conv1, …)", "the layer's name"),  # key, type, required, default, meaning
           ("repeat", "integer", False, 1, "copies; the first takes the stride, the rest stride 1"))
 CONV_EXTRAS = (("bn", "true or false", False, False, "append batch norm"),
                ("act", " | ".join(S.ACTIVATIONS), False, None, "append an activation"))
