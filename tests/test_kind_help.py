@@ -140,3 +140,23 @@ def test_no_kind_left_without_its_keys_leaks_a_signature(kind, tmp_path):
         load_network(str(path))
     except ConfigError as error:
         assert "__init__" not in str(error) and "argument" not in str(error)
+
+
+@pytest.mark.parametrize("name", sorted(kind_keys.COMMON_NAMES))
+def test_every_common_name_points_to_a_kind_that_exists(name, tmp_path):
+    """Each hint names a real kind, and its first entry (placeholders N, C, G, K, S as small numbers) parses on a
+    12-channel input."""
+    import re
+
+    hint = kind_keys.hint(name)
+    assert hint.startswith("; write {kind: ")
+    entry = re.search(r"\{kind: [^}]*\}", hint).group(0)
+    assert entry.split(",")[0].removeprefix("{kind: ").rstrip("}") in PARSED
+    if "[...]" in entry:
+        return
+    values = {"N": 12, "C": 12, "G": 4, "K": 3, "S": 4}
+    entry = re.sub(r": ([NCGKS])\b", lambda match: f": {values[match.group(1)]}", entry)
+    size = 1 if "linear" in entry else 8  # a linear layer takes a pooled C×1×1 input
+    path = tmp_path / "net.yaml"
+    path.write_text(f"input: 12x{size}x{size}\nlayers:\n  - {entry}\n", encoding="utf-8")
+    load_network(str(path))
