@@ -47,3 +47,9 @@ def __getattr__(name: str) -> Any:
     value = getattr(import_module(_LAZY[name]), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    """The public names, the lazily loaded ones included (``analyze``, ``Analysis``, ``compare_layer``)."""
+    return sorted(set(globals()) | set(__all__))
+

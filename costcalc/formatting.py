@@ -15,6 +15,8 @@ MARK = {True: "✓", False: "✗"}
 """A check's verdict in a table cell: counts agree (✓) or not (✗)."""
 UNITS = ("macs", "flops")
 UNIT_LABELS = {"macs": "MACs", "flops": "FLOPs (2×MACs)"}
+SHORT_UNITS = {"macs": "MACs", "flops": "FLOPs"}
+"""The unit's name in running text (a headline), where :data:`UNIT_LABELS` heads a column."""
 
 ASCII_STAND_INS = {"×": "x", "→": "->", "←": "<-", "²": "^2", "³": "^3", "⁹": "^9", "·": "*", "—": "-",
                    "–": "-", "−": "-", "µ": "u", "≤": "<=", "≥": ">=", "≈": "~", "…": "...", "α": "alpha",

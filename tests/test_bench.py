@@ -106,7 +106,10 @@ def test_rows_that_cannot_apply_stay_untimed_with_the_reason(run, device, monkey
         row = rows[name]
         assert (row["macs"], row["bytes"], row["roofline_s"], row["measured_s"]) == (None, None, None, None)
         assert row["note"].startswith("not applicable: groups=8 does not divide")
-    assert len(calls) == len(rows) - 2 == data["spearman"]["n"]
+    # the four down-sampling rows (stride-2 units, EffNet block) do not apply to a stride-1 layer either
+    assert all(rows[name]["macs"] is None for name in ("shufflenet_unit_stride2", "inverted_residual_no_shortcut",
+                                                       "shufflenet_v2_down", "effnet_block"))
+    assert len(calls) == len(rows) - 2 - 4 == data["spearman"]["n"]
     assert rows["resnet_bottleneck"]["note"] is None
     table = run("bench", "--in", "8", "--out", "8", "--kernel", "3", "--size", "8", "--device", device).stdout
     assert "shufflenet_unit [2]" in table and "[2] not applicable: groups=8 does not divide" in table
@@ -241,7 +244,7 @@ def test_suite_reports_spearman(run, device, monkeypatch):
     monkeypatch.setattr(bench, "time_spec", time_spec)
     data = run.json("bench", "--suite", "--device", device)
     # fake latency is increasing in MACs, so MACs rank it perfectly.
-    assert data["spearman"]["n"] == len(calls) == len(data["rows"])
+    assert data["spearman"]["n"] == len(calls) == len([row for row in data["rows"] if row["macs"] is not None])
     assert data["spearman"]["macs"] == pytest.approx(1.0)
     assert -1 <= data["spearman"]["roofline"] <= 1
     assert all(row["name"].startswith("tiny/") for row in data["rows"])
@@ -483,3 +486,35 @@ def test_calibration_kernels_are_the_densest_rows_of_the_paper_layers():
     # MobileNet's Table 3 standard 3×3 (512→512 on 14²) is among them: 462,422,016 MACs
     (table3,) = [(spec, shape) for name, spec, shape in kernels if name == "mnv1-table3/standard"]
     assert cost(*table3).macs == 462_422_016
+
+
+def test_model_size_selects_mobilenet_v3_small(run, device, monkeypatch):
+    """bench's --size is a layer's map, so MobileNetV3's size is --model-size (costcalc model's --size)."""
+    time_spec, calls = fake_timer()
+    monkeypatch.setattr(bench, "time_spec", time_spec)
+    data = run.json("bench", "mobilenet_v3", "--model-size", "small", "--no-baseline", "--device", device)
+    network = next(row for row in data["rows"] if row["name"] == "network")
+    # MobileNetV3-Small 1.0-224: 56,510,400 MACs, as `costcalc model mobilenet_v3 --size small` counts it.
+    assert network["macs"] == 56_510_400 == run.json("model", "mobilenet_v3", "--size", "small")["totals"]["macs"]
+    large = run.json("bench", "mobilenet_v3", "--no-baseline", "--device", device)
+    assert next(row for row in large["rows"] if row["name"] == "network")["macs"] == 216_589_760
+
+
+@pytest.mark.parametrize("args, message", [
+    (("mobilenet", "--model-size", "small"), "Error: --model-size does not apply to mobilenet; it applies to "
+                                             "mobilenet_v3"),
+    (("--suite", "--model-size", "small"), "Error: --model-size applies to a model NAME, not to --suite"),
+    (("mobilenet_v3", "--model-size", "tiny"), "tiny"),
+])
+def test_model_size_errors(run, device, args, message):
+    assert message in run.error("bench", *args, "--device", device)
+
+
+def test_headers_name_each_column_once(run, device, monkeypatch):
+    time_spec, _ = fake_timer()
+    monkeypatch.setattr(bench, "time_spec", time_spec)
+    table = run("bench", "--in", "8", "--out", "8", "--kernel", "3", "--size", "8", "--device", device).stdout
+    header = next(line for line in table.splitlines() if line.startswith("┃"))
+    cells = [cell.strip() for cell in header.strip("┃").split("┃")]
+    assert cells == ["item", "MACs", "bytes", "MAC/B", "bound", "roofline", "measured", "± IQR", "meas/roof", "vs",
+                     "speed-up MACs", "speed-up roofline", "speed-up measured"]

@@ -37,20 +37,29 @@ TABLE3_ROWS = {
 }
 
 
+DOWN_ROWS = ("shufflenet_unit_stride2", "inverted_residual_no_shortcut", "shufflenet_v2_down", "effnet_block")
+"""The down-sampling rows: not applicable to a stride-1 layer with M == N."""
+
+
 def test_table3_rows_are_exact(run):
     payload = run.json(*TABLE3)
     assert payload["layer"] == {"name": "layer", "in_channels": 512, "out_channels": 512, "kernel_size": [3, 3],
                                 "size": [14, 14], "stride": [1, 1], "padding": [1, 1], "groups": 8,
-                                "input": [512, 14, 14]}
+                                "bottleneck_ratio": 4, "bottleneck": 128, "expansion": 6, "input": [512, 14, 14]}
     rows = {row["name"]: row for row in payload["rows"]}
-    assert list(rows) == list(TABLE3_ROWS)
+    assert list(rows) == [*TABLE3_ROWS, *DOWN_ROWS]
     for name, (macs, params, reference, ratio) in TABLE3_ROWS.items():
         row = rows[name]
         assert (row["macs"], row["params"], row["reference"]) == (macs, params, reference), name
         assert row["flops"] == 2 * macs
         assert row["ratio"] == pytest.approx(ratio, rel=1e-12), name
         assert row["formula_macs"] == macs and row["formula_ratio"] == pytest.approx(ratio, rel=1e-12), name
-        assert row["note"] is None
+        assert row["note"] is None or name == "effnet_depthwise"
+    # EffNet's pooled pair halves the height: said, with the row that compares like for like.
+    assert rows["effnet_depthwise"]["note"] == ("not like for like: a 512×7×14 output against depthwise's "
+                                                "512×14×14; like for like: effnet_block")
+    for name in DOWN_ROWS:
+        assert rows[name]["macs"] is None and rows[name]["note"].startswith("not applicable: "), name
     assert rows["standard"]["macs"] == 462_422_016 and rows["depthwise_separable"]["macs"] == 52_283_392
     assert rows["depthwise_separable"]["formula"] == "Df²·M·Dk² + M·N·Df²"
     assert rows["depthwise_separable"]["formula_ratio_text"] == "1/N + 1/Dk²"
@@ -141,8 +150,9 @@ def test_flops_unit_doubles_the_displayed_counts(run):
 
 def test_csv_and_markdown(run):
     rows = list(csv.DictReader(io.StringIO(run(*TABLE3, "--format", "csv").stdout)))
-    assert [row["name"] for row in rows] == list(TABLE3_ROWS)
-    assert [int(row["macs"]) for row in rows] == [macs for macs, *_ in TABLE3_ROWS.values()]
+    assert [row["name"] for row in rows] == [*TABLE3_ROWS, *DOWN_ROWS]
+    assert [int(row["macs"]) if row["macs"] else None for row in rows] == [
+        *(macs for macs, *_ in TABLE3_ROWS.values()), *(None for _ in DOWN_ROWS)]
     assert rows[0]["output"] == "512×14×14" and float(rows[3]["ratio"]) == pytest.approx(1 / 512 + 1 / 9)
     markdown = run(*TABLE3, "--format", "markdown").stdout
     assert "| depthwise_separable | 512×14×14 | 52,283,392 |" in markdown
@@ -221,3 +231,117 @@ def test_rectangular_texts_never_use_dk_and_square_texts_always_do(kh, kw, m, n)
         assert "Dk" not in texts and "Kh" in texts and "Kw" in texts
     else:
         assert "Kh" not in texts and "Kw" not in texts and "Dk" in texts
+
+
+# -- a strided layer that widens: the down-sampling units, like-for-like EffNet, the units' own widths ----------
+
+WIDEN = ("compare", "--in", "128", "--out", "256", "--kernel", "3", "--size", "28", "--stride", "2")
+
+
+def test_strided_widening_layer_has_the_down_sampling_units(run):
+    """128→256, 3×3, stride 2 on 28×28 (output 14×14); m = 256/4 = 64, g = 8, t = 6. Each row derived by hand:
+
+    * standard: 14²·256·128·9 = 57,802,752.
+    * shufflenet_unit_stride2 (Fig. 2c): 1×1 gconv 128→64 on 28² = 784·128·64/8 = 802,816; 3×3 dw stride 2 on 64
+      = 196·64·9 = 112,896; 1×1 gconv 64→(256 − 128) on 14² = 196·64·128/8 = 200,704; total 1,116,416.
+      Params 128·64/8 + 64·9 + 64·128/8 = 2,624 + BN 2·(64 + 64 + 128) = 3,136.
+    * inverted_residual_no_shortcut: 1×1 128→768 on 28² = 784·128·768 = 77,070,336; 3×3 dw stride 2 on 768
+      = 196·768·9 = 1,354,752; 1×1 768→256 on 14² = 196·768·256 = 38,535,168; total 116,960,256.
+    * shufflenet_v2_down (Fig. 3d): branch1 dw s2 on 128 = 196·128·9 = 225,792, 1×1 128→128 = 196·128·128
+      = 3,211,264; branch2 1×1 128→128 on 28² = 784·128·128 = 12,845,056, dw s2 on 128 = 225,792,
+      1×1 128→128 on 14² = 3,211,264; total 19,719,168.
+    * effnet_block: 1×1 128→128 on 28² = 12,845,056; 1×3 dw = 784·128·3 = 301,056; 2×1 pool → 14×28;
+      3×1 dw = 392·128·3 = 150,528; 2×1 conv 128→256 stride 1×2 → 14×14: 196·128·256·2 = 12,845,056;
+      total 26,141,696 — the standard layer's own 256×14×14 output.
+    """
+    rows = {row["name"]: row for row in run.json(*WIDEN)["rows"]}
+    expected = {"shufflenet_unit_stride2": (1_116_416, 3_136), "inverted_residual_no_shortcut": (116_960_256, None),
+                "shufflenet_v2_down": (19_719_168, None), "effnet_block": (26_141_696, None)}
+    for name, (macs, params) in expected.items():
+        row = rows[name]
+        assert (row["macs"], row["output"], row["reference"]) == (macs, [256, 14, 14], "standard"), name
+        assert row["formula_macs"] == macs and row["note"] is None, name  # even map: the closed form is exact
+        assert row["ratio"] == pytest.approx(macs / 57_802_752) == pytest.approx(row["formula_ratio"]), name
+        assert params is None or row["params"] == params
+    assert rows["shufflenet_unit_stride2"]["formula"] == "hw·c·m/g + hw/4·(9m + m·(N − c)/g)"
+    for name in ("resnet_bottleneck", "shufflenet_unit", "inverted_residual", "shufflenet_v2_unit"):
+        assert rows[name]["macs"] is None and "*_stride2 / *_down rows" in rows[name]["note"]
+    assert rows["effnet_depthwise"]["note"].endswith(
+        "not like for like: a 128×7×14 output against depthwise's 128×14×14; like for like: effnet_block")
+
+
+def test_down_sampling_rows_on_an_odd_map_say_why_the_closed_form_departs(run):
+    rows = {row["name"]: row for row in run.json("compare", "--in", "64", "--out", "128", "--kernel", "3",
+                                                  "--size", "27", "--stride", "2")["rows"]}
+    unit = rows["shufflenet_unit_stride2"]
+    assert unit["output"] == [128, 14, 14] and unit["macs"] != unit["formula_macs"]
+    assert unit["note"] == ("closed form assumes the 27×27 map divides by the stride; exact count uses the real maps "
+                            "(output 14×14)")
+    # the 2×1 pool floors 27 to 13 rows where the layer gives 14: not the same output, so not compared
+    assert rows["effnet_block"]["macs"] is None
+    assert "its output 128×13×14 is not the layer's 128×14×14" in rows["effnet_block"]["note"]
+
+
+def test_bottleneck_ratio_and_expansion_are_options_and_shown(run):
+    """--bottleneck-ratio 2: m = 512/2 = 256 → ResNet 196·(2·512·256 + 9·256²) = 166,985,728;
+    --expansion 4: 196·(2·4·512² + 9·4·512) = 414,654,464."""
+    data = run.json(*TABLE3, "--bottleneck-ratio", "2", "--expansion", "4")
+    assert (data["layer"]["bottleneck_ratio"], data["layer"]["bottleneck"], data["layer"]["expansion"]) == (2, 256, 4)
+    rows = {row["name"]: row for row in data["rows"]}
+    assert rows["resnet_bottleneck"]["macs"] == 196 * (2 * 512 * 256 + 9 * 256 * 256) == 166_985_728
+    assert rows["inverted_residual"]["macs"] == 196 * (2 * 4 * 512 * 512 + 9 * 4 * 512) == 414_654_464
+    assert rows["inverted_residual"]["formula_macs"] == 414_654_464
+    assert rows["resnet_bottleneck"]["description"].startswith("ResNet bottleneck, m = N/2 ")
+    assert rows["inverted_residual"]["description"].startswith("MobileNetV2 inverted residual, t = 4 ")
+    table = run(*TABLE3).stdout
+    assert "Unit rows: bottleneck m = N/4 = 128 (--bottleneck-ratio), expansion t = 6 (--expansion)." in table
+    # t = 1.5 stays exact: 512·1.5 = 768 expanded channels, 196·(2·768·512 + 9·768)
+    half = {row["name"]: row for row in run.json(*TABLE3, "--expansion", "1.5")["rows"]}["inverted_residual"]
+    assert half["macs"] == half["formula_macs"] == 196 * (2 * 768 * 512 + 9 * 768)
+
+
+def test_layer_file_takes_the_unit_widths(run, tmp_path):
+    path = tmp_path / "layer.yaml"
+    path.write_text("in: 512\nout: 512\nkernel: 3\nsize: 14\nbottleneck_ratio: 2\nexpansion: 4\n", encoding="utf-8")
+    assert run.json("compare", "--config", str(path))["rows"] == run.json(*TABLE3, "--bottleneck-ratio", "2",
+                                                                            "--expansion", "4")["rows"]
+    path.write_text("in: 512\nout: 512\nkernel: 3\nsize: 14\nexpansion: -2\n", encoding="utf-8")
+    assert "layer.yaml:5: expansion must be a positive number (e.g. 6), got -2" in run.error("compare", "--config",
+                                                                                                str(path))
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--bottleneck-ratio", "0"), "Error: bottleneck_ratio must be an integer ≥ 1, got 0"),
+    (("--bottleneck-ratio", "x"), "'x' is not a valid integer"),
+    (("--expansion", "0"), "Error: expansion must be a positive number (e.g. 6), got 0.0"),
+    (("--expansion", "-1"), "Error: expansion must be a positive number (e.g. 6), got -1.0"),
+    (("--expansion", "inf"), "'inf' is not a finite number"),
+])
+def test_unit_width_errors(run, args, message):
+    assert message in run.error(*TABLE3, *args)
+
+
+@settings(max_examples=40, deadline=None)
+@given(m=st.integers(1, 24), extra=st.integers(1, 24), half=st.integers(2, 12), g=st.sampled_from([1, 2, 4]),
+       r=st.integers(1, 4), t=st.integers(1, 6))
+def test_down_sampling_closed_forms_are_exact_on_even_maps(m, extra, half, g, r, t):
+    """On an even map at stride 2 each down-sampling row's closed form is its exact count (where it applies)."""
+    from costcalc.engine.compare import LayerQuery, compare_layer
+
+    query = LayerQuery(m, m + extra, 3, 2 * half, 2, groups=g, bottleneck_ratio=r, expansion=t)
+    rows = {row.name: row for row in compare_layer(query)}
+    for name in DOWN_ROWS:
+        row = rows[name]
+        if row.macs is not None:
+            assert row.formula_macs == row.macs and row.formula_ratio == row.ratio, name
+    assert rows["inverted_residual_no_shortcut"].macs is not None and rows["effnet_block"].macs is not None
+
+
+@pytest.mark.parametrize("t", [1, 2, 6])
+def test_inverted_residual_closed_form_leaves_out_the_expansion_at_t_1(run, t):
+    """t = 1 has no 1×1 expansion (MobileNetV2 Table 2's first block): 196·(512² + 9·512) at stride 1."""
+    rows = {row["name"]: row for row in run.json(*TABLE3, "--expansion", str(t))["rows"]}
+    expand = 0 if t == 1 else 196 * 512 * 512 * t
+    assert rows["inverted_residual"]["macs"] == rows["inverted_residual"]["formula_macs"] == \
+        expand + 196 * (9 * t * 512 + t * 512 * 512)
+    assert rows["inverted_residual"]["note"] is None

@@ -42,7 +42,7 @@ README = ROOT / "README.md"
 UPDATE = os.environ.get("COSTCALC_UPDATE_README") == "1"
 DOCUMENTATION_TABLES = {("command", "what it does"), ("model", "options", "reproduced exactly")}
 """Header rows of README tables that are documentation, not command output."""
-VARIABLE_COLUMNS = {"measured", "± IQR", "meas/roof"}
+VARIABLE_COLUMNS = {"measured", "± IQR", "meas/roof", "speed-up measured"}
 """bench's timed columns: they change on every run."""
 VARIABLE_TEXT = [
     (re.compile(r"torch [^,]+, (\d+) thread\(s\), [^,]+,"), r"torch …, \1 thread(s), …,"),

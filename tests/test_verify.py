@@ -127,6 +127,13 @@ def test_suite_module_raises_domain_errors_not_click_ones():
     ("{name: m, model: shufflenet, options: {groups: [3]}}", "groups must be one of 1, 2, 3, 4, 8"),
     ("{name: k, kind: [conv], input: [3, 8, 8]}", "k: unknown kind ['conv']; expected one of conv, "),
     ("{name: k, kind: {conv: 1}, input: [3, 8, 8]}", "k: unknown kind {'conv': 1}"),
+    # arguments named as the constructor takes them, never as a Python TypeError
+    ("{name: k, kind: bottleneck, args: {in_channels: 8, out_channels: 8}, input: [8, 4, 4]}",
+     "k: bad arguments: bottleneck needs bottleneck"),
+    ("{name: k, kind: squeeze_excite, args: {channels: 8, squeeze: 2}, input: [8, 4, 4]}",
+     "k: bad arguments: unknown argument 'squeeze' for squeeze_excite; its arguments: channels, squeeze_channels, "
+     "activation, gate"),
+    ("{name: k, kind: maxpool, args: {}, input: [8, 4, 4]}", "k: bad arguments: maxpool needs kernel_size"),
 ])
 def test_bad_model_and_kind_entries_are_one_line_errors(run, tmp_path, entry, fragment):
     suite = tmp_path / "suite.yaml"

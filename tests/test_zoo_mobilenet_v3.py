@@ -25,9 +25,33 @@ def test_torchvision_params_exactly(size, params, macs, paper):
     table_3 = [row for row in ENTRY.published({"size": size, "alpha": 1.0, "res": 224, "classes": 1000})
                if row.quantity == "macs"][0]
     assert table_3.value == paper
-    # Table 3 truncates small's 56.51 M to 56; large is 1.1 % below 219: each row's note says so
-    assert table_3.agrees(macs) is False and int(macs / 1e6) <= int(paper)
+    # Table 3 truncates small's 56.51 M to 56 (agreement, said as "truncated"); 219 is 1.1 % above large's
+    # 216.59 M, neither rounded nor truncated: each row's note says so
+    assert table_3.agreement(macs) == {"large": None, "small": "truncated"}[size]
+    assert table_3.agrees(macs) is (size == "small")
     assert {"large": "1.1 % higher", "small": "truncates"}[size] in table_3.note
+
+
+@pytest.mark.parametrize("value, ours, agreement", [
+    ("5.4", 5_483_032, "truncated"),  # the paper's params for large: 5.483 cut to one decimal
+    ("5.5", 5_483_032, "rounded"),    # 5.483 rounded to one decimal
+    ("5.48", 5_483_032, "rounded"),
+    ("5.3", 5_483_032, None),         # neither: 5.483 → 5.5 rounded, 5.4 cut
+    ("2.5", 2_542_856, "rounded"),    # small's params: 2.54 both rounds and cuts to 2.5; rounding is said
+])
+def test_truncation_and_rounding_agree(value, ours, agreement):
+    published = zoo.Published("params", value, "test")
+    assert published.agreement(ours) == agreement
+    assert published.agrees(ours) is (agreement is not None)
+
+
+def test_the_published_table_says_truncated(run):
+    rows = run.json("model", "mobilenet_v3", "--size", "large")["published"]
+    params = next(row for row in rows if row["quantity"] == "params" and row["published"] == "5.4")
+    assert (params["agrees"], params["agreement"], params["ours_rounded"]) == (True, "truncated", "5.5")
+    table = run("model", "mobilenet_v3", "--size", "large").stdout
+    line = next(line for line in table.splitlines() if "│ params " in line and " 5.4 M " in line)
+    assert "✓ truncated" in line and "✗" not in line
 
 
 def test_alpha_0_75_thins_the_classifier_as_torchvision():

@@ -143,7 +143,7 @@ def command(target: str, input_texts: tuple[str, ...], arguments: tuple[str, ...
         views.append(analyze_view.memory_view(payload))
     if suggest:
         views += analyze_view.suggestion_views(payload, unit)
-    records = [{**row, "macs_per_call": "; ".join(map(str, row["macs_per_call"]))} for row in payload["layers"]]
+    records = [analyze_view.layer_record(row, unit) for row in payload["layers"]]
     emit(fmt, payload, views, records)
     if strict and not strict_ok(payload):
         raise SystemExit(1)

@@ -61,6 +61,21 @@ def is_network_file(path: str) -> bool:
     return isinstance(data, dict) and "layers" in data
 
 
+def model_flag(key: str) -> str:
+    """How bench spells a network option: ``--model-size`` for MobileNetV3's size (``--size`` is the layer's map)."""
+    return "--model-size" if key == "size" else f"--{key}"
+
+
+def check_model_size(name: str) -> None:
+    """``--model-size`` only for a network that takes a size (MobileNetV3), said in bench's own spelling."""
+    from costcalc.engine import zoo
+
+    entry = zoo.lookup(name)
+    if "size" not in entry.options:
+        takers = ", ".join(other.name for other in zoo.MODELS.values() if "size" in other.options)
+        raise usage_error(f"--model-size does not apply to {entry.name}; it applies to {takers}")
+
+
 def choose_mode(name: str | None, suite: bool, calibrate: bool, layer: dict[str, Any], config_path: str | None,
                 network: dict[str, Any]) -> str:
     """Exactly one of NAME, a layer, ``--suite``, ``--calibrate``; model options only with NAME (or ``--groups``
@@ -76,7 +91,8 @@ def choose_mode(name: str | None, suite: bool, calibrate: bool, layer: dict[str,
     mode = modes[0]
     stray = [key for key in network if not (mode == "NAME" or (mode == layer_mode and key == "groups"))]
     if stray:
-        raise usage_error(f"--{stray[0]} applies to a model NAME, not to {'a layer bench' if mode == layer_mode else mode}")
+        raise usage_error(f"{model_flag(stray[0])} applies to a model NAME, not to "
+                          f"{'a layer bench' if mode == layer_mode else mode}")
     return mode
 
 
@@ -89,9 +105,12 @@ def plan_for(mode: str, name: str | None, network: dict[str, Any], layer: dict[s
         return paper_layers_plan()
     if mode == "NAME":
         if ":" not in name:
+            if "size" in network:
+                check_model_size(name)
             return model_plan(name, network, baseline)
         if network:
-            raise usage_error(f"--{next(iter(network))} applies to a zoo model NAME, not to a TARGET file.py:Model")
+            raise usage_error(f"{model_flag(next(iter(network)))} applies to a zoo model NAME, not to a TARGET "
+                              "file.py:Model")
         return target_plan_for(name, input_text or "1,3,224,224")
     if config_path and is_network_file(config_path):
         if layer or network:
@@ -172,6 +191,8 @@ def run_calibration(threads: int, save_path: str | None, fmt: str) -> None:
                    "(configs/models/*.yaml).")
 @click.option("--input", "input_text", help="With a TARGET file.py:Model: input shape N,C,H,W, batch 1 "
                                             "(default 1,3,224,224); --batch sets the timed batch.")
+@click.option("--model-size", "model_size",
+              help="MobileNetV3 size: large or small (costcalc model's --size; here --size is a layer's feature map).")
 @click.option("--suite", is_flag=True, help="Time the block suite and report Spearman correlations.")
 @click.option("--calibrate", is_flag=True, help="Measure this machine's peak MAC/s and bandwidth and print the profile.")
 @click.option("--save", "save_path", type=click.Path(dir_okay=False),
@@ -189,7 +210,8 @@ def run_calibration(threads: int, save_path: str | None, fmt: str) -> None:
               help="bench NAME: also time each block's standard-convolution equivalent.")
 @format_option
 @click.pass_context
-def command(ctx: click.Context, name: str | None, input_text: str | None, suite: bool, calibrate: bool,
+def command(ctx: click.Context, name: str | None, input_text: str | None, model_size: str | None, suite: bool,
+            calibrate: bool,
             save_path: str | None, device: str | None, dtype: str, threads: int, batch: int, warmup: int,
             repeats: int, min_time: float, baseline: bool, fmt: str, **options: Any) -> None:
     """MACs, memory traffic, roofline estimate and measured CPU latency, side by side.
@@ -206,6 +228,8 @@ def command(ctx: click.Context, name: str | None, input_text: str | None, suite:
     """
     network = {key: options.pop(key) for key in OPTION_NAMES  # bench's --size is the layer's feature map
                if key != "size" and options.get(key) is not None}
+    if model_size is not None:
+        network["size"] = model_size
     config_path = options.pop("config_path")
     layer = {key: value for key, value in options.items() if value is not None}
     mode = choose_mode(name, suite, calibrate, layer, config_path, network)

@@ -16,6 +16,9 @@ from costcalc.views.render import emit
 @click.command("compare")
 @layer_options
 @click.option("--groups", type=int, help="Groups g for the grouped rows (default 8).")
+@click.option("--bottleneck-ratio", "bottleneck_ratio", type=int,
+              help="The unit rows' bottleneck m = N / RATIO (default 4, as ShuffleNet and ResNet).")
+@click.option("--expansion", type=float, help="The inverted residual's expansion t (default 6, MobileNetV2).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="A YAML layer spec (configs/layers/*.yaml); options given on the command line override it.")
 @click.option("--verify", is_flag=True, help="Also count every row on its PyTorch module with fvcore (needs torch).")
@@ -30,7 +33,8 @@ def command(config_path: str | None, verify: bool, memory: bool, dtype: str, uni
     Rows: standard, depthwise, pointwise, depthwise_separable, grouped, grouped_pointwise,
     depthwise_grouped_pointwise, spatial_separable, effnet_depthwise and, for a residual layer
     (3×3, stride 1, M = N), the ResNet / ResNeXt bottleneck, the ShuffleNet unit, the inverted residual
-    and the ShuffleNet V2 unit. Each row shows
+    and the ShuffleNet V2 unit; for a stride-2 layer, the ShuffleNet stride-2 unit, the inverted residual
+    without its shortcut, the ShuffleNet V2 down-sampling unit and the EffNet block. Each row shows
     the exact count, its ratio to its reference row and the paper's closed form beside it.
 
     Example: costcalc compare --in 512 --out 512 --kernel 3 --size 14

@@ -10,7 +10,8 @@ from costcalc.engine.specs import as_pair, parse_pair
 
 FILE_KEYS = ("name", "description", *LAYER_KEYS)
 LAYER_OPTION_KEYS = {"in_channels": "in", "out_channels": "out", "kernel": "kernel", "size": "size",
-                     "stride": "stride", "padding": "padding", "groups": "groups"}
+                     "stride": "stride", "padding": "padding", "groups": "groups",
+                     "bottleneck_ratio": "bottleneck_ratio", "expansion": "expansion"}
 """click parameter names of the layer options → layer keys."""
 
 
@@ -28,6 +29,9 @@ def load_layer_file(path: str) -> dict[str, Any]:
         try:
             if key in PAIR_KEYS:
                 value = as_pair(parse_pair(value, key), key, minimum=0 if key == "padding" else 1)
+            elif key == "expansion":
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+                    raise ValueError(f"expansion must be a positive number (e.g. 6), got {value!r}")
             elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{key} must be a positive integer, got {value!r}")
         except ValueError as error:

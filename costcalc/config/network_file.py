@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from costcalc.engine import specs as S
+from costcalc.engine import kind_keys, specs as S
 from costcalc.config.config_file import ConfigFile
 from costcalc.engine.cost import output_shape
 from costcalc.number_rule import whole_number
@@ -37,7 +37,7 @@ from costcalc.engine.kinds import KINDS, KINDS_BY_NAME
 from costcalc.engine.specs import parse_pair
 
 TOP_KEYS = ("name", "description", "input", "layers")
-COMMON_KEYS = ("kind", "name", "repeat")
+COMMON_KEYS = ("kind", *(key for key, *_ in kind_keys.COMMON))
 MAX_REPEAT = 100_000
 """Most copies ``repeat`` makes of one entry."""
 MAX_LAYERS = 1_000_000
@@ -61,7 +61,7 @@ class LayerBudget:
     def spend(self, config: ConfigFile, where: tuple, count: int) -> None:
         self.check(config, where, count)
         self.left -= count
-CONV_EXTRAS = ("bn", "act")
+CONV_EXTRAS = tuple(key for key, *_ in kind_keys.CONV_EXTRAS)
 
 PARSED = {kind.name: kind for kind in KINDS if kind.fields is not None}
 """The kinds a network file can write, with their YAML keys (``Kind.fields``) and the argument taken
@@ -116,16 +116,11 @@ def _build(config: ConfigFile, where: tuple, kind: str, entry: dict[str, Any], s
             raise config.error(where + ("stride",), f"{kind} takes one stride for both sides (N or [N, N]), "
                                                     f"got {entry['stride']!r}")
         arguments["stride"] = height
-    if kind == "linear" and "out_features" not in arguments:
-        raise config.error(where, "linear needs out: the number of outputs")
-    if fields.get("out") == "out_channels" and "out_channels" not in arguments:
-        raise config.error(where, f"{kind} needs out: its output channels")
-    if nested and fields[nested[0]] not in arguments:
-        raise config.error(where, f"{kind} needs layers: the nested list of layers its shortcut is added to")
-    try:
-        return KINDS_BY_NAME[kind].build(**arguments)
-    except TypeError as error:
-        raise config.error(where, f"{kind}: {error}") from None
+    missing = [key for key in kind_keys.required(PARSED[kind]) if key.argument not in arguments]
+    if missing:
+        raise config.error(where, f"{kind} needs " + ", ".join(f"{key.key} ({key.type})" for key in missing)
+                           + f"; e.g. {kind_keys.example(PARSED[kind])} (costcalc list --kind {kind})")
+    return KINDS_BY_NAME[kind].build(**arguments)
 
 
 def _entry_layers(config: ConfigFile, where: tuple, kind: str, entry: dict[str, Any], shape: S.Shape,
@@ -155,6 +150,22 @@ def _entry_layers(config: ConfigFile, where: tuple, kind: str, entry: dict[str, 
     if key is not None:
         built[key] = layers, output
     return layers, output
+
+
+def _refuse_argument_names(config: ConfigFile, where: tuple, kind: str, entry: dict[str, Any],
+                           allowed: tuple[str, ...]) -> None:
+    """A key written as the constructor's argument (``squeeze_channels``, ``out_channels``) or as the input
+    width, which the running shape gives: name the YAML key to write instead."""
+    arguments = {argument: key for key, argument in PARSED[kind].fields.items()}
+    for key in entry:
+        if key in allowed or not isinstance(key, str):
+            continue
+        if key in arguments:
+            raise config.error(where + (key,), f"a {kind} layer writes {key} as {arguments[key]!r} "
+                                               f"(costcalc list --kind {kind})")
+        if key in ("in", "in_channels", "in_features", "channels", PARSED[kind].inferred):
+            raise config.error(where + (key,), f"{key!r} is not written in a network file: each layer takes its "
+                                               f"input channels from the layer before it")
 
 
 def load_network(path: str) -> S.Network:
@@ -194,9 +205,11 @@ def parse_layers(config: ConfigFile, at: tuple, entries: Any, input_shape: S.Sha
         if kind not in PARSED:
             from costcalc.spelling import closest
 
-            raise config.error(where + ("kind",), f"unknown kind {kind!r}; expected one of "
-                                                  f"{', '.join(PARSED)}{closest(str(kind), PARSED)}")
+            hint = kind_keys.hint(kind)
+            raise config.error(where + ("kind",), f"unknown kind {kind!r}{hint}; expected one of "
+                                                  f"{', '.join(PARSED)}{'' if hint else closest(str(kind), PARSED)}")
         allowed = COMMON_KEYS + tuple(PARSED[kind].fields) + (CONV_EXTRAS if kind in CONV_LIKE else ())
+        _refuse_argument_names(config, where, kind, entry, allowed)
         config.mapping(where, entry, allowed, f"a {kind} layer")
         repeat = entry.get("repeat", 1)
         if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_REPEAT:

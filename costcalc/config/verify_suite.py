@@ -44,10 +44,12 @@ def _kind_targets(name: str, entry: dict[str, Any]) -> list[Target]:
     args = entry.get("args") or {}
     if not isinstance(args, dict):
         raise S.SpecError(f"args must be a mapping of {kind} arguments, got {args!r}")
-    try:
-        spec = KINDS_BY_NAME[kind].build(**args)
-    except TypeError as error:
-        raise S.SpecError(f"bad arguments for {kind}: {error}") from None
+    from costcalc.engine.kind_keys import argument_problem
+
+    problem = argument_problem(KINDS_BY_NAME[kind], args)
+    if problem:
+        raise S.SpecError(f"bad arguments: {problem}")
+    spec = KINDS_BY_NAME[kind].build(**args)
     shape = entry.get("input")
     if not (isinstance(shape, list) and len(shape) == 3):
         raise S.SpecError(f"input must be [C, H, W], got {shape!r}")

@@ -17,12 +17,13 @@ from costcalc.engine import formulas as F
 from costcalc.engine.cost import CostReport, cost
 from costcalc.formatting import dims
 from costcalc.engine.specs import (
-    Bottleneck, Conv2d, InvertedResidual, Pair, Pool2d, Shape, ShuffleUnit, ShuffleV2Unit, SpecError, as_pair,
+    Bottleneck, Conv2d, EffNetBlock, InvertedResidual, Pair, Pool2d, Shape, ShuffleUnit, ShuffleV2Unit, SpecError, as_pair,
     check_int, depthwise, parse_pair, pointwise, sequence,
 )
 
 LAYER_KEYS = {"in": "in_channels", "out": "out_channels", "kernel": "kernel_size", "size": "size",
-              "stride": "stride", "padding": "padding", "groups": "groups"}
+              "stride": "stride", "padding": "padding", "groups": "groups", "bottleneck_ratio": "bottleneck_ratio",
+              "expansion": "expansion"}
 """How a layer is written on the command line (``--in``) and in YAML (``in:``) → LayerQuery fields."""
 PAIR_KEYS = ("kernel", "size", "stride", "padding")
 REQUIRED_KEYS = ("in", "out", "kernel", "size")
@@ -33,7 +34,9 @@ class LayerQuery:
     """The layer ``compare`` is asked about: ``M → N`` channels, ``Kh×Kw`` kernel on a ``Dh×Dw`` map.
 
     ``padding`` defaults to ``kernel // 2`` per dimension; ``groups`` (for the grouped rows)
-    defaults to 8, as ShuffleNet's largest group count.
+    defaults to 8, as ShuffleNet's largest group count. The unit rows' own widths: the bottleneck
+    ``m = N / bottleneck_ratio`` (4, as ShuffleNet §3.2 and ResNet's bottleneck) and the inverted
+    residual's expansion ``t`` (6, MobileNetV2 Table 2).
     """
 
     in_channels: int
@@ -43,6 +46,8 @@ class LayerQuery:
     stride: Pair = (1, 1)
     padding: Pair | None = None
     groups: int = 8
+    bottleneck_ratio: int = 4
+    expansion: int | float = 6
 
     def __post_init__(self) -> None:
         check_int(self.in_channels, "in_channels")
@@ -54,6 +59,12 @@ class LayerQuery:
         padding = (kernel[0] // 2, kernel[1] // 2) if self.padding is None else self.padding
         object.__setattr__(self, "padding", as_pair(padding, "padding", minimum=0))
         check_int(self.groups, "groups")
+        check_int(self.bottleneck_ratio, "bottleneck_ratio")
+        if isinstance(self.expansion, bool) or not isinstance(self.expansion, (int, float)) \
+                or not 0 < self.expansion < float("inf"):
+            raise SpecError(f"expansion must be a positive number (e.g. 6), got {self.expansion!r}")
+        if isinstance(self.expansion, float) and self.expansion.is_integer():
+            object.__setattr__(self, "expansion", int(self.expansion))
         self.standard().output_shape(self.input)
 
     @classmethod
@@ -99,13 +110,19 @@ class LayerQuery:
 
     @property
     def bottleneck(self) -> int:
-        """ShuffleNet's bottleneck width: a quarter of the output channels."""
-        return self.out_channels // 4
+        """The units' bottleneck width ``m = N / bottleneck_ratio`` (ShuffleNet's quarter by default)."""
+        return self.out_channels // self.bottleneck_ratio
+
+    @property
+    def t(self) -> int | Fraction:
+        """The expansion ``t`` as an exact number (``1.5`` → 3/2)."""
+        return self.expansion if isinstance(self.expansion, int) else Fraction(str(self.expansion))
 
     def as_dict(self) -> dict[str, Any]:
         return {"in_channels": self.in_channels, "out_channels": self.out_channels,
                 "kernel_size": list(self.kernel_size), "size": list(self.size), "stride": list(self.stride),
-                "padding": list(self.padding), "groups": self.groups, "input": list(self.input)}
+                "padding": list(self.padding), "groups": self.groups, "bottleneck_ratio": self.bottleneck_ratio,
+                "bottleneck": self.bottleneck, "expansion": self.expansion, "input": list(self.input)}
 
 
 def symbols(query: LayerQuery) -> F.Symbols:
@@ -116,6 +133,18 @@ def symbols(query: LayerQuery) -> F.Symbols:
 def unit_symbols(query: LayerQuery) -> F.Symbols:
     """ShuffleNet's symbols for a unit: ``h·w`` = input map, ``c`` = channels, ``m`` = bottleneck."""
     return F.Symbols(*query.size, 3, 3, query.in_channels, query.bottleneck, query.groups)
+
+
+def down_symbols(query: LayerQuery) -> F.Symbols:
+    """The down-sampling units' symbols: ``h·w`` input map, ``Dk``, ``c = M``, ``N``, ``g``, the unit's own width
+    (the bottleneck ``m`` of ShuffleNet; the expansion ``t`` for the inverted residual) and the stride ``s``."""
+    return F.Symbols(*query.size, *query.kernel_size, query.in_channels, query.out_channels, query.groups,
+                     query.bottleneck, query.stride[0])
+
+
+def expansion_down_symbols(query: LayerQuery) -> F.Symbols:
+    return F.Symbols(*query.size, *query.kernel_size, query.in_channels, query.out_channels, query.groups,
+                     query.t, query.stride[0])
 
 
 def _on_depthwise_output(query: LayerQuery) -> Shape:
@@ -149,10 +178,45 @@ def _unit(build: Callable[[LayerQuery], Any]) -> Callable[[LayerQuery], Any]:
 
     def checked(query: LayerQuery):
         if query.stride != (1, 1) or query.in_channels != query.out_channels or query.kernel_size != (3, 3):
-            raise SpecError("needs a 3×3 kernel, stride 1 and in == out channels (a residual unit)")
+            raise SpecError("needs a 3×3 kernel, stride 1 and in == out channels (a residual unit; "
+                            "a stride-2 layer has the *_stride2 / *_down rows)")
         return build(query)
 
     return checked
+
+
+def _down(build: Callable[[LayerQuery], Any]) -> Callable[[LayerQuery], Any]:
+    """Down-sampling units stand for a 3×3 stride-2 layer (ShuffleNet Fig. 2c, ShuffleNet V2 Fig. 3d)."""
+
+    def checked(query: LayerQuery):
+        if query.stride != (2, 2) or query.kernel_size != (3, 3):
+            raise SpecError("needs a 3×3 kernel at stride 2 (a down-sampling unit; stride 1 has the residual rows)")
+        return build(query)
+
+    return checked
+
+
+def _plain_inverted_residual(query: LayerQuery) -> InvertedResidual:
+    """MobileNetV2's block where it has no shortcut: stride 2, or ``M ≠ N`` (Table 1, Fig. 4d)."""
+    (kh, kw), (sh, sw) = query.kernel_size, query.stride
+    if kh != kw or sh != sw or sh not in (1, 2):
+        raise SpecError("needs a square kernel and a stride of 1 or 2")
+    if sh == 1 and query.in_channels == query.out_channels:
+        raise SpecError("at stride 1 with in == out the block adds its input: see inverted_residual")
+    return InvertedResidual(query.in_channels, query.out_channels, query.expansion, query.kernel_size, sh)
+
+
+def _effnet_block(query: LayerQuery) -> EffNetBlock:
+    """EffNet's block for a ``k×k`` stride-2 layer: pointwise to M, 1×k dw, 2×1 pool, k×1 dw, 2×1 conv to N at
+    stride 1×2 — the same output as the layer when the layer's stride-2 output is ``⌊H/2⌋ × ⌈W/2⌉``."""
+    (kh, kw) = query.kernel_size
+    if query.stride != (2, 2) or kh != kw:
+        raise SpecError("the EffNet block halves the map; it stands for a square-kernel layer at stride 2")
+    block = EffNetBlock(query.in_channels, query.out_channels, kernel=kh)
+    ours, layer = block.output_shape(query.input), query.standard().output_shape(query.input)
+    if ours != layer:
+        raise SpecError(f"its output {ours} is not the layer's {layer} (the 2×1 pool floors an odd height)")
+    return block
 
 
 @dataclass(frozen=True)
@@ -173,15 +237,20 @@ class RowDefinition:
     """How the row applies a padding that does not keep the size, when that is not the plain padded convolution."""
     pools_height: bool = False
     """The row halves the height with a 2×1 pool (EffNet), which floors an odd height."""
+    down_form: bool = False
+    """The closed form counts the h/s × w/s output itself (a down-sampling unit), so it holds for any stride s
+    that divides the map."""
+    like_for_like: str = ""
+    """The row to read instead when this one's output map differs from its reference's."""
 
-
-EXPANSION = InvertedResidual.expansion
-"""MobileNetV2's expansion factor t for the ``inverted_residual`` row (Sandler et al. 2018, Table 2)."""
+    def describe(self, query: LayerQuery) -> str:
+        """The description with the query's own widths: ``{r}`` the bottleneck ratio, ``{t}`` the expansion."""
+        return self.description.format(r=query.bottleneck_ratio, t=query.expansion)
 
 
 def expansion_symbols(query: LayerQuery) -> F.Symbols:
     """MobileNetV2's symbols for a block: ``h·w`` the map, ``c`` channels (``m`` slot), ``t`` expansion (``n`` slot)."""
-    return F.Symbols(*query.size, 3, 3, query.in_channels, EXPANSION)
+    return F.Symbols(*query.size, 3, 3, query.in_channels, query.t)
 
 
 ROWS: tuple[RowDefinition, ...] = (
@@ -212,25 +281,43 @@ ROWS: tuple[RowDefinition, ...] = (
                   stride_note="the 1×Dk depthwise strides the width, the Dk×1 depthwise (after the pool) the height",
                   padding_note="the height padding pads the Dk×1 depthwise after the pool, the width padding "
                                "the 1×Dk depthwise",
-                  pools_height=True),
-    RowDefinition("resnet_bottleneck", "ResNet bottleneck, m = N/4 (1×1, 3×3, 1×1 + add)",
+                  pools_height=True, like_for_like="effnet_block"),
+    RowDefinition("resnet_bottleneck", "ResNet bottleneck, m = N/{r} (1×1, 3×3, 1×1 + add)",
                   _unit(lambda q: Bottleneck(q.in_channels, q.out_channels, q.bottleneck)), F.RESNET_UNIT,
                   ratio=F.RATIO_RESNET_VS_STANDARD, symbols=unit_symbols),
-    RowDefinition("resnext_bottleneck", "ResNeXt unit, m = N/4, 3×3 in g groups",
+    RowDefinition("resnext_bottleneck", "ResNeXt unit, m = N/{r}, 3×3 in g groups",
                   _unit(lambda q: Bottleneck(q.in_channels, q.out_channels, q.bottleneck, groups=q.groups)),
                   F.RESNEXT_UNIT, reference="resnet_bottleneck", ratio=F.RATIO_RESNEXT_VS_RESNET,
                   symbols=unit_symbols),
-    RowDefinition("shufflenet_unit", "ShuffleNet unit, m = N/4, g groups (+ shuffle, add)",
+    RowDefinition("shufflenet_unit", "ShuffleNet unit, m = N/{r}, g groups (+ shuffle, add)",
                   _unit(lambda q: ShuffleUnit(q.in_channels, q.out_channels, q.groups, bottleneck=q.bottleneck)),
                   F.SHUFFLENET_UNIT, reference="resnet_bottleneck", ratio=F.RATIO_SHUFFLE_VS_RESNET,
                   symbols=unit_symbols),
-    RowDefinition("inverted_residual", "MobileNetV2 inverted residual, t = 6 (1×1 → 6c, 3×3 dw, 1×1 → c + add)",
-                  _unit(lambda q: InvertedResidual(q.in_channels, q.out_channels, EXPANSION)), F.INVERTED_RESIDUAL,
+    RowDefinition("inverted_residual", "MobileNetV2 inverted residual, t = {t} (1×1 → t·c, 3×3 dw, 1×1 → c + add)",
+                  _unit(lambda q: InvertedResidual(q.in_channels, q.out_channels, q.expansion)), F.INVERTED_RESIDUAL,
                   ratio=F.RATIO_INVERTED_VS_STANDARD, symbols=expansion_symbols),
     RowDefinition("shufflenet_v2_unit", "ShuffleNet V2 unit: split, 1×1, 3×3 dw, 1×1 on c/2, concat, shuffle "
                   "(--memory: each 1×1's hw(c1 + c2) + c1·c2, G1)",
                   _unit(lambda q: ShuffleV2Unit(q.in_channels, q.out_channels)), F.SHUFFLENET_V2_UNIT,
                   ratio=F.RATIO_SHUFFLENET_V2_VS_STANDARD, symbols=expansion_symbols),
+    RowDefinition("shufflenet_unit_stride2", "ShuffleNet stride-2 unit, m = N/{r}, g groups: 1×1 gconv, shuffle, "
+                  "3×3 dw stride 2, 1×1 gconv → N − M, concat with a 3×3 avg pool of the input",
+                  _down(lambda q: ShuffleUnit(q.in_channels, q.out_channels, q.groups, 2, bottleneck=q.bottleneck)),
+                  F.SHUFFLENET_UNIT_STRIDE2, ratio=F.over_standard(F.SHUFFLENET_UNIT_STRIDE2), symbols=down_symbols,
+                  down_form=True),
+    RowDefinition("inverted_residual_no_shortcut", "MobileNetV2 inverted residual without its shortcut (stride 2 "
+                  "or M ≠ N), t = {t}: 1×1 → t·M, Dk×Dk dw (stride), 1×1 → N",
+                  _plain_inverted_residual, F.INVERTED_RESIDUAL_PLAIN,
+                  ratio=F.over_standard(F.INVERTED_RESIDUAL_PLAIN), symbols=expansion_down_symbols, down_form=True),
+    RowDefinition("shufflenet_v2_down", "ShuffleNet V2 down-sampling unit: 3×3 dw s2 + 1×1 → N/2 beside "
+                  "1×1, 3×3 dw s2, 1×1 → N/2, concat, shuffle",
+                  _down(lambda q: ShuffleV2Unit(q.in_channels, q.out_channels, 2)), F.SHUFFLENET_V2_DOWN,
+                  ratio=F.over_standard(F.SHUFFLENET_V2_DOWN), symbols=down_symbols, down_form=True),
+    RowDefinition("effnet_block", "EffNet block for a stride-2 layer: 1×1 M→M, 1×Dk dw, 2×1 max pool, Dk×1 dw, "
+                  "2×1 conv → N at stride 1×2 (the layer's own output)",
+                  _effnet_block, F.EFFNET_BLOCK, ratio=F.over_standard(F.EFFNET_BLOCK),
+                  symbols=lambda q: F.Symbols(*q.size, *q.kernel_size, q.in_channels, q.out_channels, stride=2),
+                  down_form=True),
 )
 
 
@@ -249,6 +336,8 @@ class CompareRow:
     formula_text: str = ""
     """The closed form as written for this layer's kernel (``Kh``/``Kw`` when it is rectangular)."""
     formula_ratio_text: str = "1"
+    description: str = ""
+    """The row's description with the layer's bottleneck ratio and expansion written in."""
 
     @property
     def name(self) -> str:
@@ -267,6 +356,9 @@ def _explain(query: LayerQuery, row: RowDefinition, report: CostReport, formula_
     """Say why the exact count or ratio departs from the closed form ('' when they agree)."""
     if formula_macs == report.macs and (ratio is None or ratio == formula_ratio):
         return ""
+    if row.down_form:
+        return (f"closed form assumes the {query.size[0]}×{query.size[1]} map divides by the stride; exact count uses "
+                f"the real maps (output {report.output.height}×{report.output.width})")
     reasons = []
     if query.stride != (1, 1):
         reasons += [f"stride {query.stride[0]}×{query.stride[1]}", *filter(None, [row.stride_note])]
@@ -280,13 +372,24 @@ def _explain(query: LayerQuery, row: RowDefinition, report: CostReport, formula_
             f"exact count uses the real output {report.output.height}×{report.output.width} ({why})")
 
 
+def _unlike(row: RowDefinition, report: CostReport, reference: CompareRow | None) -> str:
+    """Say so when the row's output map is not its reference's (EffNet's pooled depthwise pair), and which row
+    compares like for like."""
+    if reference is None or reference.report is None or report.output[1:] == reference.report.output[1:]:
+        return ""
+    instead = f"; like for like: {row.like_for_like}" if row.like_for_like else ""
+    return (f"not like for like: a {report.output} output against {reference.name}'s {reference.report.output}"
+            f"{instead}")
+
+
 def compare_layer(query: LayerQuery) -> list[CompareRow]:
     """Cost every registered row for ``query``; rows that cannot apply carry ``None`` and a note."""
     results: dict[str, CompareRow] = {}
     for row in ROWS:
         formula_symbols = row.symbols(query)
         texts = {"formula_text": row.formula.text_for(formula_symbols),
-                 "formula_ratio_text": row.ratio.text_for(formula_symbols) if row.ratio else "1"}
+                 "formula_ratio_text": row.ratio.text_for(formula_symbols) if row.ratio else "1",
+                 "description": row.describe(query)}
         try:
             spec = row.build(query)
             row_input = row.input(query)
@@ -303,7 +406,8 @@ def compare_layer(query: LayerQuery) -> list[CompareRow]:
             ratio = Fraction(1)
         elif reference is not None and reference.macs:
             ratio = Fraction(report.macs, reference.macs)
-        note = _explain(query, row, report, formula_macs, ratio, formula_ratio)
+        note = "; ".join(filter(None, [_explain(query, row, report, formula_macs, ratio, formula_ratio),
+                                       _unlike(row, report, reference)]))
         results[row.name] = CompareRow(row, report, spec, row_input, formula_macs, formula_ratio, ratio, note,
                                        **texts)
     return list(results.values())

@@ -34,6 +34,11 @@ class Symbols:
     m: int
     n: int
     g: int = 1
+    x: int | Fraction = 0
+    """A block's own width where it needs one beside ``M`` and ``N``: the bottleneck ``m`` of a ShuffleNet
+    unit, the expansion ``t`` of an inverted residual (the down-sampling forms below)."""
+    stride: int = 1
+    """The stride ``s`` of the down-sampling forms (their output map is ``h/s × w/s``)."""
 
     @property
     def area(self) -> int:
@@ -92,11 +97,46 @@ RESNEXT_UNIT = Formula("resnext_bottleneck", "hw(2cm + 9m²/g)", "ShuffleNet §3
                        lambda s: s.area * (2 * s.m * s.n + Fraction(9 * s.n * s.n, s.g)))
 SHUFFLENET_UNIT = Formula("shufflenet_unit", "hw(2cm/g + 9m)", "ShuffleNet §3.2",
                           lambda s: s.area * (Fraction(2 * s.m * s.n, s.g) + 9 * s.n))
-INVERTED_RESIDUAL = Formula("inverted_residual", "hw·(2·t·c² + 9·t·c)", "MobileNetV2 Table 1 (t = 6)",
-                            lambda s: s.area * (2 * s.n * s.m * s.m + 9 * s.n * s.m))
+INVERTED_RESIDUAL = Formula("inverted_residual", "hw·(2·t·c² + 9·t·c)",
+                            "MobileNetV2 Table 1 (t = 6; at t = 1 the 1×1 expansion is left out: hw·(c² + 9c))",
+                            lambda s: s.area * ((2 if s.n != 1 else 1) * s.n * s.m * s.m + 9 * s.n * s.m))
 SHUFFLENET_V2_UNIT = Formula(
     "shufflenet_v2_unit", "hw·(2·(c/2)² + 9·c/2)", "ShuffleNet V2 Fig. 3c (G1: each 1×1 keeps c1 = c2 = c/2)",
     lambda s: s.area * (Fraction(s.m * s.m, 2) + Fraction(9 * s.m, 2)))
+
+# Down-sampling units (stride 2 on an h×w input of c = M channels, N out; the output map is h/2 × w/2, so
+# these forms count ``hw/4`` there and assume an even h and w).
+SHUFFLENET_UNIT_STRIDE2 = Formula(
+    "shufflenet_unit_stride2", "hw·c·m/g + hw/4·(9m + m·(N − c)/g)",
+    "ShuffleNet Fig. 2c (stride 2: avg-pool shortcut, concat; the main path gives N − c)",
+    lambda s: s.area * s.m * Fraction(s.x, s.g) + Fraction(s.area, 4) * (9 * s.x + Fraction(s.x * (s.n - s.m), s.g)))
+INVERTED_RESIDUAL_PLAIN = Formula(
+    "inverted_residual_no_shortcut", "hw·t·c² + hw/s²·(t·c·Dk² + t·c·N)",
+    "MobileNetV2 Table 1 (h×w×c → h/s×w/s×N, no shortcut; no 1×1 expansion at t = 1)",
+    lambda s: (s.area * s.x * s.m * s.m if s.x != 1 else 0)
+    + Fraction(s.area, s.stride ** 2) * (s.x * s.m * s.kernel_area + s.x * s.m * s.n),
+    "hw·t·c² + hw/s²·(t·c·Kh·Kw + t·c·N)")
+SHUFFLENET_V2_DOWN = Formula(
+    "shufflenet_v2_down", "hw·c·N/2 + hw/4·(9c + c·N/2 + 9·N/2 + (N/2)²)",
+    "ShuffleNet V2 Fig. 3d (both branches see the input, each gives N/2)",
+    lambda s: s.area * s.m * Fraction(s.n, 2)
+    + Fraction(s.area, 4) * (9 * s.m + s.m * Fraction(s.n, 2) + Fraction(9 * s.n, 2) + Fraction(s.n * s.n, 4)))
+EFFNET_BLOCK = Formula(
+    "effnet_block", "hw·M·(M + 1.5·Dk) + hw/4·2·M·N",
+    "EffNet Fig. 2 (1×1 M→M, 1×Dk dw, 2×1 pool, Dk×1 dw, 2×1 conv stride 1×2 → N)",
+    lambda s: s.area * s.m * (s.m + s.kw + Fraction(s.kh, 2)) + Fraction(s.area, 4) * 2 * s.m * s.n,
+    "hw·M·(M + Kw + Kh/2) + hw/4·2·M·N")
+
+STANDARD_STRIDED = Formula("standard_strided", "hw/s²·M·N·Dk²", "MobileNet eq. 2 on the h/s × w/s output",
+                           lambda s: Fraction(s.area * s.m * s.n * s.kernel_area, s.stride ** 2), "hw/s²·M·N·Kh·Kw")
+
+
+def over_standard(formula: Formula) -> Formula:
+    """The ratio of a down-sampling form to the standard convolution with the same output (:data:`STANDARD_STRIDED`)."""
+    return Formula(f"ratio_{formula.name}_standard", "formula / (hw/s²·M·N·Dk²)",
+                   f"{formula.source} against MobileNet eq. 2",
+                   lambda s: Fraction(formula(s)) / STANDARD_STRIDED(s), "formula / (hw/s²·M·N·Kh·Kw)")
+
 
 RATIO_DEPTHWISE = Formula("ratio_depthwise", "1/N", "MobileNet §3.1", lambda s: Fraction(1, s.n))
 RATIO_POINTWISE = Formula("ratio_pointwise", "1/Dk²", "MobileNet §3.1", lambda s: Fraction(1, s.kernel_area),
@@ -122,7 +162,7 @@ RATIO_RESNEXT_VS_RESNET = Formula(
     lambda s: Fraction(2 * s.m * s.g + 9 * s.n, s.g * (2 * s.m + 9 * s.n)))
 RATIO_INVERTED_VS_STANDARD = Formula(
     "ratio_inverted_standard", "t·(2c + 9)/(9c)", "MobileNetV2 against MobileNet eq. 2",
-    lambda s: Fraction(s.n * (2 * s.m + 9), 9 * s.m))
+    lambda s: Fraction(INVERTED_RESIDUAL(s), s.area * 9 * s.m * s.m))
 RATIO_SHUFFLENET_V2_VS_STANDARD = Formula(
     "ratio_shufflenet_v2_standard", "(c + 9)/(18c)", "ShuffleNet V2 against MobileNet eq. 2",
     lambda s: Fraction(s.m + 9, 18 * s.m))

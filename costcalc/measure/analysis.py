@@ -281,3 +281,32 @@ class Analysis:
         from costcalc.views.render import RichView
 
         return RichView(tree_view(self.to_dict(), depth, unit))
+
+    # -- Python and notebooks ---------------------------------------------------------------------------
+
+    def __str__(self) -> str:
+        """``print(analysis)``: the module tree (depth 2) as the plain-text table ``costcalc analyze`` pipes."""
+        from costcalc.views.analyze import tree_view
+        from costcalc.views.render import PLAIN_WIDTH, draw_table
+
+        return draw_table(tree_view(self.to_dict(), 2, "macs"), PLAIN_WIDTH).rstrip("\n")
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the module tree (depth 2) as an HTML table, every cell escaped."""
+        from costcalc.views.analyze import tree_view
+        from costcalc.views.html import to_html
+
+        return to_html(tree_view(self.to_dict(), 2, "macs"))
+
+    def to_dataframe(self, depth: int | None = None):
+        """The module tree (:meth:`by_module`) as a ``pandas.DataFrame``, one row per module, with ``flops``
+        (2 × MACs) beside ``macs``. pandas is optional: without it, an ImportError says how to install it."""
+        try:
+            import pandas
+        except ImportError:
+            raise ImportError("Analysis.to_dataframe() needs pandas, which is not installed: "
+                              "pip install pandas") from None
+        rows = [{**row, "flops": 2 * row["macs"]} for row in self.by_module(depth)]
+        columns = ["name", "type", "depth", "calls", "output", "macs", "flops", "params", "share"]
+        return pandas.DataFrame(rows, columns=columns)
+

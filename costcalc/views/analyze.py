@@ -6,39 +6,41 @@ from __future__ import annotations
 from typing import Any
 
 from costcalc.formatting import (
-    MARK, UNIT_LABELS, dims, exact, fewer_text, human, in_unit, operator_label, percent, ratio_text,
+    MARK, SHORT_UNITS, UNIT_LABELS, dims, exact, fewer_text, human, in_unit, operator_label, percent, ratio_text,
 )
 from costcalc.views.render import Column, View
 
 
-
-def headline(payload: dict[str, Any]) -> str:
-    """The totals in one sentence, with the share costed analytically and what was not."""
-    totals = payload["totals"]
-    text = f"{exact(totals['macs'])} MACs ({human(totals['macs'])}), {exact(totals['params'])} params; "
+def headline(payload: dict[str, Any], unit: str = "macs") -> str:
+    """The totals in one sentence, in ``unit`` (FLOPs = 2 × MACs), with the share costed analytically
+    and what was not."""
+    totals, name = payload["totals"], SHORT_UNITS[unit]
+    count = in_unit(totals["macs"], unit)
+    text = f"{exact(count)} {name} ({human(count)}), {exact(totals['params'])} params; "
     unmeasured = totals["unmeasured_operators"]
     uncosted = totals["uncosted_operators"]
     unseen = payload.get("unseen") or []
     parts = []
     if unseen:
-        parts.append(f"MACs are a LOWER BOUND: {totals['unseen_calls']} module call(s) ran where the recorder could "
+        parts.append(f"{name} are a LOWER BOUND: {totals['unseen_calls']} module call(s) ran where the recorder could "
                      f"not see them ({', '.join(entry['module'] for entry in unseen[:3])}"
                      f"{' …' if len(unseen) > 3 else ''}: {unseen[0]['reason']}; listed below)")
     if unmeasured:
-        parts.append(f"{'' if unseen else 'MACs are a LOWER BOUND: '}{uncosted} operator calls uncosted, and no "
+        parts.append(f"{'' if unseen else f'{name} are a LOWER BOUND: '}{uncosted} operator calls uncosted, and no "
                      f"counter measures {', '.join(map(operator_label, unmeasured))} (share costed unknown; listed below)")
     elif uncosted:
         share = "" if unseen else \
-            f"{100 * totals['costed_share']:.2f} % of the MACs costed analytically, the rest measured; "
-        parts.append(f"{share}{uncosted} operator calls uncosted, measured {exact(totals['uncosted_measured_macs'])} "
-                     f"MACs (listed below)")
+            f"{100 * totals['costed_share']:.2f} % of the {name} costed analytically, the rest measured; "
+        parts.append(f"{share}{uncosted} operator calls uncosted, measured "
+                     f"{exact(in_unit(totals['uncosted_measured_macs'], unit))} {name} (listed below)")
     elif not unseen:
         parts.append("every operator costed by an analytic rule (100 %)")  # a share of nothing measured apart
     text += "; ".join(parts)
     per_sample = totals["per_sample"]
     if per_sample:
         axis = "" if totals["batch_axis"] == 0 else f", axis {totals['batch_axis']}"
-        text += f"; per sample (batch {per_sample['batch']}{axis}): {exact(per_sample['macs'])} MACs"
+        text += (f"; per sample (batch {per_sample['batch']}{axis}): "
+                 f"{exact(in_unit(per_sample['macs'], unit))} {name}")
     elif totals["batch_unknown"]:
         text += f"; batch axis unknown ({totals['batch_unknown']}), so whole-run figures only (--batch-axis states it)"
     return text
@@ -84,7 +86,7 @@ def counters_line(reconciliation: dict[str, Any]) -> str:
 def tree_view(payload: dict[str, Any], depth: int | None, unit: str) -> View:
     """The module tree down to ``depth`` with output shape, MACs, params and share of the MACs."""
     label = UNIT_LABELS[unit]
-    view = View(f"{payload['target']} on {_inputs_text(payload)}: {headline(payload)}",
+    view = View(f"{payload['target']} on {_inputs_text(payload)}: {headline(payload, unit)}",
                 [Column("module"), Column(label, "right"), Column("params", "right"), Column("share", "right"),
                  Column("output"), Column("type")])
     total = payload["totals"]["macs"]
@@ -100,12 +102,23 @@ def tree_view(payload: dict[str, Any], depth: int | None, unit: str) -> View:
     return view
 
 
+def layer_record(row: dict[str, Any], unit: str) -> dict[str, Any]:
+    """One CSV row of a layer: its JSON record, calls joined, and a ``flops`` column beside ``macs``
+    (2 × MACs) when ``--unit flops`` is asked."""
+    record: dict[str, Any] = {}
+    for key, value in row.items():
+        record[key] = "; ".join(map(str, value)) if key == "macs_per_call" else value
+        if key == "macs" and unit == "flops":
+            record["flops"] = in_unit(value, unit)
+    return record
+
+
 def summary_view(payload: dict[str, Any], unit: str) -> View:
     """Totals only (``--summary``), one row per ``--res-list`` resolution after the base input."""
     label = UNIT_LABELS[unit]
     totals = payload["totals"]
-    view = View(f"{payload['target']}: {headline(payload)}",
-                [Column("input"), Column(label, "right"), Column("", "right"), Column("params", "right"),
+    view = View(f"{payload['target']}: {headline(payload, unit)}",
+                [Column("input"), Column(label, "right"), Column(f"≈ {SHORT_UNITS[unit]}", "right"), Column("params", "right"),
                  Column("vs base", "right"), Column("note")])
     base = totals["macs"]
     view.add(_inputs_text(payload), exact(in_unit(base, unit)), human(in_unit(base, unit)), exact(totals["params"]),
@@ -230,7 +243,7 @@ def suggestion_views(payload: dict[str, Any], unit: str) -> list[View]:
     layers.notes += [f"{entry['layer']}: left out ({entry['reason']})" for entry in payload["suggestions_left_out"]]
     model = View(f"{payload['target']}: the whole model with every convolution it saves on replaced",
                  [Column("replacement"), Column("layers", "right"), Column(f"model {label}", "right"),
-                  Column("", "right"), Column(f"saved {label}", "right"), Column("saved params", "right"),
+                  Column(f"≈ {SHORT_UNITS[unit]}", "right"), Column(f"saved {label}", "right"), Column("saved params", "right"),
                   Column("model ratio", "right"), Column("reduction", "right"), Column("paper's ratio")])
     model.add("(as is)", "", exact(in_unit(payload["totals"]["macs"], unit)),
               human(in_unit(payload["totals"]["macs"], unit)), "0", "0", "1", "=", "", style="bold")

@@ -39,7 +39,8 @@ def build_view(plan: BenchPlan, environment: dict[str, Any], stats: dict[str, An
                 [Column("item"), Column("MACs", "right"), Column("bytes", "right"), Column("MAC/B", "right"),
                  Column("bound"), Column("roofline", "right"), Column("measured", "right", "bold"),
                  Column("± IQR", "right"), Column("meas/roof", "right"), Column("vs"),
-                 Column("speed-up MACs", "right"), Column("roofline", "right"), Column("measured", "right", "green")])
+                 Column("speed-up MACs", "right"), Column("speed-up roofline", "right"),
+                 Column("speed-up measured", "right", "green")])
     note_numbers: dict[str, int] = {}
     for item in plan.items:
         marker = f" [{note_numbers.setdefault(item.note, len(note_numbers) + 1)}]" if item.note else ""

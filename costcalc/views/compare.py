@@ -12,7 +12,7 @@ from costcalc.views.render import Column, View
 def row_payload(row: CompareRow) -> dict[str, Any]:
     return {
         "name": row.name,
-        "description": row.definition.description,
+        "description": row.description,
         "macs": row.macs,
         "flops": in_unit(row.macs, "flops"),
         "params": row.params,
@@ -52,9 +52,11 @@ def build_view(query: LayerQuery, rows: list[CompareRow], unit: str, title: str)
                  f"{row.formula_ratio_text} = {ratio_text(row.formula_ratio)}")
     view.notes.extend(f"[{index}] {note}" for note, index in note_numbers.items())
     view.notes.append(f"Counts: {label} of convolutions only (bias, batch norm and activations excluded); "
-                      "params = conv weights, plus batch-norm γ, β in the residual-unit rows (as PyTorch counts them). "
+                      "params = conv weights, plus batch-norm γ, β in the unit and block rows (as PyTorch counts them). "
                       f"Df = {query.size[0]}×{query.size[1]} input, {_kernel_symbols(query)}, "
                       f"M = {query.in_channels}, N = {query.out_channels}, g = {query.groups}.")
+    view.notes.append(f"Unit rows: bottleneck m = N/{query.bottleneck_ratio} = {query.bottleneck} "
+                      f"(--bottleneck-ratio), expansion t = {query.expansion} (--expansion).")
     return view
 
 

@@ -39,12 +39,14 @@ def published_payload(entry: Any, network: Network, report: CostReport) -> list[
         rows.append({"quantity": item.quantity, "published": item.value,
                      "scale": item.scale, "source": item.source, "ours": value,
                      "ours_rounded": str(item.rounded(value)) if not item.exact else f"{value:,}",
-                     "agrees": item.agrees(value), "note": item.note or None})
+                     "agrees": item.agrees(value), "agreement": None if item.approximate else item.agreement(value),
+                     "note": item.note or None})
     for accuracy in entry.accuracy(network.options):
         for quantity, value in (("top1", accuracy.top1), ("top5", accuracy.top5)):
             if value is not None:
                 rows.append({"quantity": quantity, "published": value, "scale": "%", "source": accuracy.source,
-                             "ours": None, "ours_rounded": None, "agrees": None, "note": accuracy.note or None})
+                             "ours": None, "ours_rounded": None, "agrees": None, "agreement": None,
+                             "note": accuracy.note or None})
     return rows
 
 
@@ -164,6 +166,8 @@ def published_view(payload: dict[str, Any]) -> View:
         suffix = SUFFIXES.get(row["scale"], "")
         ours = "—" if row["ours_rounded"] is None else row["ours_rounded"] + suffix
         agrees = "" if row["ours"] is None else {True: "✓", False: "✗", None: "≈"}[row["agrees"]]
+        if row["agreement"] in ("rounded", "truncated"):
+            agrees += f" {row['agreement']}"
         view.add(row["source"], row["quantity"], row["published"] + suffix, ours, agrees, row["note"] or "")
     view.notes.append("counts: macs = conv + FC MACs; conv_macs = conv layers only; params = PyTorch "
                       "params; weights = conv + FC weights only (the MobileNet paper's count); tf_variables "

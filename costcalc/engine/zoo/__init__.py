@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from costcalc.engine.network_options import NETWORK_OPTIONS
@@ -43,7 +43,8 @@ class Published:
     ``value`` is the text as printed (``"569"``, ``"4.24"``, ``"4,231,976"``) in units of
     ``scale`` (10⁶ for "Million"); an exact source has ``scale == 1`` and no rounding. Our count
     *agrees* when rounding it the way the source rounds gives the printed value (half-up or
-    half-even — sources differ, so either is accepted).
+    half-even — sources differ, so either is accepted), or when cutting it to the printed digits
+    does (a source that truncates: MobileNetV3's 5.4 M params for 5,483,032); :meth:`agreement` says which.
     """
 
     quantity: str
@@ -66,13 +67,24 @@ class Published:
         quantum = Decimal(1).scaleb(self.number.as_tuple().exponent)
         return (Decimal(ours) / self.scale).quantize(quantum, rounding=rounding)
 
+    def agreement(self, ours: int) -> str | None:
+        """How ``ours`` gives the printed value: ``"exact"`` (an exact source, equal), ``"rounded"`` (to
+        the printed precision, half-up or half-even — sources differ), ``"truncated"`` (the printed
+        digits of ours, cut rather than rounded: 5,483,032 printed as 5.4 M); ``None`` when it does not."""
+        if self.exact:
+            return "exact" if ours == int(self.number) else None
+        if self.number in (self.rounded(ours, ROUND_HALF_UP), self.rounded(ours, ROUND_HALF_EVEN)):
+            return "rounded"
+        if self.number == self.rounded(ours, ROUND_DOWN):
+            return "truncated"
+        return None
+
     def agrees(self, ours: int) -> bool | None:
-        """Exact equality, or equality at the source's rounding; ``None`` for an approximate ("≈") source."""
+        """Exact equality, or equality at the source's precision, rounded or truncated (:meth:`agreement`);
+        ``None`` for an approximate ("≈") source."""
         if self.approximate:
             return None
-        if self.exact:
-            return ours == int(self.number)
-        return self.number in (self.rounded(ours, ROUND_HALF_UP), self.rounded(ours, ROUND_HALF_EVEN))
+        return self.agreement(ours) is not None
 
 
 @dataclass(frozen=True)
