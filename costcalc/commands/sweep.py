@@ -58,10 +58,14 @@ def check_plot_path(path: str | None, x: str, y: str, kind: str) -> None:
 @click.option("--plot-kind", "plot_kind", type=click.Choice(("scatter", "heatmap")), default="scatter",
               show_default=True, help="--plot: points with the Pareto front, or --y over a two-option grid.")
 @click.option("--verify", is_flag=True, help="Reconcile every configuration with fvcore (needs costcalc[measure]).")
+@click.option("--accuracy", "accuracy_path", type=click.Path(dir_okay=False),
+              help="Your own accuracies: a CSV with columns [model,] the sweep's options, top1[, top5] "
+                   "(they replace published ones; top1_source = the file's name).")
 @unit_option
 @format_option
 def command(names: tuple[str, ...], config_path: str | None, reference: str | None, near: str | None,
-            plot_path: str | None, x: str, y: str | None, plot_kind: str, verify: bool, unit: str, fmt: str,
+            plot_path: str | None, x: str, y: str | None, plot_kind: str, verify: bool, accuracy_path: str | None,
+            unit: str, fmt: str,
             **lists: str | bool | None) -> None:
     """Cost a grid of network options: every option of `costcalc model` as a comma list.
 
@@ -89,7 +93,7 @@ def command(names: tuple[str, ...], config_path: str | None, reference: str | No
                              "(e.g. --alpha 0.25,0.5,1.0 --res 128,160,224)")
         count = sum(math.prod(len(values) for values in plan.axes.values()) for plan in plans)
         with working(f"costing {count:,} configurations", count >= LARGE):
-            result = sweep_result.compute(settings, plans, where, reference, near, unit)
+            result = sweep_result.compute(settings, plans, where, reference, near, unit, accuracy_path)
     except SweepError as error:
         raise usage_error(str(error)) from None
     if verify:
@@ -101,6 +105,9 @@ def command(names: tuple[str, ...], config_path: str | None, reference: str | No
     if plot_path and y == "top1" and not result.has_top1:
         raise usage_error("--y top1: no configuration of this sweep has a published top-1 (see costcalc list); "
                           "plot --y params or macs instead")
+    for item in result.unmatched:
+        click.echo(f"warning: --accuracy {accuracy_path}:{item.line}: {item.text()} matches no configuration "
+                   "of the sweep", err=True)
     if plot_path:
         _save_plot(result, plot_path, unit, x, y, plot_kind)
     payload = sweep_views.build_payload(result, unit)
