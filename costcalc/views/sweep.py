@@ -20,8 +20,8 @@ COUNTS_NOTE = ("Counts: {label} of convolutions and fully-connected layers (the 
                "params = sum(p.numel()) incl. batch-norm γ, β and biases.")
 VERIFY_NOTE = ("fvcore ✓: fvcore, FlopCounterMode and sum(p.numel()) equal the analytic counts layer by layer; "
                "✗: a mismatch (see --format json, 'mismatches').")
-TOP1_NOTE = ("top-1: published ImageNet accuracy (%) of that configuration, — where none is published "
-             "(never interpolated); ◆ = on the accuracy front (no other configuration has fewer-or-equal MACs "
+TOP1_NOTE = ("top-1: ImageNet accuracy (%) of that configuration as published (or given with --accuracy), — where "
+             "none is (never interpolated); ◆ = on the accuracy front (no other configuration has fewer-or-equal MACs "
              "and a higher-or-equal top-1); top-1/GMAC = top-1 points per 10⁹ MACs.")
 
 
