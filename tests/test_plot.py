@@ -216,3 +216,18 @@ def test_the_committed_figures_are_what_their_commands_draw_now():
         with Image.open(ROOT / "configs/sweeps" / png) as image:
             saved = json.loads(image.text[SUMMARY_KEY])
         assert saved == json.loads(json.dumps(summary(drawn(config, axes)))), f"{png}: run make_figures.py"
+
+
+def test_top1_per_gmac_is_an_axis_over_the_configurations_with_a_top1():
+    """TF-slim's 0.25-128 (41.5 %; 13,570,304 MACs at 1001 classes, as `costcalc model mobilenet --alpha 0.25
+    --res 128 --classes 1001` counts it) gives 41.5 · 10⁹ / 13,570,304 points per GMAC;
+    the front over (MACs, more points per GMAC) is the cheapest model alone, as every point costs more
+    and earns fewer points per GMAC than it."""
+    fig = figure(result_of(FIG4), "macs", "macs", "top1_per_gmac")
+    axes = fig.axes[0]
+    assert (axes.get_ylabel(), axes.get_yscale()) == ("top-1 points per 10⁹ MACs", "linear")
+    series, front = axes.get_lines()
+    cheapest = min(range(16), key=lambda index: series.get_xdata()[index])
+    assert series.get_xdata()[cheapest] == 13_570_304
+    assert series.get_ydata()[cheapest] == pytest.approx(41.5e9 / 13_570_304)
+    assert list(front.get_xdata()) == [13_570_304]

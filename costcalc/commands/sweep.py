@@ -52,7 +52,7 @@ def check_plot_path(path: str | None, x: str, y: str, kind: str) -> None:
 @click.option("--plot", "plot_path", help="Draw the sweep to FILE.png or FILE.svg (needs costcalc[plot]).")
 @click.option("--x", "x", type=click.Choice(("macs", "params")), default="macs", show_default=True,
               help="--plot: horizontal axis (log).")
-@click.option("--y", "y", type=click.Choice(("top1", "params", "macs")), default=None,
+@click.option("--y", "y", type=click.Choice(("top1", "top1_per_gmac", "params", "macs")), default=None,
               help="--plot: vertical axis, log for counts (default params, or macs when --x params); "
                    "the colour of a heatmap (default macs).")
 @click.option("--plot-kind", "plot_kind", type=click.Choice(("scatter", "heatmap")), default="scatter",
@@ -102,8 +102,8 @@ def command(names: tuple[str, ...], config_path: str | None, reference: str | No
         from costcalc.views.progress import track
 
         sweep_result.verify_rows(plans, result.rows, reconcile, track)
-    if plot_path and y == "top1" and not result.has_top1:
-        raise usage_error("--y top1: no configuration of this sweep has a published top-1 (see costcalc list); "
+    if plot_path and y in ("top1", "top1_per_gmac") and not result.has_top1:
+        raise usage_error(f"--y {y}: no configuration of this sweep has a published top-1 (see costcalc list); "
                           "plot --y params or macs instead")
     for item in result.unmatched:
         click.echo(f"warning: --accuracy {accuracy_path}:{item.line}: {item.text()} matches no configuration "

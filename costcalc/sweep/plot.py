@@ -1,7 +1,7 @@
 """A sweep as a figure: cost against accuracy or size, one series per network, the Pareto front marked.
 
 MobileNet's Figs. 4 and 5 (Howard et al. 2017) plot ImageNet accuracy against log Mult-Adds and
-against log parameters over the α × resolution grid; ``--x macs|params --y top1|params|macs``
+against log parameters over the α × resolution grid; ``--x macs|params --y top1|top1_per_gmac|params|macs``
 draws those and their cousins (counts on log axes). Configurations without a published top-1
 are left out of a top-1 plot and counted in a note — an accuracy is never interpolated. The front
 is taken over the axes drawn: less ``x`` and less ``y`` for counts, more ``y`` for accuracy.
@@ -29,7 +29,7 @@ from costcalc.config.files import replacing
 from costcalc.sweep.frontier import pareto
 from costcalc.formatting import UNIT_LABELS, in_unit
 from costcalc.sweep.grid import Row
-from costcalc.sweep.result import Sweep, accuracy
+from costcalc.sweep.result import Sweep, accuracy, top1_per_gmac
 
 FAMILY_STYLES = {
     # zoo name: (family, colour, marker) — the same in every plot
@@ -52,19 +52,25 @@ SUMMARY_KEY = "costcalc-figure"
 """The PNG text chunk holding :func:`summary`'s JSON."""
 MAX_LABELS = 80
 """Label candidates tried at most (named points first, then the front from the left)."""
-AXIS_NAMES = {"params": "parameters", "top1": "ImageNet top-1 (%)"}
+AXIS_NAMES = {"params": "parameters", "top1": "ImageNet top-1 (%)",
+              "top1_per_gmac": "top-1 points per 10⁹ MACs"}
+ACCURACIES = ("top1", "top1_per_gmac")
+"""Quantities from the top-1 (linear axes, more is better, drawn only where a top-1 is known)."""
 
 
 def value(row: Row, quantity: str, unit: str) -> float | None:
     """The plotted value of ``row``: MACs in ``unit``, params, or the published top-1 (``None`` when unpublished)."""
     if quantity == "top1":
         return None if row.top1 is None else float(row.top1.top1)
+    if quantity == "top1_per_gmac":
+        per_gmac = top1_per_gmac(row)
+        return None if per_gmac is None else float(per_gmac)
     return float(in_unit(row.macs, unit)) if quantity == "macs" else float(row.params)
 
 
 def axis_label(quantity: str, unit: str) -> str:
     name = UNIT_LABELS[unit] if quantity == "macs" else AXIS_NAMES[quantity]
-    return name if quantity == "top1" else f"{name} (log)"
+    return name if quantity in ACCURACIES else f"{name} (log)"
 
 
 def compact(number: float) -> str:
@@ -196,9 +202,8 @@ def scatter(fig: Any, result: Sweep, unit: str, x: str, y: str) -> None:
         (line,) = axes.plot([value(row, x, unit) for row in series], [value(row, y, unit) for row in series],
                             marker, color=colour, label=family, markersize=size, alpha=0.8, linestyle="none")
         line.set_gid(f"series-{model}")
-    sign = -1 if y == "top1" else 1
-    points = [(value(row, x, unit), sign * accuracy(row) if y == "top1" else value(row, y, unit))
-              for row in drawn]
+    exact = {"top1": accuracy, "top1_per_gmac": top1_per_gmac}
+    points = [(value(row, x, unit), -exact[y](row) if y in exact else value(row, y, unit)) for row in drawn]
     front = sorted((row for row, flag in zip(drawn, pareto(points)) if flag), key=lambda row: value(row, x, unit))
     front_size = max(size + 4, 7)
     if front:
@@ -210,7 +215,7 @@ def scatter(fig: Any, result: Sweep, unit: str, x: str, y: str) -> None:
         budget = f"{compact(result.target)} {UNIT_LABELS[unit].split()[0]}"
         axes.axvline(result.target, color="grey", linestyle=":", linewidth=1, label=budget, gid="near")
     axes.set_xscale("log")
-    if y != "top1":
+    if y not in ACCURACIES:
         axes.set_yscale("log")
     axes.set_xlabel(axis_label(x, unit))
     axes.set_ylabel(axis_label(y, unit))
@@ -222,7 +227,7 @@ def scatter(fig: Any, result: Sweep, unit: str, x: str, y: str) -> None:
         axes.set_title(f"{missing:,} configuration{'s' if missing > 1 else ''} without a published top-1 not drawn",
                        fontsize=8, color="dimgrey", loc="right")
     readable_ticks(fig, axes.xaxis, True)
-    readable_ticks(fig, axes.yaxis, y != "top1")
+    readable_ticks(fig, axes.yaxis, y not in ACCURACIES)
     fig.set_layout_engine("none")  # freeze the layout: labels are measured where they will be drawn
     named = [row for row in drawn if row is result.reference or row.extra.get("closest")]
     on_front = {id(row) for row in front}
@@ -265,7 +270,7 @@ def heatmap(fig: Any, result: Sweep, unit: str, quantity: str) -> None:
             if number is not None:
                 grid[i, j] = number
     axes = fig.add_subplot()
-    norm = None if quantity == "top1" else LogNorm()
+    norm = None if quantity in ACCURACIES else LogNorm()
     mesh = axes.pcolormesh(grid, norm=norm, cmap="viridis", gid="heatmap")
     colorbar = fig.colorbar(mesh, ax=axes, label=axis_label(quantity, unit).replace(" (log)", ""))
     axes.set_xlabel(second)
@@ -274,7 +279,7 @@ def heatmap(fig: Any, result: Sweep, unit: str, quantity: str) -> None:
     _index_ticks(axes.yaxis, rows_values)
     readable_ticks_index(fig, axes.xaxis, column_values)
     readable_ticks_index(fig, axes.yaxis, rows_values)
-    readable_ticks(fig, colorbar.ax.yaxis, quantity != "top1")
+    readable_ticks(fig, colorbar.ax.yaxis, quantity not in ACCURACIES)
     fig.set_layout_engine("none")
     renderer = fig.canvas.get_renderer()
     frame = axes.get_window_extent(renderer)
@@ -282,7 +287,7 @@ def heatmap(fig: Any, result: Sweep, unit: str, quantity: str) -> None:
     if cell_width >= 34 and cell_height >= 12:
         for (i, j), number in numpy.ndenumerate(grid):
             if not numpy.isnan(number):
-                text = f"{number:.1f}" if quantity == "top1" else compact(number)
+                text = f"{number:.1f}" if quantity in ACCURACIES else compact(number)
                 axes.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=7, color="white")
 
 
