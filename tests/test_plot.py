@@ -140,6 +140,8 @@ def display_boxes(fig):
     labels = [text.get_window_extent(renderer) for text in axes.texts if text.get_gid() == "point-label"]
     markers, steps = [], []
     for line in axes.get_lines():
+        if not line.get_gid().startswith(("series-", "pareto-front")):
+            continue  # the --near line: data × axes coordinates, no markers
         points = axes.transData.transform(numpy.column_stack([line.get_xdata(), line.get_ydata()]).astype(float))
         half = line.get_markersize() / 2 * fig.dpi / 72
         markers += [(x - half, y - half, x + half, y + half) for x, y in points]

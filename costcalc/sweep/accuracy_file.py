@@ -73,7 +73,7 @@ def load(path: str, plans: list[Plan], rows: list[Row]) -> list[Unmatched]:
 
     source = os.path.basename(path)
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
+        with open(path, newline="", encoding="utf-8-sig") as handle:  # a spreadsheet's byte-order mark too
             lines = list(csv.reader(handle))
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise SweepError(f"--accuracy {path!r}: {getattr(error, 'strerror', None) or error}") from None

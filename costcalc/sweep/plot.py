@@ -139,7 +139,8 @@ def obstacles(fig: Any, axes: Any) -> Any:
     pixels = fig.dpi / 72
     boxes = []
     for line in axes.get_lines():
-        points = axes.transData.transform(numpy.column_stack([line.get_xdata(), line.get_ydata()]).astype(float))
+        # the line's own transform: data for series and front, data × axes for a --near line
+        points = line.get_transform().transform(numpy.column_stack([line.get_xdata(), line.get_ydata()]).astype(float))
         if line.get_marker() not in (None, "None", "", " "):
             half = (line.get_markersize() / 2 + LABEL_GAP) * pixels
             boxes.append(numpy.column_stack([points - half, points + half]))
