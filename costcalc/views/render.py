@@ -273,24 +273,23 @@ def draw_table(view: View, width: int, terminal: bool = False, color: bool = Fal
     narrowed = widths != [natural[index] for index in shown]
     shortened: list[str] = []
 
+    def one_line(cells: list[str], edge: str, styles: list[str]) -> str:
+        padded = []
+        for cell, column, size, style in zip(cells, columns, widths, styles):
+            room = size - cell_width(cell)
+            left = room if column.justify == "right" else room // 2 if column.justify == "center" else 0
+            padded.append(" " * (left + 1) + styled(cell, style, color) + " " * (room - left + 1))
+        return edge + edge.join(padded) + edge
+
     def line(cells: list[str], edge: str, styles: list[str]) -> list[str]:
+        """A row as one line, or as several when a narrowed text column wraps."""
         if not narrowed:
-            wrapped_cells = [[cell] for cell in cells]
-        else:
-            wrapped_cells = [cell_lines(cell, size) for cell, size in zip(cells, widths)]
-            shortened.extend(header for header, lines, cell in zip(headers, wrapped_cells, cells)
-                             if lines[-1].endswith("…") and not cell.endswith("…"))
-        height = max(len(lines) for lines in wrapped_cells)
-        out = []
-        for depth in range(height):
-            padded = []
-            for lines, column, size, style in zip(wrapped_cells, columns, widths, styles):
-                cell = lines[depth] if depth < len(lines) else ""
-                room = size - cell_width(cell)
-                left = room if column.justify == "right" else room // 2 if column.justify == "center" else 0
-                padded.append(" " * (left + 1) + styled(cell, style, color) + " " * (room - left + 1))
-            out.append(edge + edge.join(padded) + edge)
-        return out
+            return [one_line(cells, edge, styles)]
+        pieces = [cell_lines(cell, size) for cell, size in zip(cells, widths)]
+        shortened.extend(header for header, lines, cell in zip(headers, pieces, cells)
+                         if lines[-1].endswith("…") and not cell.endswith("…"))
+        return [one_line([lines[depth] if depth < len(lines) else "" for lines in pieces], edge, styles)
+                for depth in range(max(len(lines) for lines in pieces))]
 
     def rule(characters: str) -> str:
         left, fill, middle, right = characters
@@ -301,7 +300,8 @@ def draw_table(view: View, width: int, terminal: bool = False, color: bool = Fal
     lines += [rule(box.top), *line(headers, box.head, ["bold"] * len(columns)),
               rule(box.head_row)]
     for cells, row_style in zip(view.rows, view.row_styles or [""] * len(view.rows)):
-        cells = [cells[index] if index < len(cells) else "" for index in shown]
+        cells = (cells + [""] * len(shown))[:len(shown)] if len(shown) == len(natural) else \
+            [cells[index] if index < len(cells) else "" for index in shown]
         lines += line(cells, box.row, [" ".join(filter(None, (column.style, row_style))) for column in columns])
     lines.append(rule(box.bottom))
     notes = list(view.notes)
