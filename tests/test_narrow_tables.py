@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from costcalc.views.render import Column, View, draw_table
 
@@ -144,3 +145,33 @@ def test_the_readme_shows_what_a_narrow_terminal_shows():
         blocks = readme_blocks()
     for match in blocks:
         assert match.group(4) == shown(match), f"README: {match.group(2)} at {match.group(1)} columns"
+
+
+WORDS = st.text(alphabet="abcdefgh_ ", min_size=1, max_size=30).map(str.strip).filter(bool)
+NUMBERS = st.integers(0, 10**12).map(lambda value: f"{value:,}")
+
+
+@settings(max_examples=150, deadline=None)
+@given(kinds=st.lists(st.sampled_from(["number", "text", "verdict"]), min_size=1, max_size=7),
+       priorities=st.lists(st.sampled_from([-1, 0, 1]), min_size=7, max_size=7),
+       data=st.data(), width=st.integers(20, 160))
+def test_a_narrow_table_fits_and_never_cuts_a_number(kinds, priorities, data, width):
+    """Whatever the columns hold: every line fits when the first column does; every number shown is
+    whole on one line; each column is shown or named as not shown."""
+    columns = [Column(f"c{index}", "right" if kind == "number" else "left", kind=kind, priority=priority)
+               for index, (kind, priority) in enumerate(zip(kinds, priorities))]
+    view = View("t", columns)
+    for _ in range(data.draw(st.integers(1, 4))):
+        view.add(*[data.draw(NUMBERS if column.kind == "number" else WORDS) for column in columns])
+    text = draw_table(view, width, terminal=True)
+    body = text.split("\n(")[0].splitlines()[1:]  # the frame and rows, without the title and notes
+    head = [cell.strip() for cell in body[1].strip("┃").split("┃")]
+    first = max(len(view.columns[0].header), *(len(row[0]) for row in view.rows)) + 4
+    if first <= width and view.columns[0].kind != "text":
+        assert all(len(line) <= width for line in body)
+    for index, column in enumerate(columns):
+        if column.header in head:
+            if column.kind != "text":
+                assert all(f" {row[index]} " in text for row in view.rows)
+        else:
+            assert column.header in text.split("(not shown at")[1]
