@@ -275,8 +275,8 @@ def test_plot_svg_series_and_pareto(run, tmp_path):
     json.loads(result.stdout)
     svg = path.read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
-    for text in ('id="series-mobilenet"', 'id="series-shufflenet"', 'id="pareto-front"', ">mobilenet<",
-                 ">shufflenet<", ">Pareto front<", "α0.25", "0.5×", "MACs (log)"):
+    for text in ('id="series-mobilenet"', 'id="series-shufflenet"', 'id="pareto-front"', ">MobileNet V1<",
+                 ">ShuffleNet V1<", ">Pareto front<", "α0.25", "0.5×", "MACs (log)"):  # legend: the families
         assert text in svg, text
 
 

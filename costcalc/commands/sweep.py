@@ -52,16 +52,20 @@ def check_plot_path(path: str | None, x: str, y: str, kind: str) -> None:
 @click.option("--plot", "plot_path", help="Draw the sweep to FILE.png or FILE.svg (needs costcalc[plot]).")
 @click.option("--x", "x", type=click.Choice(("macs", "params")), default="macs", show_default=True,
               help="--plot: horizontal axis (log).")
-@click.option("--y", "y", type=click.Choice(("top1", "params", "macs")), default=None,
+@click.option("--y", "y", type=click.Choice(("top1", "top1_per_gmac", "params", "macs")), default=None,
               help="--plot: vertical axis, log for counts (default params, or macs when --x params); "
                    "the colour of a heatmap (default macs).")
 @click.option("--plot-kind", "plot_kind", type=click.Choice(("scatter", "heatmap")), default="scatter",
               show_default=True, help="--plot: points with the Pareto front, or --y over a two-option grid.")
 @click.option("--verify", is_flag=True, help="Reconcile every configuration with fvcore (needs costcalc[measure]).")
+@click.option("--accuracy", "accuracy_path", type=click.Path(dir_okay=False),
+              help="Your own accuracies: a CSV with columns [model,] the sweep's options, top1[, top5] "
+                   "(they replace published ones; top1_source = the file's name).")
 @unit_option
 @format_option
 def command(names: tuple[str, ...], config_path: str | None, reference: str | None, near: str | None,
-            plot_path: str | None, x: str, y: str | None, plot_kind: str, verify: bool, unit: str, fmt: str,
+            plot_path: str | None, x: str, y: str | None, plot_kind: str, verify: bool, accuracy_path: str | None,
+            unit: str, fmt: str,
             **lists: str | bool | None) -> None:
     """Cost a grid of network options: every option of `costcalc model` as a comma list.
 
@@ -89,7 +93,7 @@ def command(names: tuple[str, ...], config_path: str | None, reference: str | No
                              "(e.g. --alpha 0.25,0.5,1.0 --res 128,160,224)")
         count = sum(math.prod(len(values) for values in plan.axes.values()) for plan in plans)
         with working(f"costing {count:,} configurations", count >= LARGE):
-            result = sweep_result.compute(settings, plans, where, reference, near, unit)
+            result = sweep_result.compute(settings, plans, where, reference, near, unit, accuracy_path)
     except SweepError as error:
         raise usage_error(str(error)) from None
     if verify:
@@ -98,9 +102,12 @@ def command(names: tuple[str, ...], config_path: str | None, reference: str | No
         from costcalc.views.progress import track
 
         sweep_result.verify_rows(plans, result.rows, reconcile, track)
-    if plot_path and y == "top1" and not result.has_top1:
-        raise usage_error("--y top1: no configuration of this sweep has a published top-1 (see costcalc list); "
+    if plot_path and y in ("top1", "top1_per_gmac") and not result.has_top1:
+        raise usage_error(f"--y {y}: no configuration of this sweep has a published top-1 (see costcalc list); "
                           "plot --y params or macs instead")
+    for item in result.unmatched:
+        click.echo(f"warning: --accuracy {accuracy_path}:{item.line}: {item.text()} matches no configuration "
+                   "of the sweep", err=True)
     if plot_path:
         _save_plot(result, plot_path, unit, x, y, plot_kind)
     payload = sweep_views.build_payload(result, unit)

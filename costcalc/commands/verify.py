@@ -21,9 +21,9 @@ def _summary_view(items: list[dict], unit: str) -> View:
     """One row per target: ✓/✗, analytic vs measured MACs and params, counter deltas and their causes."""
     label = UNIT_LABELS[unit]
     view = View(f"verify: analytic vs measured ({label}: conv + linear; params: sum(p.numel()))",
-                [Column(""), Column("target"), Column(f"analytic {label}", "right"), Column(f"measured {label}", "right"),
+                [Column("match", kind="verdict"), Column("target"), Column(f"analytic {label}", "right"), Column(f"measured {label}", "right"),
                  Column("delta", "right"), Column("analytic params", "right"), Column("measured params", "right"),
-                 Column("fvcore − paper", "right"), Column("cause")])
+                 Column("fvcore − paper", "right"), Column("cause", kind="text")])
     for item in items:
         delta = None if item["measured_macs"] is None else item["measured_macs"] - item["analytic_macs"]
         fvcore = item["fvcore"]

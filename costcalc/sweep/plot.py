@@ -1,15 +1,20 @@
 """A sweep as a figure: cost against accuracy or size, one series per network, the Pareto front marked.
 
 MobileNet's Figs. 4 and 5 (Howard et al. 2017) plot ImageNet accuracy against log Mult-Adds and
-against log parameters over the α × resolution grid; ``--x macs|params --y top1|params|macs``
+against log parameters over the α × resolution grid; ``--x macs|params --y top1|top1_per_gmac|params|macs``
 draws those and their cousins (counts on log axes). Configurations without a published top-1
 are left out of a top-1 plot and counted in a note — an accuracy is never interpolated. The front
 is taken over the axes drawn: less ``x`` and less ``y`` for counts, more ``y`` for accuracy.
 
 Readable at any size: points are small markers (one artist per network, so 10,000 points cost
-about what 16 do); labels are written only for the front and the named points (the reference,
-``--near``'s picks), greedily, skipping any that would touch a label already placed; tick labels
-are thinned until none touch. ``--plot-kind heatmap`` colours the grid of a network's two
+about what 16 do), each network family in its own colour and marker in every plot
+(:data:`FAMILY_STYLES`); labels name the network (when several are drawn) and only the options that
+vary, and are written only for the front and the named points (the reference, ``--near``'s picks),
+greedily, each at the first of eight places around its point whose box touches no marker, no label
+already placed, no step of the dashed front and no ``--near`` line (boxes measured with the renderer,
+:func:`obstacles`); tick labels are thinned until none touch. A PNG carries what it draws — the
+points of each series, the front and the labels — as JSON text (:data:`SUMMARY_KEY`, :func:`summary`),
+so a test can hold a saved figure to what its command draws now without comparing pixels. ``--plot-kind heatmap`` colours the grid of a network's two
 varying options by the chosen quantity. Needs matplotlib (``pip install 'costcalc[plot]'``),
 imported only here, with the non-interactive Agg backend; the file is written whole or not at all
 (:func:`costcalc.config.files.replacing`).
@@ -24,24 +29,48 @@ from costcalc.config.files import replacing
 from costcalc.sweep.frontier import pareto
 from costcalc.formatting import UNIT_LABELS, in_unit
 from costcalc.sweep.grid import Row
-from costcalc.sweep.result import Sweep, accuracy
+from costcalc.sweep.result import Sweep, accuracy, top1_per_gmac
 
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">")
+FAMILY_STYLES = {
+    # zoo name: (family, colour, marker) — the same in every plot
+    "mobilenet": ("MobileNet V1", "#1f77b4", "o"),
+    "mobilenet_v2": ("MobileNet V2", "#ff7f0e", "s"),
+    "mobilenet_v3": ("MobileNet V3", "#2ca02c", "^"),
+    "shufflenet": ("ShuffleNet V1", "#d62728", "D"),
+    "shufflenet_v2": ("ShuffleNet V2", "#9467bd", "v"),
+    "effnet": ("EffNet", "#8c564b", "P"),
+    "efficientnet": ("EfficientNet", "#e377c2", "X"),
+}
+"""One colour and marker per network family (matplotlib's tab10 colours)."""
+OTHER_STYLE = ("", "#7f7f7f", "*")
+"""A network not in :data:`FAMILY_STYLES` (named by itself)."""
+LABEL_PLACES = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1))
+"""Where a label may go around its point, in order: right, left, above, below, then the diagonals."""
+LABEL_GAP = 3.0
+"""Points between a label and its marker's edge."""
+SUMMARY_KEY = "costcalc-figure"
+"""The PNG text chunk holding :func:`summary`'s JSON."""
 MAX_LABELS = 80
 """Label candidates tried at most (named points first, then the front from the left)."""
-AXIS_NAMES = {"params": "parameters", "top1": "ImageNet top-1 (%)"}
+AXIS_NAMES = {"params": "parameters", "top1": "ImageNet top-1 (%)",
+              "top1_per_gmac": "top-1 points per 10⁹ MACs"}
+ACCURACIES = ("top1", "top1_per_gmac")
+"""Quantities from the top-1 (linear axes, more is better, drawn only where a top-1 is known)."""
 
 
 def value(row: Row, quantity: str, unit: str) -> float | None:
     """The plotted value of ``row``: MACs in ``unit``, params, or the published top-1 (``None`` when unpublished)."""
     if quantity == "top1":
         return None if row.top1 is None else float(row.top1.top1)
+    if quantity == "top1_per_gmac":
+        per_gmac = top1_per_gmac(row)
+        return None if per_gmac is None else float(per_gmac)
     return float(in_unit(row.macs, unit)) if quantity == "macs" else float(row.params)
 
 
 def axis_label(quantity: str, unit: str) -> str:
     name = UNIT_LABELS[unit] if quantity == "macs" else AXIS_NAMES[quantity]
-    return name if quantity == "top1" else f"{name} (log)"
+    return name if quantity in ACCURACIES else f"{name} (log)"
 
 
 def compact(number: float) -> str:
@@ -52,8 +81,21 @@ def compact(number: float) -> str:
     return f"{number:.3g}"
 
 
-def overlaps(box: Any, placed: list[Any]) -> bool:
-    return any(box.overlaps(other) for other in placed)
+def family_style(model: str) -> tuple[str, str, str]:
+    """``(family name, colour, marker)`` of a zoo network (:data:`FAMILY_STYLES`)."""
+    family, colour, marker = FAMILY_STYLES.get(model, OTHER_STYLE)
+    return family or model, colour, marker
+
+
+def point_label(result: Sweep, row: Row) -> str:
+    """A point's label: the options that vary for its network (``α0.5 r160``), after the family's name
+    when several networks are drawn or none of its options varies (``EfficientNet b0``); options fixed
+    for the whole sweep are in the title, never repeated on every point."""
+    model = row.config.model
+    varying = next(plan.varying for plan in result.plans if plan.entry.name == model)
+    options = row.config.label(varying, short=True) if varying else ""
+    family = family_style(model)[0]
+    return f"{family} {options}".strip() if result.multi or not options else options
 
 
 def tick_labels_collide(fig: Any, axis: Any) -> bool:
@@ -88,69 +130,127 @@ def _log_locator(axis: Any, bins: int) -> Any:
     return MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10])
 
 
-def place_labels(fig: Any, axes: Any, candidates: list[tuple[float, float, str, str]]) -> int:
-    """Write each ``(x, y, text, colour)`` beside its point — right of it, else left — unless it would
-    touch a label already written or leave the axes; returns how many were written."""
+def obstacles(fig: Any, axes: Any) -> Any:
+    """What a label must not touch, as an ``(n, 4)`` array of display boxes ``x0, y0, x1, y1``: every
+    marker (its square of ``markersize`` points, plus :data:`LABEL_GAP`), every step of the dashed
+    front and every vertical line (``--near``), each a line a few pixels thick."""
+    import numpy
+
+    pixels = fig.dpi / 72
+    boxes = []
+    for line in axes.get_lines():
+        # the line's own transform: data for series and front, data × axes for a --near line
+        points = line.get_transform().transform(numpy.column_stack([line.get_xdata(), line.get_ydata()]).astype(float))
+        if line.get_marker() not in (None, "None", "", " "):
+            half = (line.get_markersize() / 2 + LABEL_GAP) * pixels
+            boxes.append(numpy.column_stack([points - half, points + half]))
+        if line.get_linestyle() not in ("None", "", " ") and len(points) > 1:
+            steps = line.get_drawstyle() == "steps-post"
+            corners = []
+            for (x0, y0), (x1, y1) in zip(points[:-1], points[1:]):
+                corners += [(x0, y0, x1, y0), (x1, y0, x1, y1)] if steps else [(x0, y0, x1, y1)]
+            edges = numpy.array(corners)
+            thick = (line.get_linewidth() / 2 + 1) * pixels
+            boxes.append(numpy.column_stack([numpy.minimum(edges[:, 0], edges[:, 2]) - thick,
+                                             numpy.minimum(edges[:, 1], edges[:, 3]) - thick,
+                                             numpy.maximum(edges[:, 0], edges[:, 2]) + thick,
+                                             numpy.maximum(edges[:, 1], edges[:, 3]) + thick]))
+    return numpy.concatenate(boxes) if boxes else numpy.empty((0, 4))
+
+
+def touches(box: Any, boxes: Any) -> bool:
+    """Whether the display box ``box`` overlaps any row of ``boxes`` (``x0, y0, x1, y1``)."""
+    return bool(((box.x0 < boxes[:, 2]) & (box.x1 > boxes[:, 0]) & (box.y0 < boxes[:, 3])
+                 & (box.y1 > boxes[:, 1])).any())
+
+
+def place_labels(fig: Any, axes: Any, candidates: list[tuple[float, float, str, str, float]]) -> int:
+    """Write each ``(x, y, text, colour, marker size)`` at the first of :data:`LABEL_PLACES` around its
+    point where it touches none of :func:`obstacles`, no label already written and stays inside the
+    axes; a label with no such place is left out. Returns how many were written."""
+    import numpy
+
     renderer = fig.canvas.get_renderer()
     frame = axes.get_window_extent(renderer)
+    blocked = obstacles(fig, axes)
     placed: list[Any] = []
-    for x, y, text, colour in candidates[:MAX_LABELS]:
-        for offset, align in (((4, 3), "left"), ((-4, 3), "right")):
-            label = axes.annotate(text, (x, y), xytext=offset, textcoords="offset points", fontsize=7, color=colour,
-                                  ha=align)
-            box = label.get_window_extent(renderer).expanded(1.05, 1.15)
-            if not overlaps(box, placed) and (frame.x0 <= box.x0 and box.x1 <= frame.x1
-                                              and frame.y0 <= box.y0 and box.y1 <= frame.y1):
-                placed.append(box)
+    for x, y, text, colour, size in candidates[:MAX_LABELS]:
+        away = size / 2 + LABEL_GAP + 1
+        for dx, dy in LABEL_PLACES:
+            label = axes.annotate(text, (x, y), xytext=(dx * away, dy * away), textcoords="offset points", fontsize=7,
+                                  color=colour, ha={1: "left", 0: "center", -1: "right"}[dx],
+                                  va={1: "bottom", 0: "center", -1: "top"}[dy], gid="point-label")
+            box = label.get_window_extent(renderer)
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if inside and not touches(box, blocked) and not touches(box, numpy.array(placed).reshape(-1, 4)):
+                placed.append((box.x0, box.y0, box.x1, box.y1))
                 break
             label.remove()
     return len(placed)
 
 
 def scatter(fig: Any, result: Sweep, unit: str, x: str, y: str) -> None:
-    """Points per network, the Pareto front over (x, y) as a dashed staircase, labels where readable."""
+    """Points per network in its family's style, the Pareto front over (x, y) as a dashed staircase,
+    labels where they touch nothing."""
     axes = fig.add_subplot()
     drawn = [row for row in result.rows if row.valid and value(row, y, unit) is not None]
     size = 6 if len(drawn) <= 100 else 3 if len(drawn) <= 2500 else 1.5
-    colours: dict[str, str] = {}
-    for index, model in enumerate(dict.fromkeys(row.config.model for row in drawn)):
+    order = list(FAMILY_STYLES)
+    for model in sorted(dict.fromkeys(row.config.model for row in drawn),
+                        key=lambda name: order.index(name) if name in order else len(order)):
         series = [row for row in drawn if row.config.model == model]
+        family, colour, marker = family_style(model)
         (line,) = axes.plot([value(row, x, unit) for row in series], [value(row, y, unit) for row in series],
-                            MARKERS[index % len(MARKERS)], label=model, markersize=size, alpha=0.8, linestyle="none")
+                            marker, color=colour, label=family, markersize=size, alpha=0.8, linestyle="none")
         line.set_gid(f"series-{model}")
-        colours[model] = line.get_color()
-    sign = -1 if y == "top1" else 1
-    points = [(value(row, x, unit), sign * accuracy(row) if y == "top1" else value(row, y, unit))
-              for row in drawn]
+    exact = {"top1": accuracy, "top1_per_gmac": top1_per_gmac}
+    points = [(value(row, x, unit), -exact[y](row) if y in exact else value(row, y, unit)) for row in drawn]
     front = sorted((row for row, flag in zip(drawn, pareto(points)) if flag), key=lambda row: value(row, x, unit))
+    front_size = max(size + 4, 7)
     if front:
         (line,) = axes.plot([value(row, x, unit) for row in front], [value(row, y, unit) for row in front],
                             linestyle="--", color="black", linewidth=1, marker="o", markerfacecolor="none",
-                            markersize=max(size + 4, 7), label="Pareto front", drawstyle="steps-post")
+                            markersize=front_size, label="Pareto front", drawstyle="steps-post")
         line.set_gid("pareto-front")
     if result.target is not None and x == "macs":
         budget = f"{compact(result.target)} {UNIT_LABELS[unit].split()[0]}"
         axes.axvline(result.target, color="grey", linestyle=":", linewidth=1, label=budget, gid="near")
     axes.set_xscale("log")
-    if y != "top1":
+    if y not in ACCURACIES:
         axes.set_yscale("log")
     axes.set_xlabel(axis_label(x, unit))
     axes.set_ylabel(axis_label(y, unit))
     axes.grid(True, which="major", linewidth=0.4, alpha=0.5)
-    fig.legend(loc="outside lower center", ncols=min(6, len(colours) + 1), fontsize=8, frameon=False)
+    entries = len({row.config.model for row in drawn}) + 1
+    fig.legend(loc="outside lower center", ncols=min(6, entries), fontsize=8, frameon=False)
     missing = sum(1 for row in result.rows if row.valid) - len(drawn)
     if missing:
         axes.set_title(f"{missing:,} configuration{'s' if missing > 1 else ''} without a published top-1 not drawn",
                        fontsize=8, color="dimgrey", loc="right")
     readable_ticks(fig, axes.xaxis, True)
-    readable_ticks(fig, axes.yaxis, y != "top1")
+    readable_ticks(fig, axes.yaxis, y not in ACCURACIES)
     fig.set_layout_engine("none")  # freeze the layout: labels are measured where they will be drawn
-    varying = result.varying
     named = [row for row in drawn if row is result.reference or row.extra.get("closest")]
+    on_front = {id(row) for row in front}
     candidates = [*named, *(row for row in front if row not in named)]
-    place_labels(fig, axes, [(value(row, x, unit), value(row, y, unit),
-                              row.config.label(varying[row.config.model], short=True),
-                              colours[row.config.model]) for row in candidates])
+    place_labels(fig, axes, [(value(row, x, unit), value(row, y, unit), point_label(result, row),
+                              family_style(row.config.model)[1], front_size if id(row) in on_front else size)
+                             for row in candidates])
+
+
+def summary(fig: Any) -> dict[str, Any]:
+    """What a scatter draws, as data: each series' points (by gid), the front's and the labels' texts,
+    numbers to 6 significant digits (what a test compares, rather than pixels)."""
+    axes = fig.axes[0]
+
+    def points(line: Any) -> list[list[float]]:
+        return [[float(f"{px:.6g}"), float(f"{py:.6g}")] for px, py in zip(line.get_xdata(), line.get_ydata())]
+
+    return {"title": fig.get_suptitle(), "x": axes.get_xlabel(), "y": axes.get_ylabel(),
+            "series": {line.get_gid(): {"label": line.get_label(), "colour": line.get_color(),
+                                        "marker": line.get_marker(), "points": points(line)}
+                       for line in axes.get_lines() if line.get_gid()},
+            "labels": sorted(text.get_text() for text in axes.texts if text.get_gid() == "point-label")}
 
 
 def heatmap(fig: Any, result: Sweep, unit: str, quantity: str) -> None:
@@ -171,7 +271,7 @@ def heatmap(fig: Any, result: Sweep, unit: str, quantity: str) -> None:
             if number is not None:
                 grid[i, j] = number
     axes = fig.add_subplot()
-    norm = None if quantity == "top1" else LogNorm()
+    norm = None if quantity in ACCURACIES else LogNorm()
     mesh = axes.pcolormesh(grid, norm=norm, cmap="viridis", gid="heatmap")
     colorbar = fig.colorbar(mesh, ax=axes, label=axis_label(quantity, unit).replace(" (log)", ""))
     axes.set_xlabel(second)
@@ -180,7 +280,7 @@ def heatmap(fig: Any, result: Sweep, unit: str, quantity: str) -> None:
     _index_ticks(axes.yaxis, rows_values)
     readable_ticks_index(fig, axes.xaxis, column_values)
     readable_ticks_index(fig, axes.yaxis, rows_values)
-    readable_ticks(fig, colorbar.ax.yaxis, quantity != "top1")
+    readable_ticks(fig, colorbar.ax.yaxis, quantity not in ACCURACIES)
     fig.set_layout_engine("none")
     renderer = fig.canvas.get_renderer()
     frame = axes.get_window_extent(renderer)
@@ -188,7 +288,7 @@ def heatmap(fig: Any, result: Sweep, unit: str, quantity: str) -> None:
     if cell_width >= 34 and cell_height >= 12:
         for (i, j), number in numpy.ndenumerate(grid):
             if not numpy.isnan(number):
-                text = f"{number:.1f}" if quantity == "top1" else compact(number)
+                text = f"{number:.1f}" if quantity in ACCURACIES else compact(number)
                 axes.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=7, color="white")
 
 
@@ -250,5 +350,10 @@ def plot_sweep(result: Sweep, path: str, unit: str, x: str = "macs", y: str = "p
     matplotlib.rcParams["svg.hashsalt"] = "costcalc"
     suffix = os.path.splitext(path)[1].lower().lstrip(".")
     fig = figure(result, unit, x, y, kind)
+    metadata: dict[str, Any] = {"Date": None} if suffix == "svg" else {}
+    if suffix == "png" and kind == "scatter":
+        import json
+
+        metadata[SUMMARY_KEY] = json.dumps(summary(fig), ensure_ascii=True, sort_keys=True)
     with replacing(path) as temporary:
-        fig.savefig(temporary, format=suffix, dpi=150, metadata={"Date": None} if suffix == "svg" else {})
+        fig.savefig(temporary, format=suffix, dpi=150, metadata=metadata)

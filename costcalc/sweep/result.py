@@ -34,6 +34,9 @@ class Sweep:
     near_text: str = ""
     closest: dict[str, Row] = field(default_factory=dict)
     closest_rows: set[int] = field(default_factory=set)
+    accuracy_file: str | None = None
+    unmatched: list[Any] = field(default_factory=list)
+    """``--accuracy``'s lines that named no configuration (:class:`costcalc.sweep.accuracy_file.Unmatched`)."""
 
     @property
     def entries(self) -> dict[str, Any]:
@@ -77,6 +80,11 @@ def accuracy(row: Row) -> Decimal | None:
     return None if row.top1 is None else Decimal(row.top1.top1)
 
 
+def top1_per_gmac(row: Row) -> Decimal | None:
+    """Top-1 points per billion MACs, ``top1 · 10⁹ / macs`` (a Decimal); ``None`` without a top-1."""
+    return None if row.top1 is None or not row.macs else Decimal(row.top1.top1) * 10**9 / row.macs
+
+
 def mark_fronts(rows: list[Row]) -> None:
     """``pareto`` over (MACs, params) for every valid row; ``pareto_top1`` over (MACs, −top-1) for
     the rows with a published top-1, ``None`` for the others."""
@@ -91,8 +99,9 @@ def mark_fronts(rows: list[Row]) -> None:
 
 
 def compute(settings: dict[str, Any], plans: list[Plan], where: dict[str, list[str]], reference: str | None,
-            near: str | None, unit: str) -> Sweep:
-    """Cost every configuration; ratios to the reference, Pareto flags, cross-network pairs, ``--near``.
+            near: str | None, unit: str, accuracy_path: str | None = None) -> Sweep:
+    """Cost every configuration; the user's accuracies (``accuracy_path``, :mod:`costcalc.sweep.accuracy_file`);
+    ratios to the reference, Pareto flags, cross-network pairs, ``--near``.
 
     A listed value no configuration can use is an error (:func:`costcalc.sweep.grid.unusable_values`).
     """
@@ -108,6 +117,11 @@ def compute(settings: dict[str, Any], plans: list[Plan], where: dict[str, list[s
     config = grid.reference_config(reference if reference is not None else settings.get("reference"), plans, rows)
     ref_row, in_grid = reference_row(config, rows, {plan.entry.name: plan.entry for plan in plans})
     result = Sweep(settings, plans, where, rows, ref_row, in_grid, target, str(near_text or "").strip())
+    if accuracy_path is not None:
+        from costcalc.sweep import accuracy_file
+
+        result.accuracy_file = accuracy_path
+        result.unmatched = accuracy_file.load(accuracy_path, plans, rows)
     for row in rows:
         if row.valid:
             row.extra.update(ratio=frontier.ratio(row.macs, ref_row.macs),

@@ -88,7 +88,7 @@ def tree_view(payload: dict[str, Any], depth: int | None, unit: str) -> View:
     label = UNIT_LABELS[unit]
     view = View(f"{payload['target']} on {_inputs_text(payload)}: {headline(payload, unit)}",
                 [Column("module"), Column(label, "right"), Column("params", "right"), Column("share", "right"),
-                 Column("output"), Column("type")])
+                 Column("output"), Column("type", kind="text")])
     total = payload["totals"]["macs"]
     for row in payload["modules"]:
         if depth is not None and row["depth"] > depth:
@@ -118,8 +118,8 @@ def summary_view(payload: dict[str, Any], unit: str) -> View:
     label = UNIT_LABELS[unit]
     totals = payload["totals"]
     view = View(f"{payload['target']}: {headline(payload, unit)}",
-                [Column("input"), Column(label, "right"), Column(f"≈ {SHORT_UNITS[unit]}", "right"), Column("params", "right"),
-                 Column("vs base", "right"), Column("note")])
+                [Column("input"), Column(label, "right"), Column(f"≈ {SHORT_UNITS[unit]}", "right"),
+                 Column("params", "right"), Column("vs base", "right"), Column("note", kind="text")])
     base = totals["macs"]
     view.add(_inputs_text(payload), exact(in_unit(base, unit)), human(in_unit(base, unit)), exact(totals["params"]),
              "1", "", style="bold")
@@ -149,7 +149,7 @@ def unseen_view(payload: dict[str, Any]) -> View:
 
 def uncosted_view(payload: dict[str, Any]) -> View:
     view = View(f"{payload['target']}: operators with no analytic rule (what FlopCounterMode measured)",
-                [Column("module"), Column("type"), Column("operator"), Column("calls", "right"),
+                [Column("module"), Column("type", kind="text"), Column("operator", kind="text"), Column("calls", "right"),
                  Column("output elements", "right"), Column("FlopCounterMode FLOPs", "right")])
     for entry in payload["uncounted"]:
         view.add(entry["module"], entry["type"], operator_label(entry['operator']), str(entry["calls"]),
@@ -165,9 +165,9 @@ def reconcile_views(payload: dict[str, Any]) -> list[View]:
     reconciliation = payload["reconciliation"]
     counters = View(f"{payload['target']}: the counters against the analytic count",
                     [Column("counter"), Column("analytic", "right"), Column("measured", "right"),
-                     Column("layers that differ", "right"), Column("verdict")])
+                     Column("layers that differ", "right"), Column("verdict", kind="verdict")])
     causes = View(f"{payload['target']}: why a counter differs (per cause, the layers it explains)",
-                  [Column("cause"), Column("wrong"), Column("layer"), Column("analytic", "right"),
+                  [Column("cause", kind="text"), Column("wrong", kind="text"), Column("layer"), Column("analytic", "right"),
                    Column("measured", "right")])
     for key, label in (("flop_counter", "FlopCounterMode"), ("fvcore", "fvcore")):
         check = reconciliation.get(key)
@@ -198,7 +198,7 @@ def reconcile_views(payload: dict[str, Any]) -> list[View]:
 
 def memory_view(payload: dict[str, Any]) -> View:
     view = View(f"{payload['target']}: memory traffic per layer (elements; each layer run on its own)",
-                [Column("layer"), Column("kind"), Column("read", "right"), Column("written", "right"),
+                [Column("layer"), Column("kind", kind="text"), Column("read", "right"), Column("written", "right"),
                  Column("weights", "right"), Column("total", "right"), Column("bytes", "right"),
                  Column("MACs/byte", "right")])
     for row in payload["layers"]:
@@ -218,10 +218,10 @@ def memory_view(payload: dict[str, Any]) -> View:
 def suggestion_views(payload: dict[str, Any], unit: str) -> list[View]:
     label = UNIT_LABELS[unit]
     layers = View(f"{payload['target']}: what replacing each convolution would save (best first)",
-                  [Column("layer"), Column("conv"), Column("input"), Column(label, "right"), Column("replacement"),
+                  [Column("layer"), Column("conv"), Column("input"), Column(label, "right"), Column("replacement", kind="text"),
                    Column(f"{label} after", "right"), Column(f"saved {label}", "right"),
                    Column("saved params", "right"), Column("ratio", "right"), Column("reduction", "right"),
-                   Column("paper's ratio")])
+                   Column("paper's ratio", kind="text")])
     for entry in payload["suggestions"]:
         conv = (f"{entry['in_channels']}→{entry['out_channels']} {dims(entry['kernel_size'])}"
                 f"{'' if entry['stride'] == [1, 1] else ' /' + dims(entry['stride'])}"
@@ -242,9 +242,10 @@ def suggestion_views(payload: dict[str, Any], unit: str) -> list[View]:
                     f"a permutation (no MACs)."]
     layers.notes += [f"{entry['layer']}: left out ({entry['reason']})" for entry in payload["suggestions_left_out"]]
     model = View(f"{payload['target']}: the whole model with every convolution it saves on replaced",
-                 [Column("replacement"), Column("layers", "right"), Column(f"model {label}", "right"),
-                  Column(f"≈ {SHORT_UNITS[unit]}", "right"), Column(f"saved {label}", "right"), Column("saved params", "right"),
-                  Column("model ratio", "right"), Column("reduction", "right"), Column("paper's ratio")])
+                 [Column("replacement", kind="text"), Column("layers", "right"), Column(f"model {label}", "right"),
+                  Column(f"≈ {SHORT_UNITS[unit]}", "right"), Column(f"saved {label}", "right"),
+                  Column("saved params", "right"), Column("model ratio", "right"), Column("reduction", "right"),
+                  Column("paper's ratio", kind="text")])
     model.add("(as is)", "", exact(in_unit(payload["totals"]["macs"], unit)),
               human(in_unit(payload["totals"]["macs"], unit)), "0", "0", "1", "=", "", style="bold")
     for total in payload["suggestion_totals"]:
@@ -308,7 +309,7 @@ def footprint_view(payload: dict[str, Any]) -> View:
     view = View(f"{payload['target']}: memory footprint, {human(memory['total_bytes'])}B "
                 f"({exact(totals['trainable_params'])} trainable + {exact(totals['frozen_params'])} frozen params, "
                 f"optimizer {memory['optimizer']})",
-                [Column("what"), Column("bytes", "right"), Column("", "right"), Column("how")])
+                [Column("what"), Column("bytes", "right"), Column("≈ bytes", "right"), Column("how", kind="text")])
     how = {key: kind for kind in ("measured", "counted", "analytic") for key in memory[kind]}
     text = {"measured": "measured", "counted": "counted from the model's tensors", "analytic": "analytic"}
     for key, name in (("params_bytes", "parameters"), ("buffers_bytes", "buffers"), ("grads_bytes", "gradients"),

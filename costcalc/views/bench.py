@@ -37,8 +37,8 @@ def build_view(plan: BenchPlan, environment: dict[str, Any], stats: dict[str, An
     by_name = {item.name: item for item in plan.items}
     view = View(f"bench: {plan.title}",
                 [Column("item"), Column("MACs", "right"), Column("bytes", "right"), Column("MAC/B", "right"),
-                 Column("bound"), Column("roofline", "right"), Column("measured", "right", "bold"),
-                 Column("± IQR", "right"), Column("meas/roof", "right"), Column("vs"),
+                 Column("bound", kind="verdict"), Column("roofline", "right"), Column("measured", "right", "bold"),
+                 Column("± IQR", "right"), Column("meas/roof", "right"), Column("vs", kind="text"),
                  Column("speed-up MACs", "right"), Column("speed-up roofline", "right"),
                  Column("speed-up measured", "right", "green")])
     note_numbers: dict[str, int] = {}

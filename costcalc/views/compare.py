@@ -7,7 +7,7 @@ from typing import Any
 
 from costcalc.engine.compare import CompareRow, LayerQuery
 from costcalc.formatting import UNIT_LABELS, dims, exact, fewer_text, in_unit, number, ratio_text
-from costcalc.views.render import Column, View
+from costcalc.views.render import DETAIL, Column, View
 
 def row_payload(row: CompareRow) -> dict[str, Any]:
     return {
@@ -31,9 +31,11 @@ def row_payload(row: CompareRow) -> dict[str, Any]:
 
 def build_view(query: LayerQuery, rows: list[CompareRow], unit: str, title: str) -> View:
     label = UNIT_LABELS[unit]
-    view = View(title, [Column("row"), Column("output", "right"), Column(label, "right"), Column("params", "right"),
-                        Column("vs"), Column("ratio", "right", "bold"), Column("reduction", "right", "green"),
-                        Column("formula"), Column(f"formula {label}", "right"), Column("formula ratio")])
+    view = View(title, [Column("row", kind="text"), Column("output", "right", priority=DETAIL), Column(label, "right"),
+                        Column("params", "right"), Column("vs", kind="text"), Column("ratio", "right", "bold"),
+                        Column("reduction", "right", "green"), Column("formula", kind="text", priority=DETAIL),
+                        Column(f"formula {label}", "right", priority=DETAIL),
+                        Column("formula ratio", kind="text", priority=DETAIL)])
     note_numbers: dict[str, int] = {}
     for row in rows:
         marker = ""
@@ -87,7 +89,7 @@ def add_memory(rows: list[CompareRow], payload: dict[str, Any], view: View, unit
 def add_measured(measured: list[dict[str, Any]], payload: dict[str, Any], view: View, unit: str) -> None:
     """``--verify``: add ``measured_macs``, ``measured_params`` and ``match`` to each row and column."""
     view.columns += [Column(f"measured {UNIT_LABELS[unit]}", "right"), Column("measured params", "right"),
-                     Column("match")]
+                     Column("match", kind="verdict")]
     for fields, data, cells in zip(measured, payload["rows"], view.rows):
         data.update(fields)
         cells += [exact(in_unit(fields["measured_macs"], unit)), exact(fields["measured_params"]),

@@ -9,7 +9,9 @@ from typing import Any
 
 from costcalc.engine.cost import CostReport, cost
 from costcalc.engine.specs import Network
-from costcalc.formatting import UNIT_LABELS, dims, exact, fewer_text, human, in_unit, number, percent, ratio_text
+from costcalc.formatting import (
+    SHORT_UNITS, UNIT_LABELS, dims, exact, fewer_text, human, in_unit, number, percent, ratio_text,
+)
 from costcalc.views.render import Column, View
 
 HIDDEN_KINDS = ("activation", "flatten")
@@ -97,7 +99,7 @@ def build_views(payload: dict[str, Any], unit: str, per_layer: bool) -> list[Vie
 def layers_view(payload: dict[str, Any], unit: str) -> View:
     label, totals = UNIT_LABELS[unit], payload["totals"]
     view = View(f"{payload['title']}: layers on a {dims(payload['input'])} input",
-                [Column("layer"), Column("kind"), Column("input → output"), Column(label, "right"),
+                [Column("layer"), Column("kind", kind="text"), Column("input → output"), Column(label, "right"),
                  Column("params", "right"), Column("share", "right")])
     hidden = 0
     for layer in payload["layers"]:
@@ -131,7 +133,7 @@ def kinds_view(payload: dict[str, Any], unit: str) -> View:
 
 def totals_view(payload: dict[str, Any], unit: str) -> View:
     label, totals, base = UNIT_LABELS[unit], payload["totals"], payload["baseline"]
-    view = View(f"{payload['title']}: totals", [Column(""), Column(label, "right"), Column("≈", "right"),
+    view = View(f"{payload['title']}: totals", [Column("count"), Column(label, "right"), Column(f"≈ {SHORT_UNITS[unit]}", "right"),
                                                 Column("params", "right"), Column("≈ params", "right")])
 
     def add(title: str, macs: int, params: int | None = None, style: str = "") -> None:
@@ -160,8 +162,8 @@ SUFFIXES = {10**6: " M", 10**9: " G", "%": " %"}
 
 def published_view(payload: dict[str, Any]) -> View:
     view = View("Published numbers (MACs = Mult-Adds, the papers' \"FLOPs\")",
-                [Column("source"), Column("counts"), Column("published", "right"), Column("ours", "right"),
-                 Column("agrees"), Column("note")])
+                [Column("source", kind="text"), Column("counts", kind="text"), Column("published", "right"), Column("ours", "right"),
+                 Column("agrees", kind="verdict"), Column("note", kind="text")])
     for row in payload["published"]:
         suffix = SUFFIXES.get(row["scale"], "")
         ours = "—" if row["ours_rounded"] is None else row["ours_rounded"] + suffix
@@ -202,7 +204,7 @@ def memory_view(payload: dict[str, Any], unit: str, per_layer: bool) -> View:
     """The ``--memory`` table: each layer's traffic (unless ``--summary``), the total row and the peak."""
     total, peak, dtype = payload["totals"]["memory"], payload["totals"]["peak_activations"], payload["dtype"]
     view = View(f"{payload['title']}: memory traffic ({dtype})",
-                [Column("layer"), Column("kind"), Column("read", "right"), Column("written", "right"),
+                [Column("layer"), Column("kind", kind="text"), Column("read", "right"), Column("written", "right"),
                  Column("weights", "right"), Column("bytes", "right"), Column(f"{UNIT_LABELS[unit]}/byte", "right")])
 
     def intensity(memory: dict[str, Any]) -> str:

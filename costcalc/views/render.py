@@ -8,8 +8,9 @@ What is guaranteed: JSON is valid RFC 8259 (a float that is not finite — an ov
 as ``null``, never ``NaN`` or ``Infinity``); numbers of any size are formatted (huge ones in
 scientific notation) rather than overflowing; a table never cuts a number. Tables have no colours
 or escape codes when stdout is not a terminal or ``NO_COLOR`` is set; piped tables keep their full
-natural width whatever ``COLUMNS`` says, while a terminal too narrow drops whole columns from the
-right and names them. A stream that cannot encode ``×``, ``→``, ``²`` gets ASCII stand-ins, and one
+natural width whatever ``COLUMNS`` says (and a title wider than the table stays one line). On a
+terminal too narrow, text columns give way first (wrapped within their cells), then whole columns
+are dropped — text before numbers and verdicts, each from the right — and named. A stream that cannot encode ``×``, ``→``, ``²`` gets ASCII stand-ins, and one
 without box characters an ASCII frame.
 """
 
@@ -17,8 +18,10 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
-from dataclasses import dataclass, field
+import textwrap
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -63,13 +66,33 @@ def to_json(payload: Any, ascii_only: bool = False, indent: int | None = 2) -> s
         return json.dumps(finite(payload), ensure_ascii=ascii_only, allow_nan=False, **layout)
 
 
+COLUMN_KINDS = ("number", "verdict", "text")
+"""What a column holds, which decides what gives way on a narrow terminal: ``text`` (a formula, a note,
+a source, a type) is wrapped within its cells first and dropped first; ``number`` and ``verdict``
+columns are never cut, only dropped when they alone do not fit."""
+MIN_TEXT_WIDTH = 10
+"""The narrowest a text column is wrapped to (or its natural width, when narrower)."""
+MAX_CELL_LINES = 3
+"""A wrapped text cell's most lines; longer text ends in ``…`` (the whole of it is in markdown, CSV, JSON)."""
+DETAIL = -1
+"""A column's ``priority`` when it details the answer rather than gives it (a shape, a formula): on a
+narrow terminal it is dropped before the columns of priority 0."""
+
+
 @dataclass(frozen=True)
 class Column:
-    """A column of a view: its header, alignment and rich style."""
+    """A column of a view: its header, alignment, rich style, what it holds (:data:`COLUMN_KINDS`) and
+    its ``priority`` (higher stays longer on a narrow terminal; :data:`DETAIL` goes first)."""
 
     header: str
     justify: str = "left"
     style: str = ""
+    kind: str = "number"
+    priority: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in COLUMN_KINDS:
+            raise ValueError(f"column kind {self.kind!r}: expected one of {', '.join(COLUMN_KINDS)}")
 
 
 @dataclass
@@ -191,28 +214,66 @@ def wrapped(text: str, limit: int) -> list[str]:
     return textwrap.wrap(text, limit, break_long_words=False, break_on_hyphens=False) or [""]
 
 
+def fit_columns(view: View, width: int, natural: list[int]) -> tuple[list[int], list[int]]:
+    """The columns of ``view`` shown on a terminal of ``width`` cells and each one's width.
+
+    Text columns are narrowed first, the widest first, down to :data:`MIN_TEXT_WIDTH` (their cells
+    then wrap); if the table still does not fit, whole columns are dropped — the lowest ``priority``
+    first, text before numbers and verdicts within it, each from the right — keeping the first, and
+    the text columns left are narrowed again. Numbers are never narrowed. ``natural``: the columns'
+    whole widths (:func:`column_widths`)."""
+    shown = list(range(len(natural)))
+    columns = view.columns
+    order = sorted(shown[1:], key=lambda index: (columns[index].priority, columns[index].kind != "text", -index))
+    while True:
+        widths = {index: natural[index] for index in shown}
+        excess = sum(widths.values()) + 3 * len(shown) + 1 - width
+        for index in sorted((i for i in shown if columns[i].kind == "text"), key=lambda i: -widths[i]):
+            floor = min(natural[index], MIN_TEXT_WIDTH)
+            take = min(max(excess, 0), widths[index] - floor)
+            widths[index] -= take
+            excess -= take
+        if excess <= 0 or not order:
+            return shown, [widths[index] for index in shown]
+        shown.remove(order.pop(0))
+
+
+class _CellWrapper(textwrap.TextWrapper):
+    """Wraps at spaces and after ``_``, ``/`` and ``-`` (``depthwise_`` / ``separable``)."""
+
+    wordsep_re = re.compile(r"(\s+|(?<=[_/\-])(?=[^\s_/\-]))")
+
+
+def cell_lines(text: str, size: int) -> list[str]:
+    """``text`` in lines of at most ``size`` cells: whole when it fits, else wrapped (:class:`_CellWrapper`)
+    into at most :data:`MAX_CELL_LINES`; a word longer than the line, or text beyond the last line, is
+    shortened to end in ``…`` rather than split."""
+    if cell_width(text) <= size:
+        return [text]
+    wrapper = _CellWrapper(size, max_lines=MAX_CELL_LINES, placeholder="…", break_long_words=False)
+    return [line if cell_width(line) <= size else line[:size - 1] + "…" for line in wrapper.wrap(text) or [""]]
+
+
 def draw_table(view: View, width: int, terminal: bool = False, color: bool = False, box: Box = HEAVY_HEAD) -> str:
     """``view`` as text: rich's table layout (title, frame, header, rows, notes), drawn directly —
     rich's measuring and segment rendering cost more than the rest of a command; a test holds the text
     byte for byte to what rich prints for the same view.
 
-    Every column keeps its full width, so no number is ever cut. On a ``terminal`` of ``width``
-    columns, whole columns are dropped from the right until the table fits (at least the first is
-    kept) and named under it. The title is wrapped to the table's width and notes to ``width``, at
-    spaces; ``color`` adds the styles.
+    No number is ever cut. On a ``terminal`` of ``width`` columns, :func:`fit_columns` wraps text
+    columns within their cells and then drops whole columns, named under the table. The title is
+    wrapped to the table's width on a terminal; piped, a title wider than the table stays one line (no
+    wrapped lines padded with spaces). Notes are wrapped to ``width``, at spaces; ``color`` adds the
+    styles.
     """
-    widths = column_widths(view)
-    shown = len(widths)
-    while terminal and shown > 1 and sum(widths[:shown]) + 3 * shown + 1 > width:
-        shown -= 1
-    widths, columns = widths[:shown], view.columns[:shown]
+    natural = column_widths(view)
+    shown, widths = fit_columns(view, width, natural) if terminal else (list(range(len(natural))), natural)
+    columns = [view.columns[index] for index in shown]
+    headers = [column.header for column in columns]
     table_width = sum(widths) + 3 * len(widths) + 1
-    notes = list(view.notes)
-    if shown < len(view.columns):
-        notes.append(f"(not shown at {width} columns: {', '.join(column.header for column in view.columns[shown:])} "
-                     "— widen the terminal, or use --format markdown|csv|json)")
+    narrowed = widths != [natural[index] for index in shown]
+    shortened: list[str] = []
 
-    def line(cells: list[str], edge: str, styles: list[str]) -> str:
+    def one_line(cells: list[str], edge: str, styles: list[str]) -> str:
         padded = []
         for cell, column, size, style in zip(cells, columns, widths, styles):
             room = size - cell_width(cell)
@@ -220,18 +281,37 @@ def draw_table(view: View, width: int, terminal: bool = False, color: bool = Fal
             padded.append(" " * (left + 1) + styled(cell, style, color) + " " * (room - left + 1))
         return edge + edge.join(padded) + edge
 
+    def line(cells: list[str], edge: str, styles: list[str]) -> list[str]:
+        """A row as one line, or as several when a narrowed text column wraps."""
+        if not narrowed:
+            return [one_line(cells, edge, styles)]
+        pieces = [cell_lines(cell, size) for cell, size in zip(cells, widths)]
+        shortened.extend(header for header, lines, cell in zip(headers, pieces, cells)
+                         if lines[-1].endswith("…") and not cell.endswith("…"))
+        return [one_line([lines[depth] if depth < len(lines) else "" for lines in pieces], edge, styles)
+                for depth in range(max(len(lines) for lines in pieces))]
+
     def rule(characters: str) -> str:
         left, fill, middle, right = characters
         return left + middle.join(fill * (size + 2) for size in widths) + right
 
-    lines = [styled(title + " " * (table_width - cell_width(title)), "italic", color)
-             for title in wrapped(view.title, table_width)]
-    lines += [rule(box.top), line([column.header for column in columns], box.head, ["bold"] * shown),
+    titles = wrapped(view.title, table_width) if terminal else [view.title]
+    lines = [styled(title + " " * (table_width - cell_width(title)), "italic", color) for title in titles]
+    lines += [rule(box.top), *line(headers, box.head, ["bold"] * len(columns)),
               rule(box.head_row)]
     for cells, row_style in zip(view.rows, view.row_styles or [""] * len(view.rows)):
-        cells = (cells + [""] * shown)[:shown]
-        lines.append(line(cells, box.row, [" ".join(filter(None, (column.style, row_style))) for column in columns]))
+        cells = (cells + [""] * len(shown))[:len(shown)] if len(shown) == len(natural) else \
+            [cells[index] if index < len(cells) else "" for index in shown]
+        lines += line(cells, box.row, [" ".join(filter(None, (column.style, row_style))) for column in columns])
     lines.append(rule(box.bottom))
+    notes = list(view.notes)
+    hidden = [column.header for index, column in enumerate(view.columns) if index not in shown]
+    if hidden:
+        notes.append(f"(not shown at {width} columns: {', '.join(hidden)} "
+                     "— widen the terminal, or use --format markdown|csv|json)")
+    if shortened:
+        notes.append(f"(… = shortened at {width} columns: {', '.join(dict.fromkeys(shortened))} "
+                     "— the whole text with --format markdown|csv|json)")
     lines += [styled(part, "dim", color) for note in notes for part in wrapped(note, width)]
     return "\n".join(lines) + "\n"
 
@@ -239,7 +319,7 @@ def draw_table(view: View, width: int, terminal: bool = False, color: bool = Fal
 def ascii_view(view: View) -> View:
     """``view`` with :func:`ascii_text` applied to its title, headers, cells and notes."""
     return View(ascii_text(view.title),
-                [Column(ascii_text(column.header), column.justify, column.style) for column in view.columns],
+                [replace(column, header=ascii_text(column.header)) for column in view.columns],
                 [[ascii_text(cell) for cell in cells] for cells in view.rows],
                 [ascii_text(note) for note in view.notes], list(view.row_styles))
 

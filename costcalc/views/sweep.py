@@ -12,20 +12,37 @@ from __future__ import annotations
 from typing import Any
 
 from costcalc.formatting import MARK, UNIT_LABELS, exact, fewer_text, human, in_unit, number, ratio_text
-from costcalc.views.render import Column, View
+from costcalc.views.render import DETAIL, Column, View
 from costcalc.sweep.grid import Plan, Row
-from costcalc.sweep.result import Sweep
+from costcalc.sweep.result import Sweep, top1_per_gmac
 
 COUNTS_NOTE = ("Counts: {label} of convolutions and fully-connected layers (the papers' Mult-Adds; FLOPs = 2 × MACs); "
                "params = sum(p.numel()) incl. batch-norm γ, β and biases.")
 VERIFY_NOTE = ("fvcore ✓: fvcore, FlopCounterMode and sum(p.numel()) equal the analytic counts layer by layer; "
                "✗: a mismatch (see --format json, 'mismatches').")
-TOP1_NOTE = ("top-1: published ImageNet accuracy (%) of that configuration, — where none is published "
-             "(never interpolated).")
+TOP1_NOTE = ("top-1: ImageNet accuracy (%) of that configuration as published (or given with --accuracy), — where "
+             "none is (never interpolated); ◆ = on the accuracy front (no other configuration has fewer-or-equal MACs "
+             "and a higher-or-equal top-1); top-1/GMAC = top-1 points per 10⁹ MACs.")
 
 
-def top1_text(row: Row) -> str:
-    return "—" if row.top1 is None else row.top1.top1
+def top1_text(row: Row, front: bool = False) -> str:
+    if row.top1 is None:
+        return "—"
+    return row.top1.top1 + (" ◆" if front and row.extra.get("pareto_top1") else "")
+
+
+def per_gmac_text(row: Row) -> str:
+    value = top1_per_gmac(row)
+    return "—" if value is None else f"{value:,.1f}"
+
+
+def sources_note(rows: list[Row]) -> str:
+    """Where the accuracies shown come from, each source once with how many configurations it gives."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        if row.top1 is not None:
+            counts[row.top1.source] = counts.get(row.top1.source, 0) + 1
+    return "top-1 sources: " + "; ".join(f"{source} ({count})" for source, count in counts.items())
 
 
 def note_markers(rows: list[Row]) -> tuple[dict[str, int], list[str]]:
@@ -79,11 +96,13 @@ def pivot_views(plan: Plan, rows: list[Row], unit: str, title: str) -> list[View
         ratios.add(str(value), *[ratio_text(table[(value, column)].extra.get("ratio")) for column in columns])
     views.append(ratios)
     if any(row.top1 is not None for row in rows):
-        accuracy = grid("published ImageNet top-1 (%)")
+        accuracy = grid("ImageNet top-1 (%), ◆ accuracy front")
+        per_gmac = grid("top-1 per GMAC (top-1 points per 10⁹ MACs)")
         for value in plan.axes[first]:
-            accuracy.add(str(value), *[top1_text(table[(value, column)]) for column in columns])
-        views.append(accuracy)
-        notes.append(TOP1_NOTE)
+            accuracy.add(str(value), *[top1_text(table[(value, column)], True) for column in columns])
+            per_gmac.add(str(value), *[per_gmac_text(table[(value, column)]) for column in columns])
+        views += [accuracy, per_gmac]
+        notes += [TOP1_NOTE, sources_note(rows)]
     if any("verified" in row.extra for row in rows):
         notes.append(VERIFY_NOTE)
     views[-1].notes.extend(notes + [COUNTS_NOTE.format(label=label)])
@@ -94,17 +113,19 @@ def long_view(result: Sweep, unit: str) -> View:
     """One row per configuration: options (or network + configuration), counts, ratio, Pareto, top-1, pairs."""
     label, rows, multi, near = UNIT_LABELS[unit], result.rows, result.multi, result.target
     keys = tuple(dict.fromkeys(key for plan in result.plans for key in plan.varying)) if not multi else ()
-    columns = ([Column("network"), Column("configuration")] if multi else [Column(key, "right") for key in keys])
-    columns += [Column(label, "right"), Column("≈", "right"), Column("params", "right"), Column("ratio", "right"),
-                Column("vs reference", "right", "green"), Column("Pareto", "center")]
+    columns = ([Column("network", kind="text"), Column("configuration", kind="text", priority=1)] if multi
+               else [Column(key, "right") for key in keys])
+    columns += [Column(label, "right"), Column("≈", "right", priority=DETAIL), Column("params", "right"),
+                Column("ratio", "right", priority=DETAIL), Column("vs reference", "right", "green", priority=DETAIL),
+                Column("Pareto", "center", kind="verdict")]
     if result.has_top1:
-        columns.append(Column("top-1", "right"))
+        columns += [Column("top-1", "right"), Column("top-1/GMAC", "right", priority=DETAIL)]
     if multi:
-        columns.append(Column("nearest other network"))
+        columns.append(Column("nearest other network", kind="text", priority=DETAIL))
     if near is not None:
         columns.append(Column(f"vs {result.near_text}", "right"))
     if any("verified" in row.extra for row in rows):
-        columns.append(Column("fvcore", "center"))
+        columns.append(Column("fvcore", "center", kind="verdict"))
     view = View(result.title, columns)
     numbers, notes = note_markers(rows)
     varying = result.varying
@@ -118,7 +139,7 @@ def long_view(result: Sweep, unit: str) -> View:
         cells = [*head, exact(in_unit(row.macs, unit)), human(in_unit(row.macs, unit)), exact(row.params),
                  ratio_text(row.extra["ratio"]), fewer_text(row.extra["ratio"]), "●" if row.extra["pareto"] else ""]
         if result.has_top1:
-            cells.append(top1_text(row))
+            cells += [top1_text(row, True), per_gmac_text(row)]
         if multi:
             other = row.extra.get("nearest_other")
             cells.append("—" if other is None else
@@ -132,7 +153,7 @@ def long_view(result: Sweep, unit: str) -> View:
         view.add(*cells, style="bold" if index in result.closest_rows else "")
     view.notes.extend(notes)
     if result.has_top1:
-        view.notes.append(TOP1_NOTE)
+        view.notes += [TOP1_NOTE, sources_note(rows)]
     return view
 
 
@@ -154,6 +175,9 @@ def build_views(result: Sweep, unit: str, from_file: bool) -> list[View]:
     if not pivot:
         notes.append(COUNTS_NOTE.format(label=label) + " Pareto ● = no other configuration has "
                      "fewer-or-equal MACs and params.")
+    if result.unmatched:
+        notes.append(f"--accuracy {result.accuracy_file}: {len(result.unmatched)} line(s) match no configuration "
+                     "of this sweep: " + "; ".join(f"line {item.line}: {item.text()}" for item in result.unmatched))
     if result.settings.get("description"):
         notes.append(result.settings["description"].strip())
     return views
@@ -169,7 +193,9 @@ def row_payload(row: Row, varying: dict[str, tuple[str, ...]], near: int | None,
                "top1": None if accuracy is None else float(accuracy.top1),
                "top5": None if accuracy is None or accuracy.top5 is None else float(accuracy.top5),
                "top1_source": None if accuracy is None else accuracy.source,
-               "pareto_top1": row.extra.get("pareto_top1"), "note": row.note or None}
+               "pareto_top1": row.extra.get("pareto_top1"),
+               "top1_per_gmac": None if top1_per_gmac(row) is None else float(top1_per_gmac(row)),
+               "note": row.note or None}
     if "nearest_other" in row.extra:
         other = row.extra["nearest_other"]
         payload["nearest_other"] = None if other is None else {"model": other.config.model,
@@ -199,4 +225,8 @@ def build_payload(result: Sweep, unit: str) -> dict[str, Any]:
         "near": None if target is None else {"target": target, "unit": unit,
                                              "closest": {m: r.config.kwargs for m, r in result.closest.items()}},
         "rows": [row_payload(row, varying, target, unit) for row in result.rows],
+        **({} if result.accuracy_file is None else {"accuracy_file": {
+            "path": result.accuracy_file,
+            "unmatched": [{"line": item.line, "model": item.model, "options": item.options}
+                          for item in result.unmatched]}}),
     }

@@ -85,36 +85,66 @@ PAPER_NOTES = {1.0: ("the count is 300.77 M MACs and 3.50 M params (torchvision'
                1.4: ("the paper prints 585 M / 6.9 M for 1.4-224; this architecture counts ≈ 582 M / 6.1 M, as "
                      "TF-slim's released 1.4 model (582 M, 6.06 M): the paper's figures do not follow from its table")}
 TF_SLIM_14 = "TF-slim mobilenet/README.md (mobilenet_v2_1.4_224, 1001 classes)"
+TF_SLIM = "TF-slim mobilenet/README.md (released mobilenet_v2 models, 1001 classes)"
+# TF-slim's 22 released MobileNetV2 models (research/slim/nets/mobilenet/README.md, 1001 classes):
+# alpha → res → (Million MACs, top-1, top-5); TF_SLIM_PARAMS: alpha → Million params (any resolution).
+TF_SLIM_TABLE = {
+    1.4: {224: ("582", "75.0", "92.5")},
+    1.3: {224: ("509", "74.4", "92.1")},
+    1.0: {224: ("300", "71.8", "91.0"), 192: ("221", "70.7", "90.1"), 160: ("154", "68.8", "89.0"),
+          128: ("99", "65.3", "86.9"), 96: ("56", "60.3", "83.2")},
+    0.75: {224: ("209", "69.8", "89.6"), 192: ("153", "68.7", "88.9"), 160: ("107", "66.4", "87.3"),
+           128: ("69", "63.2", "85.3"), 96: ("39", "58.8", "81.6")},
+    0.5: {224: ("97", "65.4", "86.4"), 192: ("71", "63.9", "85.4"), 160: ("50", "61.0", "83.2"),
+          128: ("32", "57.7", "80.8"), 96: ("18", "51.2", "75.8")},
+    0.35: {224: ("59", "60.3", "82.9"), 192: ("43", "58.2", "81.2"), 160: ("30", "55.7", "79.1"),
+           128: ("20", "50.8", "75.0"), 96: ("11", "45.5", "70.4")},
+}
+TF_SLIM_PARAMS = {1.4: "6.06", 1.3: "5.34", 1.0: "3.47", 0.75: "2.61", 0.5: "1.95", 0.35: "1.66"}
+# All 22 MACs are this architecture's count at 1001 classes truncated to whole millions (0.35-96: 11.94 M
+# printed 11), and the params its conv + FC weights (no biases, no batch norm): tests/test_accuracy.py.
+
+
+def tf_slim_row(options: dict[str, Any]) -> tuple[str, str, str] | None:
+    """TF-slim's (MACs, top-1, top-5) for this configuration at 1000 or 1001 classes, else ``None``."""
+    if options["classes"] not in (1000, 1001):
+        return None
+    return TF_SLIM_TABLE.get(options["alpha"], {}).get(options["res"])
 
 
 def published(options: dict[str, Any]) -> list[Published]:
-    """torchvision's exact parameter count and the paper's Table 4 figures (224, 1000 classes)."""
+    """torchvision's exact parameter count and the paper's Table 4 figures (224, 1000 classes), and
+    TF-slim's released models' MACs (any resolution of its table)."""
     alpha = options["alpha"]
-    if not imagenet(options):
-        return []
     rows = []
-    if alpha in TORCHVISION_PARAMS:
+    if imagenet(options) and alpha in TORCHVISION_PARAMS:
         rows.append(Published("params", TORCHVISION_PARAMS[alpha], "torchvision mobilenet_v2", scale=1))
-    if alpha in PAPER:
+    if imagenet(options) and alpha in PAPER:
         macs, params, _ = PAPER[alpha]
         note = PAPER_NOTES.get(alpha, "")
         rows += [Published("macs", macs, "Sandler et al. 2018, Table 4", note=note),
                  Published("params", params, "Sandler et al. 2018, Table 4", note=note)]
-    if alpha == 1.4:
-        rows += [Published("macs", "582", TF_SLIM_14, note="1001 classes: +1,792 MACs over this count"),
-                 Published("weights", "6.06", TF_SLIM_14,
-                           note="conv + FC weights only (no biases, no BN); 1001 classes: +1,792 over this count")]
+    tf_slim = tf_slim_row(options)
+    if tf_slim is not None:
+        source = TF_SLIM_14 if alpha == 1.4 else TF_SLIM
+        last = make_divisible(LAST_CHANNELS * max(Fraction(1), Fraction(str(alpha))))
+        classes = "" if options["classes"] == 1001 else f"; 1001 classes: +{last:,} over this count"
+        rows += [Published("macs", tf_slim[0], source, note=f"TF-slim truncates to whole millions{classes}"),
+                 Published("weights", TF_SLIM_PARAMS[alpha], source,
+                           note=f"conv + FC weights only (no biases, no BN){classes}")]
     return rows
 
 
 def accuracy(options: dict[str, Any]) -> list[Accuracy]:
-    """Published ImageNet top-1 (224, 1000 classes): the paper's Table 4, then TF-slim's 1.4 model."""
+    """Published ImageNet top-1 / top-5: TF-slim's 22 released models first (one source for the whole
+    α × resolution grid, as MobileNet v1's), then the paper's Table 4 (1.0 and 1.4 at 224)."""
     alpha = options["alpha"]
-    if not imagenet(options, background=True) or alpha not in PAPER:
-        return []
-    rows = [Accuracy(PAPER[alpha][2], "Sandler et al. 2018, Table 4")]
-    if alpha == 1.4:
-        rows.append(Accuracy("75.0", TF_SLIM_14))
+    rows = []
+    tf_slim = tf_slim_row(options)
+    if tf_slim is not None:
+        rows.append(Accuracy(tf_slim[1], TF_SLIM_14 if alpha == 1.4 else TF_SLIM, tf_slim[2]))
+    if imagenet(options, background=True) and alpha in PAPER:
+        rows.append(Accuracy(PAPER[alpha][2], "Sandler et al. 2018, Table 4"))
     return rows
 
 
