@@ -15,6 +15,7 @@ Any PyTorch model, operator by operator (needs torch; imported on first use)::
 
     analysis = costcalc.analyze(model, torch.zeros(1, 3, 224, 224))   # or a tuple of positional inputs
     analysis.macs, analysis.flops, analysis.params, analysis.by_module(depth=1), analysis.to_dict()
+    costcalc.register_operator("mylib::fused_mm", lambda args, kwargs, out: ..., family="matmul")  # your own ops
 """
 
 from importlib import import_module
@@ -27,13 +28,14 @@ from costcalc.engine.specs import (
 )
 
 _LAZY = {"LayerQuery": "costcalc.engine.compare", "compare_layer": "costcalc.engine.compare",
-         "analyze": "costcalc.measure.analyze", "Analysis": "costcalc.measure.analyze"}
+         "analyze": "costcalc.measure.analyze", "Analysis": "costcalc.measure.analyze",
+         "register_operator": "costcalc.measure.custom_operators"}
 
 __all__ = [
     "Activation", "Analysis", "BatchNorm2d", "Bottleneck", "Branches", "ChannelShuffle", "Conv2d", "CostReport",
     "DepthwiseSeparable", "EffNetBlock", "Flatten", "GlobalAvgPool", "LayerCost", "LayerQuery", "Linear", "Network",
     "Pool2d", "Sequential", "Shape", "ShuffleUnit", "SpecError", "analyze", "compare_layer", "cost", "depthwise", "pointwise",
-    "sequence",
+    "register_operator", "sequence",
 ]
 
 

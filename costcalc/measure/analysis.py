@@ -38,6 +38,25 @@ def parameter_owners(model: nn.Module) -> dict[str, int]:
     return dict(owners)
 
 
+def trainable_owners(model: nn.Module) -> dict[str, int]:
+    """Module name → elements of the unique parameters it owns that ``requires_grad`` (as :func:`parameter_owners`)."""
+    owners: Counter = Counter()
+    for name, parameter in model.named_parameters():
+        if parameter.requires_grad:
+            owners[name.rpartition(".")[0]] += parameter.numel()
+    return dict(owners)
+
+
+def by_operator(operators: list[Operator]) -> dict[str, int]:
+    """MACs per operator name (``mm``, ``convolution``, ``mylib.fused_mm`` …), largest first; the values sum
+    exactly to the headline ``macs`` (every MAC belongs to one operator)."""
+    macs: Counter = Counter()
+    for op in operators:
+        if op.macs:
+            macs[op.name] += op.macs
+    return dict(macs.most_common())
+
+
 def _layer_kind(module: nn.Module | None, family: str, operators: list[Operator], input_shape) -> str:
     """The papers' kind for a Conv2d that maps to a spec; else the family named by what ran."""
     if family == "convolution":
@@ -63,6 +82,7 @@ class Analysis:
     def __post_init__(self) -> None:
         self.modules = dict(self.model.named_modules())
         self.owners = parameter_owners(self.model)
+        self.trainable = trainable_owners(self.model)
 
     # -- headline -----------------------------------------------------------------------------------
 
@@ -95,7 +115,8 @@ class Analysis:
         return [{"module": module or "(model)", "type": type(self.modules[module]).__name__, "operator": name,
                  "calls": len(ops), "elements": sum(op.elements for op in ops),
                  "flop_counter": sum(op.flop_counter for op in ops),
-                 "reason": f"no analytic rule for aten.{name}"}
+                 "reason": f"no analytic rule for {name if '.' in name else f'aten.{name}'} "
+                           f"(costcalc.register_operator gives it one)"}
                 for (module, name), ops in groups.items()]
 
     def totals(self) -> dict[str, Any]:
@@ -116,7 +137,9 @@ class Analysis:
         if batch and batch > 1 and macs % batch == 0:
             per_sample = {"batch": batch, "macs": macs // batch, "flops": 2 * macs // batch}
         return {"macs": macs, "flops": 2 * macs, "params": self.params, "batch": batch, "per_sample": per_sample,
+                "trainable_params": sum(self.trainable.values()),
                 "by_family": {family: by_family[family] for family in MAC_FAMILIES if by_family[family]},
+                "by_operator": by_operator(self.recording.operators),
                 "other_ops": {family: other[family] for family in OTHER_FAMILIES if other[family]},
                 "uncosted_operators": sum(entry["calls"] for entry in uncosted),
                 "uncosted_measured_macs": uncosted_macs,
@@ -179,7 +202,9 @@ class Analysis:
         """The module tree down to ``depth`` (``None``: all), each row with its subtree's totals.
 
         ``macs`` counts every call and every operator run inside the module (its own forward code
-        included); ``params`` its unique parameters; ``share`` its fraction of the model's MACs.
+        included); ``params`` its unique parameters (``trainable_params`` those that ``requires_grad``);
+        ``input`` and ``output`` the shapes of its first call's first tensors; ``share`` its fraction of the
+        model's MACs.
         """
         total = self.macs
         macs_under: Counter = Counter()
@@ -200,8 +225,10 @@ class Analysis:
             if not calls and not params:
                 continue
             rows.append({"name": name or "(model)", "type": type(module).__name__, "depth": level,
-                         "calls": len(calls), "output": list(calls[0][1]) if calls else None,
-                         "macs": macs_under[name], "params": params,
+                         "calls": len(calls), "input": list(calls[0][0]) if calls else None,
+                         "output": list(calls[0][1]) if calls else None, "macs": macs_under[name], "params": params,
+                         "trainable_params": sum(count for owner, count in self.trainable.items()
+                                                 if within(owner, name)),
                          "share": round(macs_under[name] / total, 6) if total else 0.0})
         return rows
 

@@ -21,7 +21,8 @@ from torch.nn.modules import module as module_hooks
 from torch.utils._python_dispatch import TorchDispatchMode
 from costcalc.measure.flop_counter import FlopCounterMode
 
-from costcalc.measure.operators import nested_sizes, rule_for
+from costcalc.measure.custom_operators import flop_counter_mapping, registered_rule
+from costcalc.measure.operators import NO_WORK_FAMILIES, nested_sizes, rule_for
 
 
 @dataclass(frozen=True)
@@ -98,15 +99,18 @@ class OperatorRecorder(TorchDispatchMode):
         before = sum(self.global_counts.values()) if self.global_counts is not None else 0
         out = func(*args, **kwargs)
         measured = sum(self.global_counts.values()) - before if self.global_counts is not None else 0
-        rule = rule_for(func)
         module, call = self.stack[-1]
+        registered = registered_rule(func)  # the user's rule (costcalc.register_operator) wins
+        rule = rule_for(func) if registered is None else None
         try:
             macs = rule.macs(args, out) if rule is not None and rule.macs is not None else 0
             attention = rule.attention(args, out) if rule is not None and rule.attention is not None else 0
         except Exception:  # a call the rule cannot read (an unusual overload): listed as uncosted, not dropped
             rule, macs, attention = None, 0, 0
         family = rule.family if rule is not None else None
-        if family != "data_movement" or measured:
+        if registered is not None:
+            family, macs = registered.family, registered.count(args, kwargs, out)
+        if family not in NO_WORK_FAMILIES or measured:
             self.recording.operators.append(Operator(module, call, str(func.overloadpacket).removeprefix("aten."),
                                                      family, macs, _numel(out), measured, attention))
         return out
@@ -165,7 +169,8 @@ def record(model: nn.Module, inputs: tuple, count: bool = True, kwargs: dict[str
         scope.enter_context(preserved_mode(model))
         scope.enter_context(torch.no_grad())
         model.eval()
-        counter = scope.enter_context(FlopCounterMode(display=False)) if count else None
+        counter = scope.enter_context(FlopCounterMode(display=False, custom_mapping=flop_counter_mapping())) \
+            if count else None
         scope.enter_context(_module_stack(model, recording, stack))
         scope.enter_context(OperatorRecorder(stack, recording, counter))
         output = model(*inputs, **(kwargs or {}))
