@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from torch import nn
@@ -83,6 +84,8 @@ class Analysis:
         self.modules = dict(self.model.named_modules())
         self.owners = parameter_owners(self.model)
         self.trainable = trainable_owners(self.model)
+        weight = next(chain(self.model.parameters(), self.model.buffers()), None)
+        self.device = weight.device.type if weight is not None else "cpu"  # "meta": counted on shapes alone
 
     # -- headline -----------------------------------------------------------------------------------
 
@@ -235,7 +238,7 @@ class Analysis:
     def to_dict(self) -> dict[str, Any]:
         """The ``costcalc analyze --format json`` payload (``--res-list`` and ``--suggest`` fill their keys)."""
         return {"target": self.target, "input": self.inputs[0] if self.inputs else [], "inputs": self.inputs,
-                "output": list(self.recording.output), "totals": self.totals(), "layers": self.layers(),
+                "output": list(self.recording.output), "device": self.device, "totals": self.totals(), "layers": self.layers(),
                 "modules": self.by_module(), "uncounted": self.uncosted(),
                 "reconciliation": self.reconciliation, "resolutions": [], "suggestions": [],
                 "suggestion_totals": [], "suggestions_left_out": []}
