@@ -129,3 +129,18 @@ def test_llama_7b_from_the_cli_with_meta_shows_t(run):
     text = run("analyze", f"{LLAMA}:Llama", "--input", "1,2048:int64", "--meta", "--summary").stdout
     assert "14,630,806,093,824 MACs (14.631 T)" in " ".join(text.split())
     assert "6,738,415,616" in text and "14630.806 G" not in text
+
+
+def test_meta_never_imports_dynamo():
+    """torch's meta kernels would import torch._dynamo (≈1.7 s) on their first call; the CLI's --meta skips it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, torch; sys.path.insert(0, 'tests')\n"
+            "from costcalc.measure import meta, analyze as torch_side\n"
+            "from analyze_models.llama import TinyLlama\n"
+            "model = meta.build_on_meta(TinyLlama, {}, 'TinyLlama')\n"
+            "macs = torch_side.analyze(model, torch_side.zeros([(1, 16)], ['int64'], 'meta')).macs\n"
+            "print(macs, 'torch._dynamo' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["2695168", "False"]

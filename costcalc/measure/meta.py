@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FunctionType
 from typing import Any, Callable, TypeVar
 
 import torch
@@ -38,6 +39,11 @@ class _LastOperator(TorchDispatchMode):
     def __init__(self) -> None:
         super().__init__()
         self.failed: tuple[str, Exception] | None = None
+
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        """No ``torch._dynamo`` wrapper around the handler (as the recorder's): nothing here is compiled."""
+        return False
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         try:
@@ -73,8 +79,49 @@ def run_on_meta(what: str, action: Callable[[], Result]) -> Result:
         return action()
 
 
+def skip_dynamo_import() -> int:
+    """Let torch's meta kernels run without importing ``torch._dynamo`` (about 1.7 s of CPU, a third of a
+    Llama-7B count): its Python references and decompositions (``torch._refs``, ``torch._decomp``, the
+    meta table) are wrapped by ``torch._disable_dynamo``, which imports dynamo on a function's first call
+    only to keep ``torch.compile`` from tracing into it. Each such wrapper caches its disabled version on
+    the function; caching the function itself (as :func:`costcalc.measure.flop_counter.skip_dynamo_import`
+    does for FlopCounterMode) runs the same code without the import. Only for costcalc's own command
+    processes, which never compile. Returns how many functions were marked."""
+    import torch._compile
+    import torch._decomp
+    import torch._prims
+    import torch._refs
+    import torch._refs.nn.functional
+
+    wrapper = torch._compile._disable_dynamo(lambda: None).__code__
+    pending: list[Any] = [*torch._decomp.decomposition_table.values(), *torch._decomp.meta_table.values()]
+    for module in (torch._refs, torch._refs.nn.functional, torch._prims):
+        pending.extend(value for value in vars(module).values() if callable(value))
+    seen, marked = set(), 0
+    while pending:
+        function = pending.pop()
+        if id(function) in seen or not isinstance(function, FunctionType):
+            continue
+        seen.add(id(function))
+        cells = dict(zip(function.__code__.co_freevars, function.__closure__ or ()))
+        if function.__code__ is wrapper and "fn" in cells:
+            wrapped = cells["fn"].cell_contents
+            if getattr(wrapped, "__dynamo_disable", None) is None:
+                wrapped.__dynamo_disable = wrapped
+                marked += 1
+        for cell in cells.values():
+            try:
+                pending.append(cell.cell_contents)
+            except ValueError:  # an empty cell
+                pass
+        pending.append(getattr(function, "__wrapped__", None))
+    return marked
+
+
 def build_on_meta(obj: Any, arguments: dict[str, Any], target: str) -> nn.Module:
     """Build the model under ``torch.device("meta")``: its parameters and buffers have shapes, no storage."""
+    skip_dynamo_import()
+
     def build() -> nn.Module:
         with torch.device("meta"):
             return build_model(obj, arguments, target)
