@@ -70,3 +70,10 @@ def test_tree_fields_in_the_cli_json(run):
     root = payload["modules"][0]
     assert (root["name"], root["input"], root["trainable_params"]) == ("(model)", [1, 3, 32, 32], totals["params"])
     assert all({"input", "output", "params", "trainable_params"} <= set(row) for row in payload["modules"])
+
+
+def test_the_table_names_frozen_params():
+    analysis = costcalc.analyze(FrozenStem(), torch.zeros(2, 3, 4, 4))
+    from costcalc.views.analyze import notes
+
+    assert "Trainable params 1,290; frozen (requires_grad=False) 224." in notes(analysis.to_dict())

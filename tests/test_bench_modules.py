@@ -67,6 +67,7 @@ def test_each_leaf_module_is_a_row_with_analyze_macs(run, device, tmp_path):
     assert conv["achieved_macs_per_s"] == pytest.approx(27_648 / conv["measured_s"]["median"])
     stats = payload["modules_spearman"]
     assert stats["n"] == 4 and all(isinstance(stats[key], float) for key in ("macs", "roofline"))
+    assert stats["model_macs"] == sum(row["macs"] for row in rows.values()) == 46_080  # every MAC in a leaf
     assert payload["rows"][0]["name"] == "network"  # the whole model's row is still there
 
 
@@ -77,3 +78,31 @@ def test_table_names_the_leaves_and_the_correlation(run, device, tmp_path):
     text = run("bench", f"{path}:Small", "--input", "1,3,8,8", "--device", device, *FAST).stdout
     assert "time per module" in text and "Spearman rank correlation with measured time over 4 leaf modules" in text
     assert "ReLU ×2" in text and "Leaves sum to" in text
+
+
+FUNCTIONAL = """
+import torch
+from torch import nn
+
+
+class Functional(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.weight = nn.Parameter(torch.zeros(8, 4))
+
+    def forward(self, x):
+        return self.fc(x) @ self.weight  # a matmul in the model's own forward: in no leaf
+"""
+
+
+def test_macs_outside_any_leaf_are_named(run, device, tmp_path):
+    pytest.importorskip("torch")
+    path = tmp_path / "functional.py"
+    path.write_text(FUNCTIONAL)
+    args = ("bench", f"{path}:Functional", "--input", "1,3,2,8", "--device", device, *FAST)
+    payload = run.json(*args)
+    # fc: 1·3·2 rows × 8 × 8 = 384 MACs in the leaf; the matmul 6 × 8 × 4 = 192 in the model's forward
+    assert [row["macs"] for row in payload["modules"]] == [384] and payload["modules_spearman"]["model_macs"] == 576
+    text = " ".join(run(*args).stdout.split())
+    assert "Leaves run 384 of the model's 576 MACs; the other 192 run in non-leaf modules' own forward code" in text

@@ -139,9 +139,9 @@ def time_per_module(plan: BenchPlan, settings: Any, profile: Any) -> tuple[list[
     network = plan.items[0]
     click.echo("timing each leaf module on the inputs it got in one forward", err=True)
     with user_code_errors():
-        leaves = time_leaves(network.spec, tuple(network.shape), settings)
+        leaves, macs = time_leaves(network.spec, tuple(network.shape), settings)
     rows = module_rows(leaves, profile, settings.dtype)
-    stats = module_correlations(rows)
+    stats = {**module_correlations(rows), "model_macs": macs}
     return rows, stats, module_view(rows, stats, network.timing.median if network.timing else None)
 
 

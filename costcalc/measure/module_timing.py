@@ -68,9 +68,10 @@ def record_calls(model: nn.Module, inputs: tuple) -> dict[str, list[tuple[tuple,
     return calls
 
 
-def time_leaves(model: nn.Module, shape: tuple[int, ...], settings: Settings) -> list[LeafTiming]:
+def time_leaves(model: nn.Module, shape: tuple[int, ...], settings: Settings) -> tuple[list[LeafTiming], int]:
     """Each leaf module of ``model`` (eval, ``settings.dtype``) fed a ``settings.batch × shape`` random input,
-    timed alone on its recorded arguments, in the order the leaves first ran."""
+    timed alone on its recorded arguments, in the order the leaves first ran; and the whole model's MACs
+    (those not in a leaf run in a parent's own forward code: functional calls, fused kernels)."""
     set_threads(settings.threads)
     dtype = TORCH_DTYPES[settings.dtype]
     model = model.eval().to(dtype)
@@ -95,4 +96,4 @@ def time_leaves(model: nn.Module, shape: tuple[int, ...], settings: Settings) ->
         row = rows.get(name, {})
         timed.append(LeafTiming(name, type(module).__name__, tuple(analysis.recording.calls.get(name, ())),
                                 row.get("macs", 0), row.get("params", 0), timing))
-    return timed
+    return timed, analysis.macs

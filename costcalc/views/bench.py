@@ -7,7 +7,7 @@ from typing import Any
 from costcalc.bench.plan import BenchPlan, Item
 from costcalc.bench.statistics import correlations, speedups
 from costcalc.engine.memory import memory_payload
-from costcalc.formatting import human, seconds
+from costcalc.formatting import exact, human, seconds
 from costcalc.views.render import Column, View
 from costcalc.engine.roofline import DeviceProfile
 
@@ -124,6 +124,11 @@ def module_view(rows: list[dict[str, Any]], stats: dict[str, Any], whole_s: floa
                  f"{100 * median / leaves_s:.1f} %" if leaves_s else "—")
     view.notes.append(f"Spearman rank correlation with measured time over {stats['n']} leaf modules: "
                       f"MACs {_rho(stats['macs'])}, roofline {_rho(stats['roofline'])}.")
+    leaf_macs = sum(row["macs"] for row in rows)
+    if leaf_macs != stats["model_macs"]:
+        view.notes.append(f"Leaves run {human(leaf_macs)} of the model's {human(stats['model_macs'])} MACs; the other "
+                          f"{exact(stats['model_macs'] - leaf_macs)} run in non-leaf modules' own forward code "
+                          f"(functional calls, fused kernels) and are timed only in the whole model.")
     if whole_s is not None:
         view.notes.append(f"Leaves sum to {seconds(leaves_s)} of the whole model's {seconds(whole_s)}; the rest "
                           f"({seconds(whole_s - leaves_s)}) is the model's own forward code between leaves "
