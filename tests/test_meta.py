@@ -93,8 +93,8 @@ def test_too_big_is_refused_before_it_is_built(run, monkeypatch):
     line = run.error("analyze", f"{LLAMA}:Llama", "--input", "1,2048:int64")
     # 6,738,415,616 float32 parameters: 26,953,662,464 bytes
     assert line == (f"Error: building {LLAMA}:Llama needs 26.954 GB for its 6,738,415,616 parameter and buffer "
-                    f"elements, more than the 1.000 GB of memory available; count it without building it: --meta "
-                    f"(costcalc.analyze on a model built under torch.device('meta'))")
+                    f"elements, more than the 1.000 GB of memory available; count it without building it: costcalc "
+                    f"analyze --meta (or costcalc.analyze on a model built under torch.device('meta'))")
     assert built == ["meta"]  # sized on meta, never built for real
 
 
@@ -144,3 +144,11 @@ def test_meta_never_imports_dynamo():
             "print(macs, 'torch._dynamo' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["2695168", "False"]
+
+
+def test_bench_refuses_too_big_before_building(run, monkeypatch):
+    monkeypatch.setattr(meta, "available_bytes", lambda: 10**9)
+    line = run.error("bench", f"{LLAMA}:Llama", "--input", "1,3,8,8", "--device", "laptop-i5-8250u")
+    assert line.startswith(f"Error: building {LLAMA}:Llama needs 26.954 GB") and line.endswith(
+        "count it without building it: costcalc analyze --meta (or costcalc.analyze on a model built under "
+        "torch.device('meta'))")

@@ -40,7 +40,8 @@ def parameter_owners(model: nn.Module) -> dict[str, int]:
 
 
 def trainable_owners(model: nn.Module) -> dict[str, int]:
-    """Module name → elements of the unique parameters it owns that ``requires_grad`` (as :func:`parameter_owners`)."""
+    """Module name → elements of the unique parameters it owns that ``requires_grad`` (as
+    :func:`parameter_owners`)."""
     owners: Counter = Counter()
     for name, parameter in model.named_parameters():
         if parameter.requires_grad:
@@ -238,7 +239,8 @@ class Analysis:
     def to_dict(self) -> dict[str, Any]:
         """The ``costcalc analyze --format json`` payload (``--res-list`` and ``--suggest`` fill their keys)."""
         return {"target": self.target, "input": self.inputs[0] if self.inputs else [], "inputs": self.inputs,
-                "output": list(self.recording.output), "device": self.device, "totals": self.totals(), "layers": self.layers(),
+                "output": list(self.recording.output), "totals": self.totals(), "layers": self.layers(),
+                "device": self.device,
                 "modules": self.by_module(), "uncounted": self.uncosted(),
                 "reconciliation": self.reconciliation, "resolutions": [], "suggestions": [],
                 "suggestion_totals": [], "suggestions_left_out": []}

@@ -30,7 +30,8 @@ from costcalc.measure.user_code import TargetError, UserCodeError, build_model, 
 
 Result = TypeVar("Result")
 
-META_HINT = "count it without building it: --meta (costcalc.analyze on a model built under torch.device('meta'))"
+META_HINT = ("count it without building it: costcalc analyze --meta (or costcalc.analyze on a model built under "
+             "torch.device('meta'))")
 
 
 class _LastOperator(TorchDispatchMode):
