@@ -137,9 +137,8 @@ def time_per_module(plan: BenchPlan, settings: Any, profile: Any) -> tuple[list[
     from costcalc.views.bench import module_view
 
     network = plan.items[0]
-    click.echo("timing each leaf module on the inputs it got in one forward", err=True)
     with user_code_errors():
-        leaves, macs = time_leaves(network.spec, tuple(network.shape), settings)
+        leaves, macs = time_leaves(network.spec, tuple(network.shape), settings, track)
     rows = module_rows(leaves, profile, settings.dtype)
     stats = {**module_correlations(rows), "model_macs": macs}
     return rows, stats, module_view(rows, stats, network.timing.median if network.timing else None)

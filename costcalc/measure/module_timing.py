@@ -19,6 +19,8 @@ MACs come from :func:`costcalc.measure.analyze.analyze` on the same input, so th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from typing import Any
 
 import torch
@@ -68,10 +70,12 @@ def record_calls(model: nn.Module, inputs: tuple) -> dict[str, list[tuple[tuple,
     return calls
 
 
-def time_leaves(model: nn.Module, shape: tuple[int, ...], settings: Settings) -> tuple[list[LeafTiming], int]:
+def time_leaves(model: nn.Module, shape: tuple[int, ...], settings: Settings,
+                track: Callable[..., Iterator] | None = None) -> tuple[list[LeafTiming], int]:
     """Each leaf module of ``model`` (eval, ``settings.dtype``) fed a ``settings.batch × shape`` random input,
     timed alone on its recorded arguments, in the order the leaves first ran; and the whole model's MACs
-    (those not in a leaf run in a parent's own forward code: functional calls, fused kernels)."""
+    (those not in a leaf run in a parent's own forward code: functional calls, fused kernels). ``track``
+    shows progress (:func:`costcalc.views.progress.track`: items, a description of each, a label)."""
     set_threads(settings.threads)
     dtype = TORCH_DTYPES[settings.dtype]
     model = model.eval().to(dtype)
@@ -82,18 +86,27 @@ def time_leaves(model: nn.Module, shape: tuple[int, ...], settings: Settings) ->
     rows = {row["name"]: row for row in analysis.by_module()}
     modules = dict(model.named_modules())
     timed = []
-    for name, calls in recorded.items():
-        module = modules[name]
-
-        def run_call(args: tuple = (), kwargs: dict | None = None, module: nn.Module = module) -> Any:
-            with torch.inference_mode():
-                return module(*args, **(kwargs or {}))
-
-        per_call = [run_user_code(f"timing {name}", lambda: time_call(lambda: run_call(args, kwargs), settings))
-                    for args, kwargs in calls]
-        timing = Timing(sum(t.median for t in per_call), sum(t.iqr for t in per_call), settings.repeats,
-                        min(t.number for t in per_call), sum(t.best for t in per_call))
-        row = rows.get(name, {})
-        timed.append(LeafTiming(name, type(module).__name__, tuple(analysis.recording.calls.get(name, ())),
-                                row.get("macs", 0), row.get("params", 0), timing))
+    progress = (track or _quietly)(list(recorded.items()), lambda item: f"timing {item[0]}", "timing", detailed=True)
+    with closing(progress) as items:  # the bar stops however the loop ends
+        for name, calls in items:
+            timed.append(_time_leaf(modules[name], name, calls, rows.get(name, {}), analysis, settings))
     return timed, analysis.macs
+
+
+def _quietly(items: list, *_: Any, **__: Any) -> Iterator:
+    yield from items
+
+
+def _time_leaf(module: nn.Module, name: str, calls: list[tuple[tuple, dict]], row: dict[str, Any], analysis: Any,
+               settings: Settings) -> LeafTiming:
+    """One leaf timed alone on each call's recorded arguments; its median and IQR are sums over the calls."""
+    def run_call(args: tuple, kwargs: dict) -> Any:
+        with torch.inference_mode():
+            return module(*args, **kwargs)
+
+    per_call = [run_user_code(f"timing {name}", lambda: time_call(lambda: run_call(args, kwargs), settings))
+                for args, kwargs in calls]
+    timing = Timing(sum(t.median for t in per_call), sum(t.iqr for t in per_call), settings.repeats,
+                    min(t.number for t in per_call), sum(t.best for t in per_call))
+    return LeafTiming(name, type(module).__name__, tuple(analysis.recording.calls.get(name, ())),
+                      row.get("macs", 0), row.get("params", 0), timing)
