@@ -17,6 +17,7 @@ Any PyTorch model, operator by operator (needs torch; imported on first use)::
     analysis.macs, analysis.flops, analysis.params, analysis.by_module(depth=1), analysis.to_dict()
     step = costcalc.analyze(model, x, training=True, optimizer="adam")   # a training step
     step.training.forward_macs, step.training.backward_macs, step.footprint.optimizer_bytes
+    costcalc.register_operator("mylib::fused_mm", lambda args, kwargs, out: ..., family="matmul")  # your own ops
 """
 
 from importlib import import_module
@@ -29,13 +30,14 @@ from costcalc.engine.specs import (
 )
 
 _LAZY = {"LayerQuery": "costcalc.engine.compare", "compare_layer": "costcalc.engine.compare",
-         "analyze": "costcalc.measure.analyze", "Analysis": "costcalc.measure.analyze"}
+         "analyze": "costcalc.measure.analyze", "Analysis": "costcalc.measure.analyze",
+         "register_operator": "costcalc.measure.custom_operators"}
 
 __all__ = [
     "Activation", "Analysis", "BatchNorm2d", "Bottleneck", "Branches", "ChannelShuffle", "Conv2d", "CostReport",
     "DepthwiseSeparable", "EffNetBlock", "Flatten", "GlobalAvgPool", "LayerCost", "LayerQuery", "Linear", "Network",
     "Pool2d", "Sequential", "Shape", "ShuffleUnit", "SpecError", "analyze", "compare_layer", "cost", "depthwise", "pointwise",
-    "sequence",
+    "register_operator", "sequence",
 ]
 
 

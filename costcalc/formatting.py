@@ -1,4 +1,4 @@
-"""Formatting: the text of a number — units (MACs, FLOPs = 2 × MACs), K/M/G scaling, exact integers with
+"""Formatting: the text of a number — units (MACs, FLOPs = 2 × MACs), K/M/G/T/P scaling, exact integers with
 thousands separators, shapes, ratios, durations — and ASCII stand-ins for the symbols it uses.
 
 The engine may use it (a note naming a shape); tables and emitting live in :mod:`costcalc.views.render`.
@@ -72,13 +72,13 @@ def exact(count: int | None) -> str:
 
 
 def human(count: int | float | None) -> str:
-    """A count scaled to K/M/G with three decimals (``568.740 M``); from 10¹⁵ up in scientific
-    notation (``2.400e+302``), so no count is too large to print."""
+    """A count scaled to K/M/G/T/P with three decimals (``568.740 M``, a Llama-7B forward ``14.631 T``);
+    from 10¹⁸ up in scientific notation (``2.400e+302``), so no count is too large to print."""
     if count is None:
         return "—"
-    if abs(count) >= 10**15:
+    if abs(count) >= 10**18:
         return _format(count, ".3e")
-    for factor, suffix in ((10**9, "G"), (10**6, "M"), (10**3, "K")):
+    for factor, suffix in ((10**15, "P"), (10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K")):
         if abs(count) >= factor:
             return f"{count / factor:.3f} {suffix}"
     return f"{count:g}"

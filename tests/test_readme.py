@@ -42,11 +42,13 @@ README = ROOT / "README.md"
 UPDATE = os.environ.get("COSTCALC_UPDATE_README") == "1"
 DOCUMENTATION_TABLES = {("command", "what it does"), ("model", "options", "reproduced exactly")}
 """Header rows of README tables that are documentation, not command output."""
-VARIABLE_COLUMNS = {"measured", "± IQR", "meas/roof", "speed-up measured"}
+VARIABLE_COLUMNS = {"measured", "± IQR", "meas/roof", "speed-up measured", "achieved", "share"}
 """bench's timed columns: they change on every run."""
 VARIABLE_TEXT = [
     (re.compile(r"torch [^,]+, (\d+) thread\(s\), [^,]+,"), r"torch …, \1 thread(s), …,"),
     (re.compile(r"MACs [+\-−]?\d\.\d+, roofline [+\-−]?\d\.\d+"), "MACs …, roofline …"),
+    (re.compile(r"Leaves sum to .+ of the whole model's .+; the rest \(.+\) is"),
+     "Leaves sum to … of the whole model's …; the rest (…) is"),
 ]
 """bench's environment line (torch version, CPU) and its Spearman correlations of measured latency."""
 TABLE_BODY = tuple("│┃├┡╇┼")

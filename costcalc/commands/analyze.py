@@ -77,6 +77,9 @@ def _add_memory(payload: dict[str, Any], dtype: str) -> None:
                    "pointwise + shuffle, or spatial-separable; 1×1s by grouped 1×1 + shuffle in pointwise-heavy nets.")
 @click.option("--groups", "groups_text", default="2,3,4,8", show_default=True,
               help="Group counts g tried for the grouped pointwise replacement (those dividing the channels).")
+@click.option("--meta", is_flag=True,
+              help="Build the model and its inputs on torch's meta device: nothing is allocated and every count "
+                   "stays exact (a model too big to build; a 7B-parameter LLM counts in seconds).")
 @click.option("--res-list", "res_text", default=None,
               help="Also count the model at these square resolutions of the first input, e.g. 128,160,192.")
 @click.option("--training", is_flag=True,
@@ -90,7 +93,8 @@ def _add_memory(payload: dict[str, Any], dtype: str) -> None:
 @format_option
 def command(target: str, input_texts: tuple[str, ...], arguments: tuple[str, ...], depth: int, summary: bool,
             reconcile: bool, strict: bool, batch_axis: int | None, memory: bool, dtype: str, suggest: bool,
-            groups_text: str, res_text: str | None, training: bool, optimizer: str | None, unit: str, fmt: str) -> None:
+            groups_text: str, res_text: str | None, training: bool, optimizer: str | None, meta: bool, unit: str,
+            fmt: str) -> None:
     """Count any PyTorch model operator by operator, and what factorizing would save.
 
     TARGET is path/to/file.py:name or package.module:name naming an nn.Module class or a factory
@@ -113,13 +117,21 @@ def command(target: str, input_texts: tuple[str, ...], arguments: tuple[str, ...
     require_measure()
     from costcalc.measure import analyze as torch_side
 
-    with user_code_errors():
-        obj = torch_side.load_target(target)
-        model = torch_side.build_model(obj, kwargs, target)
-        analysis = torch_side.analyze(model, torch_side.zeros(shapes, dtypes), target=target,
+    from costcalc.measure import meta as on_meta
+
+    device = "meta" if meta else "cpu"
+
+    def count() -> tuple[Any, list[dict[str, Any]]]:
+        analysis = torch_side.analyze(model, torch_side.zeros(shapes, dtypes, device), target=target,
                                       reconcile=reconcile or strict or fmt == "json", batch_axis=batch_axis,
                                       training=training, optimizer=optimizer or "sgd")
-        at_res = torch_side.at_resolutions(model, shapes, resolutions, dtypes) if resolutions else []
+        return analysis, torch_side.at_resolutions(model, shapes, resolutions, dtypes, device) if resolutions else []
+
+    with user_code_errors():
+        obj = torch_side.load_target(target)
+        # without --meta, a model whose weights cannot fit is refused (sized on meta) before it is built
+        model = (on_meta.build_on_meta if meta else on_meta.build_within_memory)(obj, kwargs, target)
+        analysis, at_res = on_meta.run_on_meta("the model's forward", count) if meta else count()
     payload = analysis.to_dict()
     payload["resolutions"] = at_res
     report = _suggestions(analysis, groups) if suggest else {"layers": [], "totals": [], "left_out": []}

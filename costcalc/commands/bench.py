@@ -138,12 +138,29 @@ def target_plan_for(target: str, input_text: str) -> BenchPlan:
     from costcalc.measure import analyze as torch_side
 
     with user_code_errors():
-        model = torch_side.build_model(torch_side.load_target(target), {}, target)
+        from costcalc.measure.meta import build_within_memory
+
+        model = build_within_memory(torch_side.load_target(target), {}, target)
         inputs = torch_side.zeros([shape])
         analysis = torch_side.analyze(model, inputs, target=target)
     from costcalc.measure.spec_view import mapped_layer
 
     return target_plan(model, analysis, [(row, mapped_layer(analysis, row)) for row in analysis.layers()])
+
+
+def time_per_module(plan: BenchPlan, settings: Any, profile: Any) -> tuple[list[dict[str, Any]], dict[str, Any], Any]:
+    """Each leaf module of the user's model timed alone (:mod:`costcalc.measure.module_timing`), its roofline
+    (:mod:`costcalc.bench.modules`), and the rank correlations of MACs and roofline with measured time."""
+    from costcalc.bench.modules import module_correlations, module_rows
+    from costcalc.measure.module_timing import time_leaves
+    from costcalc.views.bench import module_view
+
+    network = plan.items[0]
+    with user_code_errors():
+        leaves, macs = time_leaves(network.spec, tuple(network.shape), settings, track)
+    rows = module_rows(leaves, profile, settings.dtype)
+    stats = {**module_correlations(rows), "model_macs": macs}
+    return rows, stats, module_view(rows, stats, network.timing.median if network.timing else None)
 
 
 def check_calibrate_options(ctx: click.Context, save_path: str | None) -> None:
@@ -260,7 +277,11 @@ def command(ctx: click.Context, name: str | None, input_text: str | None, model_
     environment = {**bench.environment(threads), "dtype": dtype, "batch": batch, "warmup": warmup,
                    "repeats": repeats, "min_time": min_time, "device": profile.as_dict()}
     payload, view = output(plan, environment, interrupted)
-    emit(fmt, payload, [view], payload["rows"])
+    views = [view]
+    if mode == "NAME" and ":" in name and not interrupted:  # a user's model: each leaf module timed too
+        payload["modules"], payload["modules_spearman"], module_table = time_per_module(plan, settings, profile)
+        views.append(module_table)
+    emit(fmt, payload, views, payload["rows"])
     if interrupted:
         click.echo(f"Interrupted: printed the {payload['spearman']['n']} items measured so far.", err=True)
         ctx.exit(130)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from torch import nn
@@ -40,6 +41,26 @@ def parameter_owners(model: nn.Module) -> dict[str, int]:
     for name, parameter in model.named_parameters():  # remove_duplicate=True: each tensor once
         owners[name.rpartition(".")[0]] += parameter.numel()
     return dict(owners)
+
+
+def trainable_owners(model: nn.Module) -> dict[str, int]:
+    """Module name → elements of the unique parameters it owns that ``requires_grad`` (as
+    :func:`parameter_owners`)."""
+    owners: Counter = Counter()
+    for name, parameter in model.named_parameters():
+        if parameter.requires_grad:
+            owners[name.rpartition(".")[0]] += parameter.numel()
+    return dict(owners)
+
+
+def by_operator(operators: list[Operator]) -> dict[str, int]:
+    """MACs per operator name (``mm``, ``convolution``, ``mylib.fused_mm`` …), largest first; the values sum
+    exactly to the headline ``macs`` (every MAC belongs to one operator)."""
+    macs: Counter = Counter()
+    for op in operators:
+        if op.macs:
+            macs[op.name] += op.macs
+    return dict(macs.most_common())
 
 
 def _layer_kind(module: nn.Module | None, family: str, operators: list[Operator]) -> str:
@@ -71,6 +92,9 @@ class Analysis:
     def __post_init__(self) -> None:
         self.modules = dict(self.model.named_modules())
         self.owners = parameter_owners(self.model)
+        self.trainable = trainable_owners(self.model)
+        weight = next(chain(self.model.parameters(), self.model.buffers()), None)
+        self.device = weight.device.type if weight is not None else "cpu"  # "meta": counted on shapes alone
 
     # -- headline -----------------------------------------------------------------------------------
 
@@ -135,7 +159,8 @@ class Analysis:
                  "calls": len(ops), "elements": sum(op.elements for op in ops),
                  "flop_counter": sum(op.flop_counter for op in ops),
                  "reason": f"no analytic rule for {operator_label(name)}"
-                           + (f": {NOT_COSTED[name]}" if name in NOT_COSTED else "")}
+                           + (f": {NOT_COSTED[name]}" if name in NOT_COSTED else "")
+                           + " (costcalc.register_operator gives it one)"}
                 for (module, name), ops in groups.items()]
 
     def totals(self) -> dict[str, Any]:
@@ -158,7 +183,10 @@ class Analysis:
         unseen = self.unseen()
         return {"macs": macs, "flops": 2 * macs, "params": self.params, "batch": batch, "batch_axis": axis,
                 "batch_unknown": unknown, "per_sample": per_sample,
+                "trainable_params": sum(self.trainable.values()),
+                "frozen_params": self.params - sum(self.trainable.values()),
                 "by_family": {family: by_family[family] for family in MAC_FAMILIES if by_family[family]},
+                "by_operator": by_operator(self.recording.operators),
                 "other_ops": {family: other[family] for family in OTHER_FAMILIES if other[family]},
                 "uncosted_operators": sum(entry["calls"] for entry in uncosted),
                 "uncosted_measured_macs": uncosted_macs,
@@ -223,7 +251,9 @@ class Analysis:
         """The module tree down to ``depth`` (``None``: all), each row with its subtree's totals.
 
         ``macs`` counts every call and every operator run inside the module (its own forward code
-        included); ``params`` its unique parameters; ``share`` its fraction of the model's MACs.
+        included); ``params`` its unique parameters (``trainable_params`` those that ``requires_grad``);
+        ``input`` and ``output`` the shapes of its first call's first tensors; ``share`` its fraction of the
+        model's MACs.
         """
         total = self.macs
         macs_under: Counter = Counter()
@@ -244,8 +274,10 @@ class Analysis:
             if not calls and not params:
                 continue
             rows.append({"name": name or "(model)", "type": type(module).__name__, "depth": level,
-                         "calls": len(calls), "output": list(calls[0][1]) if calls else None,
-                         "macs": macs_under[name], "params": params,
+                         "calls": len(calls), "input": list(calls[0][0]) if calls else None,
+                         "output": list(calls[0][1]) if calls else None, "macs": macs_under[name], "params": params,
+                         "trainable_params": sum(count for owner, count in self.trainable.items()
+                                                 if within(owner, name)),
                          "share": round(macs_under[name] / total, 6) if total else 0.0})
         return rows
 
@@ -253,6 +285,7 @@ class Analysis:
         """The ``costcalc analyze --format json`` payload (``--res-list`` and ``--suggest`` fill their keys)."""
         payload = {"target": self.target, "input": self.inputs[0] if self.inputs else [], "inputs": self.inputs,
                    "output": list(self.recording.output), "totals": self.totals(), "layers": self.layers(),
+                   "device": self.device,
                    "modules": self.by_module(), "uncounted": self.uncosted(), "unseen": self.unseen(),
                    "reconciliation": self.reconciliation, "resolutions": [], "suggestions": [],
                    "suggestion_totals": [], "suggestions_left_out": []}
@@ -260,20 +293,15 @@ class Analysis:
         return payload
 
     def _add_whole_cost(self, payload: dict[str, Any]) -> None:
-        """``totals.footprint``, ``totals.trainable_params`` and ``totals.training``; per module row its
-        ``trainable_params`` and (training) its forward, backward and total MACs."""
+        """``totals.footprint``, ``totals.trainable_params`` and ``totals.training``; per module row (training)
+        its forward, backward and total MACs."""
         if self.footprint is not None:
             payload["totals"]["footprint"] = self.footprint.to_dict()
-            payload["totals"]["trainable_params"] = self.footprint.trainable_params
-            payload["totals"]["frozen_params"] = self.footprint.frozen_params
         if self.training is not None:
             payload["totals"]["training"] = self.training.to_dict()
-        for row in payload["modules"]:
-            name = "" if row["name"] == "(model)" else row["name"]
-            if self.footprint is not None:
-                row["trainable_params"] = self.footprint.trainable_within(name)
-            if self.training is not None:
-                row["training"] = self.training.within(name)
+        if self.training is not None:
+            for row in payload["modules"]:
+                row["training"] = self.training.within("" if row["name"] == "(model)" else row["name"])
 
     def table(self, depth: int | None = 2, unit: str = "macs"):
         """The module tree as a rich renderable (what ``costcalc analyze`` prints by default)."""

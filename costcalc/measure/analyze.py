@@ -58,13 +58,17 @@ def input_shapes(arguments: tuple) -> list[list[int]]:
     return shapes
 
 
-def zeros(shapes: list[tuple[int, ...]], dtypes: list[str] | None = None) -> tuple:
+def zeros(shapes: list[tuple[int, ...]], dtypes: list[str] | None = None, device: str = "cpu") -> tuple:
     """One zero tensor per ``--input`` shape, of its dtype (torch's name; ``float32`` by default), as
-    positional arguments. Inputs that would not fit in free memory are refused before allocation."""
+    positional arguments. Inputs that would not fit in free memory are refused before allocation; on the
+    ``meta`` device (``--meta``) nothing is allocated."""
     dtypes = dtypes or ["float32"] * len(shapes)
     for shape in shapes:
         if not shape or any(size < 1 for size in shape):
             raise TargetError(f"--input must be positive sizes N,C,… (any rank), got {','.join(map(str, shape))}")
+    if device == "meta":
+        return tuple(torch.zeros(shape, dtype=getattr(torch, dtype), device="meta")
+                     for shape, dtype in zip(shapes, dtypes))
     needed = sum(prod(shape) * getattr(torch, dtype).itemsize for shape, dtype in zip(shapes, dtypes))
     free = available_bytes()
     text = " and ".join(",".join(map(str, shape)) for shape in shapes)
@@ -170,7 +174,7 @@ def _check_batch_axis(axis: int | None, shapes: list[list[int]]) -> None:
 
 
 def at_resolutions(model: nn.Module, shapes: list[tuple[int, ...]], resolutions: list[int],
-                   dtypes: list[str] | None = None) -> list[dict[str, Any]]:
+                   dtypes: list[str] | None = None, device: str = "cpu") -> list[dict[str, Any]]:
     """The model's MACs at each resolution of the first input: its length L (N,C,L), its H×W square
     (N,C,H,W), or its H×W with the depth kept (N,C,D,H,W).
 
@@ -185,7 +189,7 @@ def at_resolutions(model: nn.Module, shapes: list[tuple[int, ...]], resolutions:
     for resolution in resolutions:
         shape = (*first[:-spatial], *[resolution] * spatial)
         try:
-            recording = _record(model, zeros([shape, *shapes[1:]], dtypes), count=False)
+            recording = _record(model, zeros([shape, *shapes[1:]], dtypes, device), count=False)
         except (TargetError, UserCodeError) as error:
             reason = error.summary if isinstance(error, UserCodeError) else str(error)
             rows.append({"resolution": resolution, "input": list(shape), "macs": None, "flops": None,

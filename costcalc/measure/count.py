@@ -20,6 +20,7 @@ from torch import nn
 from costcalc.measure.flop_counter import FlopCounterMode
 
 from costcalc.engine.conventions import FVCORE_MAC_OPERATORS
+from costcalc.measure.custom_operators import flop_counter_mapping, fvcore_handles
 from costcalc.engine.specs import Shape
 
 
@@ -29,7 +30,7 @@ def fvcore_counts(model: nn.Module, inputs: Any, names: list[str] | None = None)
     """fvcore's counts per module and operator (1 per MAC), and the jit operators it skipped in each of
     ``names`` (every module it counted by default); its warnings are silenced: what it skips is returned."""
     analysis = FlopCountAnalysis(model, inputs).unsupported_ops_warnings(False) \
-        .uncalled_modules_warnings(False).tracer_warnings("none")
+        .uncalled_modules_warnings(False).tracer_warnings("none").set_op_handle(**fvcore_handles())
     per_module = {name: Counter(counts) for name, counts in analysis.by_module_and_operator().items()}
     return per_module, {name: Counter(analysis.unsupported_ops(name)) for name in (per_module if names is None else names)}
 
@@ -74,7 +75,7 @@ def measure(module: nn.Module, shape: Shape, flat: bool = False) -> Measurement:
         names = [name for name, _ in module.named_modules()]
         per_module, unsupported = fvcore_counts(module, inputs, names)
         root = type(module).__name__
-        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        with torch.no_grad(), FlopCounterMode(display=False, custom_mapping=flop_counter_mapping()) as counter:
             output = module(inputs)
         flops = counter.get_flop_counts()
     flop_counter = {name: sum(flops.get(f"{root}.{name}" if name else root, {}).values()) for name in names}

@@ -24,10 +24,10 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import flop_registry
 
-from costcalc.engine.conventions import FVCORE_MAC_OPERATORS
 from costcalc.formatting import operator_label
-from costcalc.measure.operators import RULES
+from costcalc.measure.custom_operators import fvcore_mac_operators
 from costcalc.measure.isolated import CounterFailed, run_isolated
+from costcalc.measure.operators import RULES
 from costcalc.measure.recorder import Operator, preserved_mode, within
 
 # fvcore's unsupported (jit) operators and the analytic MACs it therefore counts as 0: a family, or
@@ -125,7 +125,7 @@ def _confirmed_cause(skipped: Counter, own: Counter) -> str:
     if skipped:
         return (f"fvcore has no handle for {', '.join(sorted(skipped))} and counts it as 0; FlopCounterMode "
                 f"measures the analytic count")
-    handles = sorted(operator for operator in own if operator in FVCORE_MAC_OPERATORS)
+    handles = sorted(operator for operator in own if operator in fvcore_mac_operators())
     who = f"fvcore's {', '.join(handles)} handle{'s' if len(handles) > 1 else ''}" if handles else "fvcore"
     return (f"{who} miscount{'' if len(handles) > 1 else 's'} this call (broadcast or vector operands); "
             f"FlopCounterMode measures the analytic count")
@@ -148,6 +148,7 @@ def fvcore_check(model: nn.Module, inputs: tuple, operators: list[Operator]) -> 
                 else f"fvcore could not trace the model: {error}")
         return {"error": text, "explained": True}
     names = list(per_module)
+    mac_operators = fvcore_mac_operators()
     children = {name: [f"{name}.{child}" if name else child for child, _ in module.named_children()]
                 for name, module in model.named_modules()}
     analytic_own: dict[str, list[Operator]] = defaultdict(list)
@@ -168,7 +169,7 @@ def fvcore_check(model: nn.Module, inputs: tuple, operators: list[Operator]) -> 
             continue
         scope = [] if name in fused else children.get(name, [])
         own = _own(per_module, name, scope)
-        measured = sum(count for operator, count in own.items() if operator in FVCORE_MAC_OPERATORS)
+        measured = sum(count for operator, count in own.items() if operator in mac_operators)
         analytic = sum(op.macs for op in analytic_own[name])
         if measured == analytic:
             continue
@@ -191,8 +192,8 @@ def fvcore_check(model: nn.Module, inputs: tuple, operators: list[Operator]) -> 
         disagreements.append({"layer": name or "(model)", "analytic": analytic, "measured": measured,
                               "cause": cause, "wrong": "fvcore" if explained else None, "explained": explained})
     root = per_module.get("", Counter())
-    other = {operator: count for operator, count in sorted(root.items()) if operator not in FVCORE_MAC_OPERATORS}
-    macs = sum(count for operator, count in root.items() if operator in FVCORE_MAC_OPERATORS)
+    other = {operator: count for operator, count in sorted(root.items()) if operator not in mac_operators}
+    macs = sum(count for operator, count in root.items() if operator in mac_operators)
     analytic = sum(op.macs for op in operators)
     return {"convention": "1 per MAC; batch norm 2·numel, adaptive pooling 1 per input element, upsampling and "
                           "norms counted apart (not MACs)",

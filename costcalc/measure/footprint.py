@@ -116,12 +116,6 @@ class Footprint:
     frozen_params: int
     optimizer: str
     activations: str          # what activations_bytes is: "saved for backward" or "peak live (inference)"
-    trainable_owners: dict[str, int]   # module name → trainable parameter elements it owns (first name wins)
-
-    def trainable_within(self, module: str) -> int:
-        """Trainable parameter elements owned by ``module`` and its submodules (``""``: the model)."""
-        return sum(count for owner, count in self.trainable_owners.items()
-                   if not module or owner == module or owner.startswith(module + "."))
 
     @property
     def total_bytes(self) -> int:
@@ -152,11 +146,6 @@ def footprint(model: nn.Module, optimizer: str, activations_bytes: int | None, t
     parameters = list(model.parameters())  # each unique tensor once
     trainable = [parameter for parameter in parameters if parameter.requires_grad]
     trainable_bytes = sum(parameter.numel() * parameter.element_size() for parameter in trainable)
-    owners: dict[str, int] = {}
-    for name, parameter in model.named_parameters():
-        if parameter.requires_grad:
-            owner = name.rpartition(".")[0]
-            owners[owner] = owners.get(owner, 0) + parameter.numel()
     return Footprint(
         params_bytes=sum(parameter.numel() * parameter.element_size() for parameter in parameters),
         buffers_bytes=sum(buffer.numel() * buffer.element_size() for buffer in model.buffers()),
@@ -167,5 +156,4 @@ def footprint(model: nn.Module, optimizer: str, activations_bytes: int | None, t
         frozen_params=sum(parameter.numel() for parameter in parameters if not parameter.requires_grad),
         optimizer=optimizer,
         activations="saved for backward (measured: saved_tensors_hooks)" if training
-        else "peak live during the forward (measured: operator outputs' lifetimes)",
-        trainable_owners=owners)
+        else "peak live during the forward (measured: operator outputs' lifetimes)")

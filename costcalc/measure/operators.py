@@ -322,6 +322,9 @@ NORMALIZATION, ACTIVATION, POOLING = _other("normalization"), _other("activation
 INTERPOLATE, SOFTMAX, ELEMENTWISE = _other("interpolate"), _other("softmax"), _other("elementwise")
 LOSS = _other("loss")
 DATA_MOVEMENT = Rule("data_movement", "no arithmetic (views, copies, concatenation, padding)")
+METADATA = Rule("metadata", "no work: reads a tensor's metadata (device, sizes, strides), returns no tensor")
+NO_WORK_FAMILIES = ("data_movement", "metadata")
+"""Families with no arithmetic: the recorder keeps their operators only where a counter measured something."""
 
 RULES: dict[str, Rule] = {
     # every CPU, CUDA (cuDNN), ROCm (MIOpen), MKL-DNN and MPS convolution, read by schema name
@@ -460,6 +463,18 @@ NOT_COSTED: dict[str, str] = {
 listed (with FlopCounterMode's measurement) rather than costed from shapes that do not hold their work."""
 
 _POINTWISE = getattr(torch.Tag, "pointwise", None)
+_DATA_DEPENDENT = getattr(torch.Tag, "data_dependent_output", None)
+
+
+def metadata_only(func: Any) -> bool:
+    """Whether an operator's schema returns no tensor and torch does not tag its output data-dependent:
+    it answers from metadata alone (``prim.device``, ``aten.sym_size``, ``aten.is_same_size``,
+    ``aten._has_compatible_shallow_copy_type``, ``aten.dim``; FakeTensorMode and meta tensors dispatch
+    them by the thousand). ``aten.equal``, which reads every element, is tagged and stays element-wise."""
+    schema = getattr(func, "_schema", None)
+    if schema is None or (_DATA_DEPENDENT is not None and _DATA_DEPENDENT in func.tags):
+        return False
+    return not any("Tensor" in str(value.type) for value in schema.returns)
 
 
 def operator_name(func: Any) -> str:
@@ -492,13 +507,16 @@ def decompose(func: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
 def rule_for(func: Any) -> Rule | None:
     """The rule of an aten operator (an ``OpOverload``): by its name, else element-wise by torch's
     ``pointwise`` tag, else data movement when torch's schema marks it a view (``view_as_real``,
-    ``unfold``, …), else ``None`` (uncosted; so is every operator outside the ``aten`` namespace)."""
+    ``unfold``, …), else ``None`` (uncosted; so is every operator outside the ``aten`` namespace).
+    An ``aten`` or ``prim`` operator whose schema returns no tensor is :func:`metadata_only` (no work)."""
     if getattr(func, "namespace", "aten") != "aten":
-        return None
+        return METADATA if metadata_only(func) and func.namespace == "prim" else None
     rule = RULES.get(func.__name__.split(".")[0])
     if rule is None and _POINTWISE is not None and _POINTWISE in getattr(func, "tags", ()):
         return ELEMENTWISE
     if rule is None and getattr(func, "is_view", False):
         return DATA_MOVEMENT
+    if rule is None and metadata_only(func):
+        return METADATA
     return rule
 

@@ -32,7 +32,10 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from costcalc.measure.flop_counter import FlopCounterMode
 
 from costcalc.measure.calls import ConvCall, conv_call
-from costcalc.measure.operators import bind, decompose, is_composite, nested_sizes, operator_name, rule_for
+from costcalc.measure.custom_operators import flop_counter_mapping, registered_rule
+from costcalc.measure.operators import (
+    NO_WORK_FAMILIES, bind, decompose, is_composite, nested_sizes, operator_name, rule_for,
+)
 from costcalc.measure.padding import PaddedHeads
 from costcalc.measure.user_code import TargetError
 
@@ -136,8 +139,9 @@ class OperatorRecorder(TorchDispatchMode):
         out = func(*args, **kwargs)
         after, failures_after = self._measured()
         failure = self.counter.failures[-1][1] if failures_after > failures else ""
-        rule = rule_for(func)
         module, call = self.stack[-1]
+        registered = registered_rule(func)  # the user's rule (costcalc.register_operator) wins
+        rule = rule_for(func) if registered is None else None
         note = ""
         try:
             named = bind(func, args, kwargs)
@@ -152,7 +156,9 @@ class OperatorRecorder(TorchDispatchMode):
         self.padded.observe(func, args, out)
         family = rule.family if rule is not None else None
         measured = after - before
-        if family != "data_movement" or measured:
+        if registered is not None:
+            family, macs = registered.family, registered.count(args, kwargs, out)
+        if family not in NO_WORK_FAMILIES or measured:
             conv = conv_call(named, out) if family == "convolution" else None
             self.recording.operators.append(Operator(module, call, operator_name(func), family, macs, _numel(out),
                                                      measured, attention, note, failure, conv))
@@ -264,7 +270,8 @@ def record(model: nn.Module, inputs: tuple, count: bool = True, kwargs: dict[str
         scope.enter_context(preserved_mode(model))
         scope.enter_context(torch.no_grad())
         model.eval()
-        counter = scope.enter_context(FlopCounterMode(display=False)) if count else None
+        counter = scope.enter_context(FlopCounterMode(display=False, custom_mapping=flop_counter_mapping())) \
+            if count else None
         scope.enter_context(_module_stack(model, recording, stack))
         scope.enter_context(OperatorRecorder(stack, recording, counter))
         output = model(*inputs, **(kwargs or {}))

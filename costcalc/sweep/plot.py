@@ -74,8 +74,8 @@ def axis_label(quantity: str, unit: str) -> str:
 
 
 def compact(number: float) -> str:
-    """A tick label: ``30M``, ``1.5G``, ``400k``, ``70``."""
-    for factor, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+    """A tick label: ``30M``, ``1.5G``, ``14.6T``, ``400k``, ``70``."""
+    for factor, suffix in ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(number) >= factor:
             return f"{number / factor:.3g}{suffix}"
     return f"{number:.3g}"

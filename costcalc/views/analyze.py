@@ -60,6 +60,13 @@ def notes(payload: dict[str, Any]) -> list[str]:
         other = ", ".join(f"{family} {exact(count)}" for family, count in totals["other_ops"].items())
         lines.append(f"Other ops, output elements (not in MACs): {other}.")
     lines.extend(f"Note: {note}." for note in totals.get("notes", []))
+    frozen = totals["params"] - totals.get("trainable_params", totals["params"])
+    if frozen:
+        lines.append(f"Trainable params {exact(totals['trainable_params'])}; frozen (requires_grad=False) "
+                     f"{exact(frozen)}.")
+    if payload.get("device") == "meta":
+        lines.append("Counted on torch's meta device (--meta): shapes only, nothing allocated. There torch runs "
+                     "scaled_dot_product_attention by its math path: QKᵀ and AV show as bmm (matmul), the same MACs.")
     lines.append(counters_line(payload["reconciliation"]))
     return lines
 

@@ -7,7 +7,7 @@ from typing import Any
 from costcalc.bench.plan import BenchPlan, Item
 from costcalc.bench.statistics import correlations, speedups
 from costcalc.engine.memory import memory_payload
-from costcalc.formatting import human, seconds
+from costcalc.formatting import exact, human, seconds
 from costcalc.views.render import Column, View
 from costcalc.engine.roofline import DeviceProfile
 
@@ -105,3 +105,33 @@ def output(plan: BenchPlan, environment: dict[str, Any], interrupted: bool) -> t
         view.notes.append(f"Peak activations (batch {batch}): {human(peak['bytes'])}B at {peak['layer']} "
                           f"(live: {', '.join(peak['live'])}).")
     return payload, view
+
+
+def module_view(rows: list[dict[str, Any]], stats: dict[str, Any], whole_s: float | None) -> View:
+    """Time per leaf module of a user's model: MACs, bytes, roofline bound and what bounds it, measured time,
+    achieved MAC/s; the rank correlations and the time no leaf accounts for in the notes."""
+    view = View("time per module (each leaf timed alone on the inputs it got in one forward)",
+                [Column("module"), Column("type"), Column("MACs", "right"), Column("bytes", "right"),
+                 Column("bound"), Column("roofline", "right"), Column("measured", "right", "bold"),
+                 Column("± IQR", "right"), Column("achieved", "right"), Column("share", "right")])
+    leaves_s = sum(row["measured_s"]["median"] for row in rows)
+    for row in rows:
+        median = row["measured_s"]["median"]
+        calls = f" ×{row['calls']}" if row["calls"] > 1 else ""
+        achieved = row["achieved_macs_per_s"]
+        view.add(row["name"], row["type"] + calls, human(row["macs"]), human(row["bytes"]), row["bound"],
+                 seconds(row["roofline_s"]), seconds(median), seconds(row["measured_s"]["iqr"]),
+                 "—" if achieved is None else f"{human(achieved)}MAC/s",
+                 f"{100 * median / leaves_s:.1f} %" if leaves_s else "—")
+    view.notes.append(f"Spearman rank correlation with measured time over {stats['n']} leaf modules: "
+                      f"MACs {_rho(stats['macs'])}, roofline {_rho(stats['roofline'])}.")
+    leaf_macs = sum(row["macs"] for row in rows)
+    if leaf_macs != stats["model_macs"]:
+        view.notes.append(f"Leaves run {human(leaf_macs)} of the model's {human(stats['model_macs'])} MACs; the other "
+                          f"{exact(stats['model_macs'] - leaf_macs)} run in non-leaf modules' own forward code "
+                          f"(functional calls, fused kernels) and are timed only in the whole model.")
+    if whole_s is not None:
+        view.notes.append(f"Leaves sum to {seconds(leaves_s)} of the whole model's {seconds(whole_s)}; the rest "
+                          f"({seconds(whole_s - leaves_s)}) is the model's own forward code between leaves "
+                          f"(adds, functional ops) and what timing each leaf alone leaves out (warm caches).")
+    return view
