@@ -15,7 +15,8 @@ import pytest
 pytest.importorskip("torch")  # the workers count with torch
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")]
 
-VERIFY = ("import sys; import costcalc.commands.verify as verify; verify.usable_cores = lambda: 2; "  # a pool on any machine
+VERIFY = ("import signal, sys; import costcalc.commands.verify as verify; verify.usable_cores = lambda: 2; "  # a pool
+          "signal.signal(signal.SIGINT, signal.default_int_handler); "  # as in a terminal, even when pytest runs in the background
           "from costcalc.cli import cli; cli(sys.argv[1:])")
 
 
@@ -39,7 +40,7 @@ def alive(pid: int) -> bool:
         return False
 
 
-@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGHUP, 128 + signal.SIGHUP),
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, -signal.SIGTERM), (signal.SIGHUP, -signal.SIGHUP),
                                           (signal.SIGINT, 130)])
 def test_no_worker_outlives_its_parent(signum, code):
     child = subprocess.Popen([sys.executable, "-c", VERIFY, "verify", "--random", "200", "--format", "json"],

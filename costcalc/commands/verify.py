@@ -13,7 +13,6 @@ from typing import Any
 import click
 
 from costcalc.commands.options import format_option, require_measure, unit_option
-from costcalc.config.files import signals_unwind
 from costcalc.views.reconcile import MARK, reconciliation_views
 from costcalc.formatting import UNIT_LABELS, exact, in_unit
 from costcalc.views.render import Column, View, emit
@@ -87,16 +86,16 @@ def reconcile_all(targets: list[Any]) -> Iterator[dict[str, Any]]:
     The workers are forked before torch is imported, each importing it once; a process that has
     imported torch already (a program embedding costcalc, the test suite) reconciles in-process,
     since forking a process whose torch thread pools may be running is unsafe; so does a platform
-    without ``fork`` (Windows). The workers follow the parent on every signal: ``SIGTERM`` and ``SIGHUP``
-    unwind the parent (:func:`costcalc.config.files.signals_unwind`), whose pool then terminates them, and
-    :func:`_follow_parent` covers the rest.
+    without ``fork`` (Windows). The workers follow the parent on every signal (:func:`_follow_parent`):
+    ``SIGINT`` unwinds the parent, whose pool then terminates them; ``SIGTERM`` and ``SIGHUP`` end the parent
+    at once (no handler runs in the middle of the pool's locks) and the kernel ends the workers with it.
     """
     workers = min(usable_cores(), len(targets))
     if workers < 2 or "torch" in sys.modules or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(reconcile_payload, targets)
         return
-    with signals_unwind(), multiprocessing.get_context("fork").Pool(workers, initializer=_follow_parent,
-                                                                    initargs=(os.getpid(),)) as pool:
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_follow_parent,
+                                                  initargs=(os.getpid(),)) as pool:
         yield from pool.imap(reconcile_payload, targets, chunksize=1)
 
 

@@ -102,7 +102,7 @@ def _hold_signals(hold: bool) -> None:
 
 
 @contextmanager
-def signals_unwind() -> Iterator[None]:
+def _signals_unwind() -> Iterator[None]:
     """While writing, ``SIGTERM`` and ``SIGHUP`` raise :class:`_Terminated` (``SIGINT`` already raises
     ``KeyboardInterrupt``); the previous handlers come back afterwards. Outside the main thread,
     where handlers cannot be set, nothing changes."""
@@ -131,7 +131,7 @@ def replacing(path: str) -> Iterator[str]:
     """
     check_writable(path)
     target = os.path.realpath(path)
-    with signals_unwind():
+    with _signals_unwind():
         _hold_signals(True)  # until the clean-up below is in force
         try:
             handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.",
