@@ -49,12 +49,12 @@ def check_alpha(alpha: Any) -> float:
 def check_res(res: Any, minimum: int = MIN_RES, why: str = SAME_PADDING) -> int:
     """The input resolution must be an integer in [``minimum``, :data:`MAX_RES`]."""
     if isinstance(res, bool) or not isinstance(res, int) or not minimum <= res <= MAX_RES:
-        raise SpecError(f"res must be an integer from {minimum} ({why}) to {MAX_RES:,}, got {res!r}")
+        raise SpecError(f"res must be an integer ≥ {minimum} ({why}) and at most {MAX_RES:,}, got {res!r}")
     return res
 
 
 def check_classes(classes: Any) -> int:
     """The classifier's outputs must be an integer in [1, :data:`MAX_CLASSES`]."""
     if isinstance(classes, bool) or not isinstance(classes, int) or not 1 <= classes <= MAX_CLASSES:
-        raise SpecError(f"classes must be an integer from 1 to {MAX_CLASSES:,}, got {classes!r}")
+        raise SpecError(f"classes must be a positive integer, at most {MAX_CLASSES:,}, got {classes!r}")
     return classes

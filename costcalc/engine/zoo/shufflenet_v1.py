@@ -67,7 +67,8 @@ def conv1_width(scale: float, groups: int, stage2: int) -> int:
 def check_options(groups: Any, scale: Any) -> tuple[int, float]:
     groups = check_choice("groups", groups, GROUPS, "ShuffleNet Table 1")
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= MAX_SCALE:
-        raise SpecError(f"scale must be a number in (0, {MAX_SCALE}] (e.g. 0.25, 0.5, 1.0, 1.5, 2.0), got {scale!r}")
+        raise SpecError(f"scale must be a positive number, at most {MAX_SCALE} (e.g. 0.25, 0.5, 1.0, 1.5, 2.0), "
+                        f"got {scale!r}")
     return groups, float(scale)
 
 
