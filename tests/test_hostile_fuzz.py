@@ -27,8 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 OUTPUT_DIR = Path(tempfile.mkdtemp(prefix="costcalc-fuzz-"))
 
 NUMBERS = ["0", "-1", "1", "2", "3", "8", "16", "0.5", "1.0", "1e300", "1.0e+999", "nan", "inf", "-inf",
-           "١٢", "１２", "9" * 19, "9" * 4000, "", " ", "abc", "1x3", "3x1", "0x3", "2x2x2", "1_000"]
-SMALL_NUMBERS = ["0", "-1", "1", "2", "3", "4", "8", "nan", "inf", "١٢", "9" * 19, "abc", "1x3", ""]
+           "١٢", "１２", "9" * 19, "9" * 4000, "", " ", "abc", "1x3", "3x1", "0x3", "2x2x2", "1_000",
+           "1_0.0e+400", "1e4_00", "1" + "_1" * 420, "9" * 18, "1e18", "4097", "100001", "1e308"]
+SMALL_NUMBERS = ["0", "-1", "1", "2", "3", "4", "8", "nan", "inf", "١٢", "9" * 19, "abc", "1x3", "", "1_0", "1e4_00"]
 FILES = [*(str(path) for path in sorted(HOSTILE.glob("*.yaml"))), "/dev/zero", "/dev/null", str(OUTPUT_DIR),
          "no/such/file.yaml", str(ROOT / "configs/models/tiny_mobilenet.yaml"),
          str(ROOT / "configs/layers/mobilenet_table3.yaml"), str(ROOT / "configs/sweeps/near_140m.yaml")]
@@ -39,7 +40,8 @@ NAMES = ["mobilenet", "shufflenet", "effnet", "mobilenet_v2", "shufflenet_v2", "
          # models analyze must not count silently (issue 19): threads, lazy forwards, padding in forward, (T, B, I)
          *(f"{ROOT / 'tests' / 'analyze_models' / 'unseen.py'}:{name}"
            for name in ("Threaded", "Pooled", "Generator", "LazyMap", "SameStem", "Recurrent"))]
-LISTS = ["0.5,1.0", "128,224", "1,3", "1", "0", "nan", "1e300", "١٢", ",", "1,1", "9" * 30, "a,b"]
+LISTS = ["0.5,1.0", "128,224", "1,3", "1", "0", "nan", "1e300", "١٢", ",", "1,1", "9" * 30, "a,b", "1_000,2", "0.5,1e4_00",
+         "4097", "8.5"]
 TORCH_COMMANDS = {"verify", "bench", "analyze"}
 TORCH_FLAGS = {"verify", "do_verify"}
 DERANDOMIZE = not os.environ.get("COSTCALC_FUZZ_RANDOM")  # CI: the same examples each run

@@ -70,7 +70,7 @@ def test_shipped_configs_hold_the_suite_and_the_profiles():
 def test_profile_accepts_yaml11_exponents_as_text(tmp_path):
     # YAML 1.1 reads "2e9" as a string; the loader accepts it as a number.
     path = tmp_path / "p.yaml"
-    path.write_text("peak_macs: 2e9\nbandwidth: 1_000_000\n", encoding="utf-8")
+    path.write_text("peak_macs: 2e9\nbandwidth: 1000000\n", encoding="utf-8")  # 1_000_000: refused (number rule)
     profile = load_profile(path)
     assert (profile.name, profile.peak_macs, profile.bandwidth) == ("p", 2e9, 1e6)
 
@@ -85,7 +85,7 @@ def test_profile_accepts_yaml11_exponents_as_text(tmp_path):
     ("peak_macs: 1e9\nbandwidth: 1e300\n", "p.yaml:2: bandwidth .* got 1e\\+300"),
     ("peak_macs: 1e9\n", "missing 'bandwidth'"),
     ("peak_macs: 1e9\nbandwidth: 1e9\nflops: 3\n", "p.yaml:3: unknown key 'flops'"),
-    ("peak_macs: 1e9\nbandwidth: 1e9\nthreads: 0\n", "p.yaml:3: threads must be a positive integer"),
+    ("peak_macs: 1e9\nbandwidth: 1e9\nthreads: 0\n", "p.yaml:3: threads must be an integer from 1 to 4,096, got 0"),
     ("- 1\n- 2\n", "a device profile must be a mapping"),
 ])
 def test_bad_profiles_name_file_and_line(tmp_path, text, message):
@@ -142,3 +142,55 @@ def test_profile_rates_written_as_text_follow_the_number_rule(tmp_path, written,
         load_profile(path)
     path.write_text('name: x\npeak_macs: "1.2e11"\nbandwidth: 1e10\n', encoding="utf-8")
     assert load_profile(path).peak_macs == 1.2e11
+
+
+def test_bandwidth_by_working_set_size():
+    """A profile with bandwidths by size bounds each layer by the bandwidth its working set can reach: the best
+    measured at the largest calibrated size not above it or at any larger one (never below ``bandwidth``)."""
+    profile = DeviceProfile("cache", peak_macs=1e12, bandwidth=1e10,
+                            bandwidth_by_size=((32768, 5e10), (262144, 8e10), (134217728, 1.2e10)))
+    assert profile.bandwidth_for(1000) == 8e10  # below every size: the best of all
+    assert profile.bandwidth_for(32768) == 8e10  # 32 KiB: a non-monotone calibration still gives a bound
+    assert profile.bandwidth_for(300_000) == 8e10  # between 256 KiB and 128 MiB: the best from 256 KiB up
+    assert profile.bandwidth_for(200_000_000) == 1.2e10  # beyond 128 MiB: the 128 MiB value
+    assert profile.bandwidth_for(1 << 40) == 1.2e10
+    # a 1 MB layer with 1,000 MACs: 10^6 bytes ≥ 262,144, so the 256 KiB and larger measurements, best 8e10:
+    # 10^6 / 8e10 = 12.5 µs (on the 1e10 main-memory bandwidth alone: 100 µs)
+    assert estimate(1000, 10**6, profile).memory_s == pytest.approx(10**6 / 8e10)
+    single = DeviceProfile("dram", peak_macs=1e12, bandwidth=1e10)  # one bandwidth: as before
+    assert single.bandwidth_for(1000) == 1e10 and estimate(0, 10**6, single).memory_s == pytest.approx(1e-4)
+
+
+def test_a_profile_with_bandwidths_by_size_round_trips(tmp_path):
+    path = tmp_path / "cache.yaml"
+    path.write_text("peak_macs: 1e12\nbandwidth: 1.0e+10\nbandwidth_by_size:\n  32768: 5.0e+10\n  134217728: 1.2e+10\n")
+    profile = load_profile(path)
+    assert profile.bandwidth_by_size == ((32768, 5e10), (134217728, 1.2e10))
+    again = tmp_path / "again.yaml"
+    again.write_text(profile.to_yaml())
+    assert load_profile(again) == profile
+
+
+@pytest.mark.parametrize("text, message", [
+    ("dtype: 2026-12-04\n", ":3: dtype must be one of float32, float16, int8, got date datetime.date(2026, 12, 4)"),
+    ("dtype: bfloat64\n", ":3: dtype must be one of float32, float16, int8, got str 'bfloat64'"),
+    ("name: 12\n", ":3: name must be text, got int 12"),
+    ("description: [a]\n", ":3: description must be text, got list ['a']"),
+    ("source: 2026-01-01\n", ":3: source must be text, got date"),
+    ("threads: 100000\n", ":3: threads must be an integer from 1 to 4,096, got 100000"),
+    ("bandwidth_by_size:\n  32768: 2.0e11\n  big: 1e10\n", ":5: bandwidth_by_size: a working-set size must be an integer"),
+    ("bandwidth_by_size:\n  32768: 1e99\n", ":4: bandwidth must be a number of bytes/s from 1e3 to 1e16"),
+    ("bandwidth_by_size: 5\n", ":3: bandwidth_by_size must be a mapping of working-set bytes to bytes/s"),
+])
+def test_every_profile_field_is_checked_at_load(tmp_path, text, message):
+    """A YAML date as ``dtype`` ran the whole timing, then a traceback: every field is checked at load."""
+    path = tmp_path / "device.yaml"
+    path.write_text("peak_macs: 1e11\nbandwidth: 1.0e+10\n" + text)
+    with pytest.raises(ConfigError) as error:
+        load_profile(path)
+    assert f"device.yaml{message}" in str(error.value)
+
+
+def test_shipped_profiles_hold_every_field_valid():
+    for name in shipped_profiles():
+        assert load_profile(DEVICES_DIR / f"{name}.yaml").dtype in (None, "float32", "float16", "int8")

@@ -22,6 +22,7 @@ profile (YAML with ``--save FILE``); without ``--device`` a run calibrates first
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -46,10 +47,23 @@ CALIBRATE_ONLY = ("threads", "save_path", "calibrate", "fmt")
 """Options ``--calibrate`` uses; any other given with it is an error rather than silently ignored."""
 
 
+MAX_WARMUP = 1_000
+"""Most warm-up calls per item (``--warmup``): torch's own ``Timer.blocked_autorange`` needs one."""
+MAX_REPEATS = 1_000
+"""Most timed blocks per item (``--repeats``): a median and IQR settle long before."""
+MAX_MIN_TIME = 60.0
+"""Most seconds of timing per item (``--min-time``): a minute per item, the default being 0.15 s."""
+MAX_THREADS = os.cpu_count() or 1
+"""Most torch intra-op threads (``--threads``): this machine's logical cores (``os.cpu_count()``); torch
+itself crashes (SIGSEGV) on ``set_num_threads(100000)``, and more threads than cores time the OS's scheduler."""
+
+
 def positive_seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
-    """``--min-time``: seconds above 0 (``nan`` and ``inf`` meet :func:`costcalc.number_rule.number_problem` first)."""
-    if value <= 0:
-        raise click.BadParameter(f"must be a finite number of seconds > 0 (e.g. 0.15), got {value}")
+    """``--min-time``: seconds in (0, :data:`MAX_MIN_TIME`] (``nan`` and ``inf`` meet
+    :func:`costcalc.number_rule.number_problem` first)."""
+    if not 0 < value <= MAX_MIN_TIME:
+        raise click.BadParameter(f"must be a number of seconds > 0 and at most {MAX_MIN_TIME:g} "
+                                 f"(e.g. 0.15), got {value:g}")
     return value
 
 
@@ -217,12 +231,15 @@ def run_calibration(threads: int, save_path: str | None, fmt: str) -> None:
 @click.option("--device", help="Device profile for the roofline: a YAML file or a shipped name "
                                "(configs/devices). Default: calibrate this machine first.")
 @dtype_option("Element type for bytes and timing (int8: analytic only — not timed).")
-@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True, help="torch intra-op threads.")
+@click.option("--threads", type=click.IntRange(1, MAX_THREADS), default=1, show_default=True,
+              help=f"torch intra-op threads, at most this machine's {MAX_THREADS} cores.")
 @click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Batch size.")
-@click.option("--warmup", type=click.IntRange(min=0), default=3, show_default=True, help="Warm-up calls per item.")
-@click.option("--repeats", type=click.IntRange(min=1), default=7, show_default=True, help="Timed blocks per item.")
+@click.option("--warmup", type=click.IntRange(0, MAX_WARMUP), default=3, show_default=True,
+              help=f"Warm-up calls per item (at most {MAX_WARMUP:,}).")
+@click.option("--repeats", type=click.IntRange(1, MAX_REPEATS), default=7, show_default=True,
+              help=f"Timed blocks per item (at most {MAX_REPEATS:,}).")
 @click.option("--min-time", type=float, callback=positive_seconds, default=0.15, show_default=True,
-              help="Seconds of timing per item (split over the blocks).")
+              help=f"Seconds of timing per item (split over the blocks; at most {MAX_MIN_TIME:g}).")
 @click.option("--baseline/--no-baseline", default=True, show_default=True,
               help="bench NAME: also time each block's standard-convolution equivalent.")
 @format_option

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import click
@@ -55,9 +56,26 @@ def usable_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them (no traceback from every worker)."""
+PR_SET_PDEATHSIG = 1
+"""Linux ``prctl`` option: the signal the kernel sends a process when its parent dies."""
+
+
+def _follow_parent(parent: int) -> None:
+    """A worker's start: it dies with its parent, however the parent ends.
+
+    ``SIGINT`` and ``SIGHUP`` (sent to the whole process group by Ctrl-C or a closed terminal) are left to the
+    parent, which then stops the pool; ``SIGTERM`` stays fatal, as :meth:`multiprocessing.pool.Pool.terminate`
+    needs; and on Linux the kernel kills the worker when the parent dies (``PR_SET_PDEATHSIG``), even by
+    ``SIGKILL`` — no orphan lives on to write into a closed pipe (each one printed a ``BrokenPipeError``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before prctl took hold
+        os._exit(1)
 
 
 def reconcile_all(targets: list[Any]) -> Iterator[dict[str, Any]]:
@@ -68,13 +86,16 @@ def reconcile_all(targets: list[Any]) -> Iterator[dict[str, Any]]:
     The workers are forked before torch is imported, each importing it once; a process that has
     imported torch already (a program embedding costcalc, the test suite) reconciles in-process,
     since forking a process whose torch thread pools may be running is unsafe; so does a platform
-    without ``fork`` (Windows).
+    without ``fork`` (Windows). The workers follow the parent on every signal (:func:`_follow_parent`):
+    ``SIGINT`` unwinds the parent, whose pool then terminates them; ``SIGTERM`` and ``SIGHUP`` end the parent
+    at once (no handler runs in the middle of the pool's locks) and the kernel ends the workers with it.
     """
     workers = min(usable_cores(), len(targets))
     if workers < 2 or "torch" in sys.modules or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(reconcile_payload, targets)
         return
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_follow_parent,
+                                                  initargs=(os.getpid(),)) as pool:
         yield from pool.imap(reconcile_payload, targets, chunksize=1)
 
 
@@ -102,8 +123,8 @@ def command(targets: tuple[str, ...], random_count: int, seed: int, suite_path: 
 
     suite = suite_path or DEFAULT_SUITE
     chosen = select(load_suite(suite), targets, suite) + random_targets(random_count, seed)
-    payloads = reconcile_all(chosen)
-    items = [next(payloads) for _ in track(chosen, lambda target: target.name, "verifying", detailed=True)]
+    with closing(reconcile_all(chosen)) as payloads:  # a signal anywhere below stops the workers at once
+        items = [next(payloads) for _ in track(chosen, lambda target: target.name, "verifying", detailed=True)]
     matched = sum(item["match"] for item in items)
     views = [_summary_view(items, unit)]
     for item in items:

@@ -104,6 +104,12 @@ def load_suite(path: str | Path = DEFAULT_SUITE) -> list[Target]:
         sources = [key for key in SOURCES if key in entry]
         if len(sources) != 1 or not isinstance(entry.get("name"), str):
             raise config.error(where, "each entry needs a string name and exactly one of kind, compare, model")
+        for key in ("compare", "args", "options"):  # mappings of names: a key such as 5 or true is named at its line
+            if isinstance(entry.get(key), dict):
+                for inner in entry[key]:
+                    if not isinstance(inner, str):
+                        raise config.error(where + (key, inner), f"{entry['name']}: {key} keys must be names "
+                                                                 f"(text), got {type(inner).__name__} {inner!r}")
         try:
             targets.extend(SOURCES[sources[0]](entry["name"], entry))
         except (S.SpecError, ValueError) as error:

@@ -12,11 +12,12 @@ events arrive, in a loop rather than by recursion, so it bounds what PyYAML does
 * what aliases expand to is summed as collections complete (an alias shares the value, nothing is
   copied), so an alias bomb is refused by :data:`MAX_ALIASED` in time linear in what was written;
 * duplicate keys are errors (YAML silently lets the last one win);
-* YAML 1.1's integer surprises are undone: ``010`` (octal 8), ``0x3`` (hex 3), ``1_000`` and
+* YAML 1.1's integer surprises are undone: ``010`` (octal 8), ``0x3`` (hex 3) and
   ``1:30`` (sexagesimal 90) stay the strings written, so a size ``0x3`` reads as 0×3 and
   ``in: 010`` is refused instead of silently becoming 8 channels;
 * numbers outside the policy of :func:`costcalc.number_rule.number_problem` (4,000-digit integers,
-  ``1e999``, ``.nan``) are errors;
+  ``1e999``, ``.nan``, and ``_`` separators: ``1_000``, or ``1_0.0e+400``, which YAML's float
+  constructor reads as infinity) are errors;
 * only YAML's safe scalar types and plain mappings and lists are built: any other tag
   (``!!python/object``, ``!!set``) is refused, so nothing in a file is ever executed.
 
@@ -112,8 +113,12 @@ class _Builder:
         tag = event.tag
         if tag is None or tag == "!":
             tag = self.loader.resolve(yaml.ScalarNode, text, event.implicit)
+        if tag == INT_TAG and "_" in text:  # 1_000: the number rule refuses separators, as on the command line
+            problem = self.number_problem(text, integer=True)
+            if problem:
+                raise YamlProblem(line, problem)
         if tag == STR_TAG or (tag == INT_TAG and not DECIMAL.match(text)):
-            return text  # 010, 0x3, 1_000, 1:30: kept as written
+            return text  # 010, 0x3, 1:30: kept as written
         if tag == MERGE_TAG:
             return MERGE
         if tag in (INT_TAG, FLOAT_TAG):

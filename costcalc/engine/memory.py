@@ -193,13 +193,21 @@ def peak_activations(spec: Any, shape: Shape | None = None, dtype: str = "float3
         for tensor in inputs:
             last_use[tensor] = index
     last_use[tensor_of[_last_name(report)]] = len(ops)
-    produced = {"": -1, **{output: index for index, (_, _, output) in enumerate(ops)}}
+    dies: dict[int, list[str]] = {}  # op index → tensors live for the last time there (one pass, not one per op)
+    for index, (_, _, output) in enumerate(ops):
+        dies.setdefault(max(last_use.get(output, index), index), []).append(output)
+    live = {"": None} if last_use[""] >= 0 else {}  # in the order the tensors were made
+    dies.setdefault(last_use[""], []).append("")
+    elements = shape.numel if live else 0
     best = Peak(shape.numel, "input", ("input",), dtype_size(dtype))
-    for index, (name, _, _) in enumerate(ops):
-        live = [tensor for tensor, born in produced.items() if born <= index <= last_use.get(tensor, born)]
-        elements = sum(sizes[tensor] for tensor in live)
+    for index, (name, _, output) in enumerate(ops):
+        live[output] = None
+        elements += sizes[output]
         if elements > best.elements:
             best = Peak(elements, name, tuple(labels[tensor] for tensor in live), best.itemsize)
+        for tensor in dies.get(index, ()):
+            elements -= sizes[tensor]
+            del live[tensor]
     return best
 
 

@@ -6,7 +6,10 @@ per second and memory bandwidth in bytes per second (Williams, Waterman & Patter
 
     time ≥ max(macs / peak_macs, bytes / bandwidth)
 
-and is *compute-bound* when the first term is the larger (its arithmetic intensity
+where ``bandwidth`` is the one for the layer's working set (its ``bytes``) when the profile carries
+bandwidths by working-set size (:meth:`DeviceProfile.bandwidth_for`): a block whose data fits in a cache
+moves it faster than main memory, so a bound calibrated on main memory alone is beaten there. It is
+*compute-bound* when the first term is the larger (its arithmetic intensity
 ``macs / bytes`` is at least the ridge point ``peak_macs / bandwidth``), *memory-bound*
 otherwise. A sequence of layers run one after another is bounded by the sum of their bounds.
 
@@ -20,7 +23,12 @@ from dataclasses import dataclass
 from typing import Any
 
 
-PROFILE_KEYS = ("name", "description", "source", "peak_macs", "bandwidth", "threads", "dtype")
+PROFILE_KEYS = ("name", "description", "source", "peak_macs", "bandwidth", "bandwidth_by_size", "threads", "dtype")
+BANDWIDTH_SIZES = (32 << 10, 256 << 10, 2 << 20, 16 << 20, 128 << 20)
+"""Working sets ``costcalc bench --calibrate`` copies (32 KiB, 256 KiB, 2 MiB, 16 MiB, 128 MiB): L1-, L2-,
+L3-sized and two beyond (main memory)."""
+MAX_WORKING_SET = 1 << 50
+"""The largest working-set size a profile may name (1 PiB)."""
 PROFILE_RANGES = {"peak_macs": (3, 18, "MAC/s"), "bandwidth": (3, 16, "bytes/s")}
 """Accepted range of each rate, as powers of ten: from a microcontroller's thousands per second to beyond any machine's
 (1 EMAC/s, 10 PB/s). Outside it a profile is a typo — and a rate near 0 (``1e-320``) would make the
@@ -35,6 +43,13 @@ def check_rate(key: str, value: Any) -> str | None:
     return None
 
 
+def check_size(size: Any) -> str | None:
+    """Why ``size`` cannot be a working-set size in bytes (``None`` when it can): an integer in [1, 2⁵⁰]."""
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_WORKING_SET:
+        return f"a working-set size must be an integer number of bytes from 1 to 2^50, got {size!r}"
+    return None
+
+
 @dataclass(frozen=True)
 class DeviceProfile:
     """A device for the roofline: ``peak_macs`` (MAC/s) and ``bandwidth`` (bytes/s)."""
@@ -46,12 +61,31 @@ class DeviceProfile:
     source: str = ""
     threads: int | None = None
     dtype: str | None = None
+    bandwidth_by_size: tuple[tuple[int, float], ...] = ()
+    """``(working-set bytes, bytes/s)`` pairs, sizes ascending: copy bandwidth measured at each size."""
 
     def __post_init__(self) -> None:
         for key in PROFILE_RANGES:
             problem = check_rate(key, getattr(self, key))
             if problem:
                 raise ValueError(problem)
+        sizes = [size for size, _ in self.bandwidth_by_size]
+        if sizes != sorted(set(sizes)):
+            raise ValueError(f"bandwidth_by_size must list each working-set size once, ascending, got {sizes}")
+        for size, rate in self.bandwidth_by_size:
+            problem = check_size(size) or check_rate("bandwidth", rate)
+            if problem:
+                raise ValueError(problem)
+
+    def bandwidth_for(self, nbytes: int) -> float:
+        """The bandwidth a working set of ``nbytes`` may reach: the best measured at the largest calibrated size
+        not above it, or at any larger size (so a noisy, non-monotone calibration still gives a bound), and
+        never below ``bandwidth``. A working set smaller than every calibrated size takes the best of all;
+        without ``bandwidth_by_size``, ``bandwidth``."""
+        if not self.bandwidth_by_size:
+            return self.bandwidth
+        start = max((index for index, (size, _) in enumerate(self.bandwidth_by_size) if size <= nbytes), default=0)
+        return max(self.bandwidth, *(rate for _, rate in self.bandwidth_by_size[start:]))
 
     @property
     def ridge(self) -> float:
@@ -61,7 +95,7 @@ class DeviceProfile:
     def as_dict(self) -> dict[str, Any]:
         data = {"name": self.name, "description": self.description, "source": self.source,
                 "peak_macs": self.peak_macs, "bandwidth": self.bandwidth, "threads": self.threads,
-                "dtype": self.dtype}
+                "dtype": self.dtype, "bandwidth_by_size": dict(self.bandwidth_by_size) or None}
         return {key: value for key, value in data.items() if value not in (None, "")}
 
     def to_yaml(self, comment: str = "") -> str:
@@ -94,8 +128,9 @@ ZERO = Estimate(0.0, 0.0, 0.0)
 
 
 def estimate(macs: int, nbytes: int, profile: DeviceProfile) -> Estimate:
-    """``max(macs / peak_macs, bytes / bandwidth)`` with both terms kept."""
-    compute, memory = macs / profile.peak_macs, nbytes / profile.bandwidth
+    """``max(macs / peak_macs, bytes / bandwidth)`` with both terms kept; ``bandwidth`` for a working set of
+    ``bytes`` (:meth:`DeviceProfile.bandwidth_for`)."""
+    compute, memory = macs / profile.peak_macs, nbytes / profile.bandwidth_for(nbytes)
     return Estimate(compute, memory, max(compute, memory))
 
 

@@ -23,7 +23,7 @@ from costcalc.measure.guard import check_fits
 from costcalc.measure.modules import build_module
 from costcalc.measure.user_code import run_user_code
 from costcalc.engine.dtypes import TIMED_DTYPES
-from costcalc.engine.roofline import DeviceProfile
+from costcalc.engine.roofline import BANDWIDTH_SIZES, DeviceProfile
 from costcalc.engine import specs as S
 from costcalc.engine.specs import Shape
 
@@ -143,6 +143,13 @@ def time_spec(spec: Any, shape: Shape, settings: Settings) -> Timing:
     return time_call(prepare(spec, shape, settings), settings)
 
 
+def _copy_bandwidth(elements: int, settings: Settings) -> tuple[int, Timing]:
+    """Bytes moved by one ``dst.copy_(src)`` of ``elements`` float32 values (read + written) and its timing."""
+    source = torch.ones(elements)
+    target = torch.empty_like(source)
+    return 2 * source.numel() * source.element_size(), time_call(lambda: target.copy_(source), settings)
+
+
 def calibrate(threads: int, matmul_size: int = 1024, copy_elements: int = 1 << 25,
               min_time: float = 0.5, repeats: int = 7,
               kernels: Sequence[tuple[str, Any, Shape]] = ()) -> DeviceProfile:
@@ -155,6 +162,9 @@ def calibrate(threads: int, matmul_size: int = 1024, copy_elements: int = 1 << 2
     * bandwidth: ``dst.copy_(src)`` over a tensor much larger than the caches (128 MiB by
       default) reads and writes ``nbytes`` each: ``2·nbytes`` per call (write-allocate traffic
       not counted, as STREAM's copy).
+    * bandwidth by working-set size: the same copy at each of
+      :data:`~costcalc.engine.roofline.BANDWIDTH_SIZES` (source + target = the size: 32 KiB … 128 MiB),
+      so a layer whose working set fits in a cache is bounded by that cache's bandwidth, not main memory's.
 
     Both use the best block, not the median: a peak is what the machine can reach, and load on a
     shared machine only ever slows a block down.
@@ -168,14 +178,13 @@ def calibrate(threads: int, matmul_size: int = 1024, copy_elements: int = 1 << 2
     rates = {f"{matmul_size}² matmul": matmul_size**3 / matmul.best}
     for label, spec, shape in kernels:
         rates[label] = cost(spec, shape).macs / time_call(prepare(spec, shape, settings), settings).best
-    source = torch.ones(copy_elements)
-    target = torch.empty_like(source)
-    copy = time_call(lambda: target.copy_(source), settings)
-    moved = 2 * source.numel() * source.element_size()
+    moved, copy = _copy_bandwidth(copy_elements, settings)
+    by_size = tuple((size, moved_there / timing.best) for size in BANDWIDTH_SIZES
+                    for moved_there, timing in [_copy_bandwidth(size // 8, settings)])
     measured = ", ".join(f"{label} {rate / 1e9:.1f} GMAC/s" for label, rate in rates.items())
     return DeviceProfile(
         name="local", peak_macs=max(rates.values()), bandwidth=moved / copy.best,
         description=f"{cpu_name()}, {threads} thread{'s' if threads > 1 else ''}, torch {torch.__version__}",
         source=(f"costcalc bench --calibrate: peak = fastest of float32 {measured}; "
                 f"{moved // 2 >> 20} MiB copy ({copy.best * 1e3:.3f} ms); best of {repeats} blocks"),
-        threads=threads, dtype="float32")
+        threads=threads, dtype="float32", bandwidth_by_size=by_size)

@@ -3,7 +3,8 @@
 The analytic engine knows every weight and activation size of a spec, so the memory a measurement
 needs is estimated without torch: the weights, plus twice the peak of live activations
 (:func:`costcalc.engine.memory.peak_activations`) per sample of the batch — the counters and timers hold
-one forward pass's tensors and the inputs or a trace beside them. Compared with the memory available
+one forward pass's tensors and the inputs or a trace beside them — plus :data:`LAYER_OVERHEAD` per leaf
+layer, the Python objects of its module and what the counters keep of it. Compared with the memory available
 (``MemAvailable``, and a cgroup limit when one is set), a size that cannot fit is one ``Error:`` line
 naming both, instead of torch's ``RuntimeError`` — or, with Linux's overcommit, the out-of-memory
 killer. Pure Python: importing it does not import torch.
@@ -15,6 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from costcalc.engine.specs import Network, Shape
+
+LAYER_OVERHEAD = 128 * 1024
+"""Bytes of Python and counter overhead per leaf layer, beyond its weights and activations: the
+``nn.Module`` and its parameters' objects, fvcore's trace and FlopCounterMode's and the recorder's records
+of its calls. Measured (``tests/benchmarks/bench_guard_overhead.py``) as the growth of peak RSS of
+``costcalc model --config NET --verify`` from a 500- to a 4,000-layer network of 8-channel convolutions
+on 8×8 maps (weights and activations negligible): about 110 KiB per layer, rounded up. A 10-line network
+that repeats a layer 1,000,000 times needs some 130 GB for it alone and is refused before anything is built."""
 
 
 def available_bytes() -> int | None:
@@ -37,15 +46,17 @@ def available_bytes() -> int | None:
     return min(found) if found else None
 
 
-def needed_bytes(spec: Any, shape: Shape, batch: int = 1, dtype: str = "float32") -> tuple[int, int]:
-    """The bytes of weights and of activations measuring ``spec`` on ``batch`` inputs of ``shape`` needs."""
+def needed_bytes(spec: Any, shape: Shape, batch: int = 1, dtype: str = "float32") -> tuple[int, int, int]:
+    """The bytes of weights, of activations and of per-layer overhead (:data:`LAYER_OVERHEAD` per leaf layer)
+    that measuring ``spec`` on ``batch`` inputs of ``shape`` needs."""
     from costcalc.engine.cost import cost
     from costcalc.engine.memory import dtype_size, peak_activations
 
     body = spec.body if isinstance(spec, Network) else spec
-    weights = cost(body, shape).params * dtype_size(dtype)
+    report = cost(body, shape)
+    weights = report.params * dtype_size(dtype)
     activations = 2 * batch * peak_activations(body, shape, dtype).bytes
-    return weights, activations
+    return weights, activations, len(report.layers) * LAYER_OVERHEAD
 
 
 def check_fits(spec: Any, shape: Shape, batch: int = 1, dtype: str = "float32") -> None:
@@ -57,9 +68,11 @@ def check_fits(spec: Any, shape: Shape, batch: int = 1, dtype: str = "float32") 
     available = available_bytes()
     if available is None:
         return
-    weights, activations = needed_bytes(spec, shape, batch, dtype)
-    if weights + activations > available:
-        raise SpecError(f"measuring this in torch needs about {human(weights + activations)}B ({human(weights)}B of "
-                        f"{dtype} weights, {human(activations)}B of activations at batch {batch} on a {shape} "
-                        f"input) but {human(available)}B of memory is available; use smaller sizes "
-                        "(the analytic counts alone need no torch)")
+    weights, activations, overhead = needed_bytes(spec, shape, batch, dtype)
+    if weights + activations + overhead > available:
+        layers = overhead // LAYER_OVERHEAD
+        raise SpecError(f"measuring this in torch needs about {human(weights + activations + overhead)}B "
+                        f"({human(weights)}B of {dtype} weights, {human(activations)}B of activations at batch "
+                        f"{batch} on a {shape} input, {human(overhead)}B of module and counter overhead for "
+                        f"{layers:,} layers at {LAYER_OVERHEAD // 1024} KiB each) but {human(available)}B of memory "
+                        "is available; use smaller sizes (the analytic counts alone need no torch)")

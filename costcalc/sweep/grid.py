@@ -15,6 +15,7 @@ Pure Python, exact integers; never imports torch or matplotlib.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -33,6 +34,12 @@ FLAGS = tuple(name for name, option in NETWORK_OPTIONS.items() if option.switch)
 
 QUANTITY = re.compile(rf"^\s*({DIGITS}(?:\.{DIGITS})?)\s*([kKmMgG]?)\s*$")
 SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9}
+
+
+MAX_CONFIGURATIONS = 100_000
+"""The most configurations one sweep costs (the product of its option lists, summed over its networks):
+counted by :func:`check_size` from the lists alone, before any configuration is built, since each costed
+row holds about 2 KB (a 4.8 KB sweep file asking for 27,000,000 configurations would need some 60 GB)."""
 
 
 class SweepError(ValueError):
@@ -184,6 +191,18 @@ class Plan:
         defaults = self.entry.defaults
         return [Config(name, tuple((option, defaults[option] if at is None else values[at]) for option, at in slots))
                 for values in itertools.product(*(self.axes[key] for key in keys))]
+
+
+def check_size(plans: list[Plan]) -> None:
+    """Refuse a sweep of more than :data:`MAX_CONFIGURATIONS` configurations, naming the count and each
+    network's lists (``mobilenet: 300 alpha × 300 res``), before any configuration is built."""
+    sizes = [math.prod(len(values) for values in plan.axes.values()) for plan in plans]
+    total = sum(sizes)
+    if total > MAX_CONFIGURATIONS:
+        parts = "; ".join(f"{plan.entry.name}: " + " × ".join(f"{len(values):,} {key}" for key, values in plan.axes.items())
+                          for plan in plans)
+        raise SweepError(f"the sweep asks for {total:,} configurations ({parts}); a sweep costs at most "
+                         f"{MAX_CONFIGURATIONS:,}: shorten the lists or split the sweep")
 
 
 def assign(entries: list[Any], axes: dict[str, tuple[Any, ...]]) -> tuple[list[Plan], dict[str, list[str]]]:

@@ -106,6 +106,7 @@ def load_plans(names: tuple[str, ...], config_path: str | None,
             raise SweepError(f"give NAMEs and option lists or --config FILE, not both "
                              f"(got {', '.join([*names, *given])} with --config)")
         settings, plans = load_sweep_file(config_path)
+        grid.check_size(plans)
         where = {key: [p.entry.name for p in plans if key in p.axes] for key in (*OPTION_TYPES, *FLAGS)}
         return settings, plans, {key: value for key, value in where.items() if value}
     if not names:
@@ -113,4 +114,5 @@ def load_plans(names: tuple[str, ...], config_path: str | None,
 
         raise SweepError(f"missing model NAME(s); valid: {', '.join(zoo.all_names())} (or --config FILE)")
     plans, where = plans_from_cli(names, lists)
+    grid.check_size(plans)
     return {}, plans, where

@@ -9,6 +9,14 @@ from costcalc.engine.specs import SpecError
 from costcalc.spelling import closest
 
 MIN_RES = 1
+MAX_RES = 4096
+"""The largest input resolution a zoo network takes: 18× ImageNet's 224, 6.8× EfficientNet-B7's 600."""
+MAX_CLASSES = 100_000
+"""The most classifier outputs: 4.6× ImageNet-21k's 21,841 classes."""
+MAX_SCALE = 8
+"""ShuffleNet v1's largest scale: 4× the largest published (2.0×). With α ≤ 2 (MobileNets), these three bounds
+keep every derived size bounded: no zoo network has a layer wider than 16,384 channels (the test
+``test_zoo_sizes_are_bounded`` builds each at its bounds), so no option can make a count grow without limit."""
 SAME_PADDING = ("'same' padding rounds every stride-2 halving up, ⌈H/2⌉, so the network runs at any size "
                 "down to 1×1")
 """Why the networks with 'same' padding take any input resolution from :data:`MIN_RES` up."""
@@ -39,14 +47,14 @@ def check_alpha(alpha: Any) -> float:
 
 
 def check_res(res: Any, minimum: int = MIN_RES, why: str = SAME_PADDING) -> int:
-    """The input resolution must be an integer ≥ ``minimum``."""
-    if isinstance(res, bool) or not isinstance(res, int) or res < minimum:
-        raise SpecError(f"res must be an integer ≥ {minimum} ({why}), got {res!r}")
+    """The input resolution must be an integer in [``minimum``, :data:`MAX_RES`]."""
+    if isinstance(res, bool) or not isinstance(res, int) or not minimum <= res <= MAX_RES:
+        raise SpecError(f"res must be an integer ≥ {minimum} ({why}) and at most {MAX_RES:,}, got {res!r}")
     return res
 
 
 def check_classes(classes: Any) -> int:
-    """The classifier's outputs must be a positive integer."""
-    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 1:
-        raise SpecError(f"classes must be a positive integer, got {classes!r}")
+    """The classifier's outputs must be an integer in [1, :data:`MAX_CLASSES`]."""
+    if isinstance(classes, bool) or not isinstance(classes, int) or not 1 <= classes <= MAX_CLASSES:
+        raise SpecError(f"classes must be a positive integer, at most {MAX_CLASSES:,}, got {classes!r}")
     return classes

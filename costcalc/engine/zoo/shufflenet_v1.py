@@ -18,13 +18,12 @@ The classifier has no bias, as the official implementation and its published par
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 from typing import Any
 
 from costcalc.engine.specs import Conv2d, Network, Pool2d, Shape, ShuffleUnit, SpecError, conv_bn_act, sequence
 from costcalc.engine.zoo import Accuracy, ModelEntry, Published, imagenet, register
-from costcalc.engine.zoo.checks import check_choice, check_classes, check_res
+from costcalc.engine.zoo.checks import MAX_SCALE, check_choice, check_classes, check_res
 from costcalc.engine.zoo.heads import classifier
 
 GROUPS = (1, 2, 3, 4, 8)
@@ -67,8 +66,9 @@ def conv1_width(scale: float, groups: int, stage2: int) -> int:
 
 def check_options(groups: Any, scale: Any) -> tuple[int, float]:
     groups = check_choice("groups", groups, GROUPS, "ShuffleNet Table 1")
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < math.inf:
-        raise SpecError(f"scale must be a positive number (e.g. 0.25, 0.5, 1.0, 1.5, 2.0), got {scale!r}")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= MAX_SCALE:
+        raise SpecError(f"scale must be a positive number, at most {MAX_SCALE} (e.g. 0.25, 0.5, 1.0, 1.5, 2.0), "
+                        f"got {scale!r}")
     return groups, float(scale)
 
 
