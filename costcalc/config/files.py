@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
+from types import FrameType
 
 _INPUTS: ContextVar[set[str] | None] = ContextVar("costcalc_inputs", default=None)
 """The real paths of the files read by the command running now (``None`` outside a command)."""
@@ -88,7 +89,7 @@ class _Terminated(SystemExit):
     removed, then exits with the signal's conventional status 128 + signal number."""
 
 
-def _terminate(signum: int, frame) -> None:
+def _terminate(signum: int, frame: FrameType | None) -> None:
     raise _Terminated(128 + signum)
 
 
