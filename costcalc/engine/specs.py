@@ -251,7 +251,7 @@ class Conv2d(Leaf):
 
 
 def depthwise(channels: int, kernel_size: int | Pair = 3, stride: int | Pair = 1,
-              multiplier: int = 1, padding: object = None, dilation: int | Pair = 1,
+              multiplier: int = 1, padding: int | Pair | Quad | None = None, dilation: int | Pair = 1,
               bias: bool = False) -> Conv2d:
     """A depthwise convolution (MobileNet, eq. 3): one ``Dk×Dk`` filter per input channel.
 
