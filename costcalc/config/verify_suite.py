@@ -139,7 +139,7 @@ def _pair(rng: random.Random, low: int, high: int) -> tuple[int, int]:
 def _random_conv(rng: random.Random) -> tuple[Any, S.Shape]:
     groups = rng.choice((1, 1, 2, 3, 4))
     kernel, dilation = _pair(rng, 1, 5), _pair(rng, 1, 2)
-    pair = _pair(rng, 0, 2)  # drawn in this order, so a --seed gives the same targets as before
+    pair = _pair(rng, 0, 2)  # the pair is drawn before the sides: a --seed keeps naming the same targets
     sides = (rng.randint(0, 2), rng.randint(0, 2), rng.randint(0, 2), rng.randint(0, 2))
     padding = rng.choice((None, pair, sides))
     spec = S.Conv2d(groups * rng.randint(1, 6), groups * rng.randint(1, 6), kernel, _pair(rng, 1, 3), padding,
