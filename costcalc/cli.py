@@ -23,8 +23,9 @@ import importlib.util
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import click
 
@@ -45,6 +46,10 @@ COMMANDS = {
 class ReaderLeft(Exception):
     """Standard output's reader closed it early (``EPIPE``), carried past click, which would exit 0."""
 
+    def __init__(self, error: BrokenPipeError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
 
 class CostcalcGroup(click.Group):
     """A group that loads each command's module on first use and reports user errors in one line."""
@@ -64,7 +69,7 @@ class CostcalcGroup(click.Group):
         module = importlib.import_module(f"costcalc.commands.{name}")
         return harden(module.command)
 
-    def resolve_command(self, ctx, args):
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
         name = args[0] if args else ""
         if name and not name.startswith("-") and self.get_command(ctx, name) is None:
             from costcalc.spelling import closest
@@ -78,7 +83,7 @@ class CostcalcGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         from costcalc.config.files import OutputFileError, command_inputs
 
         try:
@@ -87,9 +92,12 @@ class CostcalcGroup(click.Group):
         except (SpecError, ConfigError, OutputFileError) as error:
             raise click.UsageError(str(error)) from None
         except BrokenPipeError as error:  # click would turn it into exit 0; :meth:`_run` decides instead
-            raise ReaderLeft() from error
+            raise ReaderLeft(error) from error
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+    # The override is ignored for the type checker: click types main per standalone_mode (NoReturn when it
+    # exits); this one returns the exit code when not standalone and exits with it otherwise.
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> int:
         _prepare_streams()
         if sys.stdout is None:
             click.echo("Error: standard output is closed; redirect it (>/dev/null) instead of closing it", err=True)
@@ -100,7 +108,7 @@ class CostcalcGroup(click.Group):
             sys.exit(code)
         return code
 
-    def _run(self, args, prog_name, complete_var, **extra) -> int:
+    def _run(self, args: Sequence[str] | None, prog_name: str | None, complete_var: str | None, **extra: Any) -> int:
         """Run the command; every user error and every failure of the output stream as an exit code."""
         try:
             with fewer_collections():
@@ -118,7 +126,7 @@ class CostcalcGroup(click.Group):
         except OSError as error:
             code = _output_failed(error)
         except ReaderLeft as left:
-            code = _output_failed(left.__cause__)
+            code = _output_failed(left.error)
         except (MemoryError, RuntimeError) as error:  # the last line of defence (costcalc.measure.guard is the first)
             if isinstance(error, RuntimeError) and not ALLOCATION_FAILURE.search(str(error)):
                 raise

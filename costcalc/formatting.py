@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 from fractions import Fraction
+from typing import TypeVar, overload
 
 MARK = {True: "✓", False: "✗"}
 """A check's verdict in a table cell: counts agree (✓) or not (✗)."""
@@ -29,6 +30,17 @@ def ascii_text(text: str) -> str:
     """``text`` with :data:`ASCII_STAND_INS` for non-ASCII characters (``?`` for any other)."""
     return text if text.isascii() else "".join(
         character if character.isascii() else ASCII_STAND_INS.get(character, "?") for character in text)
+
+
+Count = TypeVar("Count", int, Fraction, float)
+
+
+@overload
+def in_unit(macs: Count, unit: str) -> Count: ...
+@overload
+def in_unit(macs: Count | None, unit: str) -> Count | None: ...
+
+
 def in_unit(macs: int | Fraction | float | None, unit: str) -> int | Fraction | float | None:
     """Express a MAC count (or a per-byte MAC rate) in ``unit``: MACs as they are, FLOPs = 2 × MACs."""
     if macs is None:

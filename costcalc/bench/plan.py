@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from costcalc.engine.cost import CostReport, cost
+from costcalc.engine.cost import CostReport, LayerCost, cost
 from costcalc.engine.memory import Memory, layer_memory, memory_sum
 from costcalc.formatting import dims
 from costcalc.engine.roofline import DeviceProfile, Estimate, estimate_sequence
@@ -39,7 +39,7 @@ class Item:
 
     name: str
     spec: Any
-    shape: Shape
+    shape: Shape | None
     report: CostReport | None
     reference: str | None = None
     role: str = "item"  # item | standard | network
@@ -122,12 +122,13 @@ def network_plan(network: Network, baseline: bool) -> BenchPlan:
             standard = _item(f"{group.name} standard", group.head.standard(), shape, role="standard")
             item.reference = standard.name
             plan.items.append(standard)
-        shape = item.report.output
-    whole = _item("network", network.body, network.input_shape, role="network")
+        shape = group.spec.output_shape(shape)
+    whole_report = cost(network.body, network.input_shape)
+    whole = Item("network", network.body, network.input_shape, whole_report, role="network")
     plan.items.append(whole)
     if baseline:
         base = zoo.baseline(network)
-        if cost(base.body, base.input_shape).macs != whole.report.macs:
+        if cost(base.body, base.input_shape).macs != whole_report.macs:
             plan.items.append(_item("network standard", base.body, base.input_shape, role="network"))
             whole.reference = "network standard"
     return plan
@@ -176,13 +177,14 @@ def calibration_kernels(count: int = 7) -> list[tuple[str, Any, Shape]]:
     A roofline is a bound only if no layer runs faster than its peak, and the rows that do the most
     arithmetic per byte are the ones that get closest to it.
     """
-    candidates = {}
+    candidates: dict[tuple[Any, Shape | None], tuple[str, Fraction]] = {}
     for item in paper_layers_plan().items:
-        if item.applicable and item.name.rpartition("/")[2] in CALIBRATION_ROWS:
-            traffic = memory_sum([layer_memory(layer, "float32") for layer in item.report.layers], "float32")
-            candidates.setdefault((item.spec, item.shape), (item.name, Fraction(item.macs, traffic.bytes)))
+        report = item.report
+        if report is not None and item.name.rpartition("/")[2] in CALIBRATION_ROWS:
+            traffic = memory_sum([layer_memory(layer, "float32") for layer in report.layers], "float32")
+            candidates.setdefault((item.spec, item.shape), (item.name, Fraction(report.macs, traffic.bytes)))
     ranked = sorted(candidates.items(), key=lambda entry: entry[1][1], reverse=True)[:count]
-    return [(name, spec, shape) for (spec, shape), (name, _) in ranked]
+    return [(name, spec, shape) for (spec, shape), (name, _) in ranked if shape is not None]
 
 
 def target_plan(model: Any, analysis: Any, mapped_rows: list[tuple[dict[str, Any], Any]]) -> BenchPlan:
@@ -198,7 +200,8 @@ def target_plan(model: Any, analysis: Any, mapped_rows: list[tuple[dict[str, Any
     """
     batch, *sample = analysis.inputs[0]  # N,C,H,W (costcalc analyze's input); the plan is per sample
     shape = Shape(*sample)
-    layers, unmapped = [], []
+    layers: list[LayerCost] = []
+    unmapped: list[dict[str, Any]] = []
     for row, mapped in mapped_rows:
         repeats, rest = divmod(mapped.runs, batch) if mapped is not None else (0, 0)
         if repeats and not rest:
@@ -217,11 +220,12 @@ def target_plan(model: Any, analysis: Any, mapped_rows: list[tuple[dict[str, Any
 def add_estimates(plan: BenchPlan, dtype: str, batch: int, profile: DeviceProfile) -> None:
     """Memory traffic (per layer, summed) and the roofline bound (sum of per-layer bounds)."""
     for item in plan.items:
-        if not item.applicable:
+        report = item.report
+        if report is None:
             continue
-        per_layer = [layer_memory(layer, dtype).batched(batch) for layer in item.report.layers]
+        per_layer = [layer_memory(layer, dtype).batched(batch) for layer in report.layers]
         item.memory = memory_sum(per_layer, dtype)
         item.roofline = estimate_sequence([(memory.macs, memory.bytes) for memory in per_layer], profile)
-        if len(item.report.layers) == 1:
-            item.layer = item.report.layers[0]
+        if len(report.layers) == 1:
+            item.layer = report.layers[0]
 

@@ -13,8 +13,11 @@ def speedups(item: Item, by_name: dict[str, Item]) -> tuple[float | None, float 
     reference = by_name.get(item.reference or "")
     if reference is None or not item.applicable:
         return None, None, None
-    by_macs = reference.macs / item.macs if item.macs else None
-    by_roofline = reference.roofline.seconds / item.roofline.seconds if item.roofline.seconds else None
+    macs, reference_macs = item.macs, reference.macs
+    by_macs = reference_macs / macs if macs and reference_macs is not None else None
+    roofline, reference_roofline = item.roofline, reference.roofline
+    by_roofline = (reference_roofline.seconds / roofline.seconds
+                   if roofline is not None and reference_roofline is not None and roofline.seconds else None)
     measured = None
     if item.timing is not None and reference.timing is not None and item.timing.median > 0:
         measured = reference.timing.median / item.timing.median
@@ -23,10 +26,11 @@ def speedups(item: Item, by_name: dict[str, Item]) -> tuple[float | None, float 
 
 def correlations(plan: BenchPlan) -> dict[str, Any]:
     """Spearman of measured median latency against MACs and against the roofline, over timed items."""
-    items = [item for item in plan.items if item.role != "network" and item.timing is not None]
-    times = [item.timing.median for item in items]
-    return {"n": len(items), "macs": spearman([item.macs for item in items], times),
-            "roofline": spearman([item.roofline.seconds for item in items], times)}
+    timed = [(item.timing.median, item.macs, item.roofline) for item in plan.items
+             if item.role != "network" and item.timing is not None]
+    times = [time for time, _, _ in timed]
+    return {"n": len(timed), "macs": spearman([macs or 0 for _, macs, _ in timed], times),
+            "roofline": spearman([roofline.seconds if roofline else 0.0 for _, _, roofline in timed], times)}
 
 
 def ranks(values: list[float]) -> list[float]:

@@ -20,15 +20,16 @@ from costcalc.views.render import emit
 def _suggestions(analysis: Any, groups: tuple[int, ...]) -> dict[str, Any]:
     """The what-if report over the convolution modules that map to a spec
     (:func:`costcalc.measure.spec_view.mapped_layer`): each priced over all its runs (calls × batch)."""
-    from costcalc.measure.spec_view import mapped_layer
+    from costcalc.engine.specs import Conv2d
     from costcalc.engine.suggest import ConvLayer, suggest as what_if
+    from costcalc.measure.spec_view import mapped_layer
 
     layers, unpriced = [], []
     for row in analysis.layers():
         if row["family"] != "convolution":
             continue
         mapped = mapped_layer(analysis, row)
-        if mapped is not None:
+        if mapped is not None and isinstance(mapped.spec, Conv2d):
             layers.append(ConvLayer(row["name"], mapped.spec, mapped.input, mapped.runs))
         else:
             unpriced.append({"layer": row["name"], "reason": f"{row['module'] or 'functional'} convolution: only 2-D "

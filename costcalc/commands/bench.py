@@ -117,7 +117,7 @@ def plan_for(mode: str, name: str | None, network: dict[str, Any], layer: dict[s
         raise usage_error("--input applies to a TARGET file.py:Model (zoo models take --res; layers --size)")
     if mode == "--suite":
         return paper_layers_plan()
-    if mode == "NAME":
+    if mode == "NAME" and name:
         if ":" not in name:
             if "size" in network:
                 check_model_size(name)

@@ -41,7 +41,7 @@ def command(config_path: str | None, verify: bool, memory: bool, dtype: str, uni
     """
     name, query = layer_query(config_path, options)
     rows = compare_layer(query)
-    payload = {"layer": {"name": name, **query.as_dict()}, "unit": "macs",
+    payload: dict[str, Any] = {"layer": {"name": name, **query.as_dict()}, "unit": "macs",
                "rows": [views.row_payload(row) for row in rows]}
     view = views.build_view(query, rows, unit, f"{name}: {query.description}")
     if memory:

@@ -16,6 +16,7 @@ import click
 from costcalc.commands.options import format_option, require_measure, sweep_options, unit_option, usage_error
 from costcalc.views.render import emit
 from costcalc.sweep.grid import SweepError
+from costcalc.sweep.result import Sweep
 
 PLOT_SUFFIXES = (".png", ".svg")
 LARGE = 2000
@@ -117,7 +118,7 @@ def command(names: tuple[str, ...], config_path: str | None, reference: str | No
         click.get_current_context().exit(1)
 
 
-def _save_plot(result, path: str, unit: str, x: str, y: str, kind: str) -> None:
+def _save_plot(result: Sweep, path: str, unit: str, x: str, y: str, kind: str) -> None:
     """Write the figure; a failed write is a usage error and leaves no file."""
     from costcalc.sweep.plot import plot_sweep
     from costcalc.views.progress import working

@@ -13,8 +13,8 @@ from typing import Any
 import click
 
 from costcalc.commands.options import format_option, require_measure, unit_option
-from costcalc.views.reconcile import MARK, reconciliation_views
-from costcalc.formatting import UNIT_LABELS, exact, in_unit
+from costcalc.views.reconcile import reconciliation_views
+from costcalc.formatting import MARK, UNIT_LABELS, exact, in_unit
 from costcalc.views.render import Column, View, emit
 
 

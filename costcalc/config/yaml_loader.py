@@ -144,6 +144,7 @@ class _Builder:
         #           the line the collection starts on]
         stack: list[list[Any]] = []
         scalars = self.scalars
+        extent: tuple[int, int] | None  # (expanded values, depth); None while an anchored collection is open
         while True:
             event = get_event()
             kind = type(event)

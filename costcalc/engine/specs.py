@@ -25,7 +25,7 @@ import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, NamedTuple, Union
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeAlias, Union
 
 from costcalc.number_rule import DIGITS
 
@@ -51,6 +51,10 @@ class Shape(NamedTuple):
 
 
 Pair = tuple[int, int]
+Quad = tuple[int, int, int, int]
+DERIVED: Any = None
+"""The default of a field that ``__post_init__`` derives from the others (a convolution's 'same' padding, a
+block's inner width): ``None`` as the constructor takes it, of the field's own type once constructed."""
 
 SPEC_TYPES: dict[type, str] = {}
 """Every spec class, in definition order → its role: ``"leaf"``, ``"container"`` or ``"block"``."""
@@ -66,6 +70,10 @@ class Registered:
         super().__init_subclass__(**kwargs)
         if "role" not in cls.__dict__:  # a role base itself is no spec
             SPEC_TYPES[cls] = cls.role
+
+    def output_shape(self, shape: Shape, name: str = "") -> Shape:
+        """The spec's output on an input of ``shape``; ``name`` (its dotted path) is for containers' messages."""
+        raise NotImplementedError
 
 
 class Leaf(Registered):
@@ -186,10 +194,15 @@ class Conv2d(Leaf):
     out_channels: int
     kernel_size: Pair = (3, 3)
     stride: Pair = (1, 1)
-    padding: tuple[int, int, int, int] | None = None
+    padding: Quad = DERIVED
     dilation: Pair = (1, 1)
     groups: int = 1
     bias: bool = False
+
+    if TYPE_CHECKING:  # what the constructor takes; __post_init__ normalises it to the fields' types
+        def __init__(self, in_channels: int, out_channels: int, kernel_size: int | Pair = 3, stride: int | Pair = 1,
+                     padding: int | Pair | Quad | None = None, dilation: int | Pair = 1, groups: int = 1,
+                     bias: bool = False) -> None: ...
 
     def __post_init__(self) -> None:
         check_int(self.in_channels, "in_channels")
@@ -238,7 +251,7 @@ class Conv2d(Leaf):
 
 
 def depthwise(channels: int, kernel_size: int | Pair = 3, stride: int | Pair = 1,
-              multiplier: int = 1, padding: object = None, dilation: int | Pair = 1,
+              multiplier: int = 1, padding: int | Pair | Quad | None = None, dilation: int | Pair = 1,
               bias: bool = False) -> Conv2d:
     """A depthwise convolution (MobileNet, eq. 3): one ``Dk×Dk`` filter per input channel.
 
@@ -319,9 +332,13 @@ class Pool2d(Leaf):
 
     mode: str
     kernel_size: Pair
-    stride: Pair | None = None
+    stride: Pair = DERIVED
     padding: Pair = (0, 0)
     kind: ClassVar[str] = "pool"
+
+    if TYPE_CHECKING:  # what the constructor takes; __post_init__ normalises it to the fields' types
+        def __init__(self, mode: str, kernel_size: int | Pair, stride: int | Pair | None = None,
+                     padding: int | Pair = 0) -> None: ...
 
     def __post_init__(self) -> None:
         if self.mode not in POOL_MODES:
@@ -558,6 +575,7 @@ class Block(Registered):
     """
 
     role = "block"
+    _expansion: Sequential
 
     def _build(self) -> Sequential:
         raise NotImplementedError
@@ -588,6 +606,10 @@ class DepthwiseSeparable(Block):
     stride: Pair = (1, 1)
     activation: str = "relu"
     kind: ClassVar[str] = "separable"
+
+    if TYPE_CHECKING:  # what the constructor takes; __post_init__ normalises it to the fields' types
+        def __init__(self, in_channels: int, out_channels: int, kernel_size: int | Pair = 3, stride: int | Pair = 1,
+                     activation: str = "relu") -> None: ...
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kernel_size", as_pair(self.kernel_size, "kernel_size"))
@@ -620,9 +642,13 @@ class ShuffleUnit(Block):
     out_channels: int
     groups: int = 3
     stride: int = 1
-    bottleneck: int | None = None
+    bottleneck: int = DERIVED
     grouped_first: bool = True
     kind: ClassVar[str] = "shuffle_unit"
+
+    if TYPE_CHECKING:  # what the constructor takes; __post_init__ derives a missing bottleneck
+        def __init__(self, in_channels: int, out_channels: int, groups: int = 3, stride: int = 1,
+                     bottleneck: int | None = None, grouped_first: bool = True) -> None: ...
 
     def __post_init__(self) -> None:
         check_int(self.in_channels, "in_channels")
@@ -736,9 +762,13 @@ class EffNetBlock(Block):
 
     in_channels: int
     out_channels: int
-    mid_channels: int | None = None
+    mid_channels: int = DERIVED
     kernel: int = 3
     kind: ClassVar[str] = "effnet_block"
+
+    if TYPE_CHECKING:  # what the constructor takes; __post_init__ derives a missing mid_channels
+        def __init__(self, in_channels: int, out_channels: int, mid_channels: int | None = None,
+                     kernel: int = 3) -> None: ...
 
     def __post_init__(self) -> None:
         if self.mid_channels is None:
@@ -830,8 +860,13 @@ class InvertedResidual(Block):
     se_channels: int = 0
     se_activation: str = "relu"
     se_gate: str = "sigmoid"
-    expanded_channels: int | None = None
+    expanded_channels: int = DERIVED
     kind: ClassVar[str] = "inverted_residual"
+
+    if TYPE_CHECKING:  # what the constructor takes; __post_init__ normalises it to the fields' types
+        def __init__(self, in_channels: int, out_channels: int, expansion: float = 6, kernel_size: int | Pair = 3,
+                     stride: int = 1, activation: str = "relu6", se_channels: int = 0, se_activation: str = "relu",
+                     se_gate: str = "sigmoid", expanded_channels: int | None = None) -> None: ...
 
     def __post_init__(self) -> None:
         check_int(self.in_channels, "in_channels")
@@ -948,7 +983,11 @@ class Residual(Block):
 LEAVES = tuple(spec_type for spec_type, role in SPEC_TYPES.items() if role == "leaf")
 CONTAINERS = tuple(spec_type for spec_type, role in SPEC_TYPES.items() if role == "container")
 BLOCKS = tuple(spec_type for spec_type, role in SPEC_TYPES.items() if role == "block")
-Spec = Union[tuple(SPEC_TYPES)]  # type: ignore[valid-type]  # every registered spec class
+if TYPE_CHECKING:
+    Spec: TypeAlias = Registered
+else:
+    Spec = Union[tuple(SPEC_TYPES)]
+"""Any spec: the union of every registered spec class (for the type checker, their base)."""
 
 
 @dataclass(frozen=True)

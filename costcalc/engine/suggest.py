@@ -85,13 +85,14 @@ def _query(layer: ConvLayer, groups: int) -> LayerQuery:
                       (layer.input.height, layer.input.width), spec.stride, spec.symmetric_padding, groups)
 
 
-def _option(row: CompareRow, layer: ConvLayer, groups: int | None) -> dict[str, Any]:
-    """One replacement over every call: exact MACs, savings (params once), exact and paper's ratio."""
+def _option(row: CompareRow, replacement: CostReport, layer: ConvLayer, groups: int | None) -> dict[str, Any]:
+    """One replacement (``row``, its cost ``replacement``) over every call: exact MACs, savings (params
+    once), exact and paper's ratio."""
     macs, weights = layer.report.macs, layer.report.weights
     return {"name": row.name if groups is None else f"{row.name} g={groups}", "replacement": row.name,
-            "groups": groups, "description": row.definition.description, "macs": row.macs * layer.calls,
-            "params": row.params, "saved_macs": (macs - row.macs) * layer.calls,
-            "saved_params": weights - row.params, "ratio": number(Fraction(row.macs, macs)),
+            "groups": groups, "description": row.definition.description, "macs": replacement.macs * layer.calls,
+            "params": replacement.params, "saved_macs": (macs - replacement.macs) * layer.calls,
+            "saved_params": weights - replacement.params, "ratio": number(Fraction(replacement.macs, macs)),
             "formula": row.formula_text, "formula_source": row.definition.formula.source,
             "formula_ratio_text": row.formula_ratio_text,
             "formula_ratio": number(row.formula_ratio), "note": row.note or None}
@@ -115,13 +116,14 @@ def suggest_layer(layer: ConvLayer, groups: tuple[int, ...] = DEFAULT_GROUPS) ->
     first = rows_by_group[next(iter(rows_by_group))]
     options: list[dict[str, Any]] = []
     for name in _replacements(spec):
-        if first[name].macs is not None:
-            options.append(_option(first[name], layer, None))
+        report = first[name].report
+        if report is not None:
+            options.append(_option(first[name], report, layer, None))
     grouped = "grouped_pointwise" if spec.kind == "pointwise" else "depthwise_grouped_pointwise"
     for g in candidates:
         row = rows_by_group[g][grouped]
-        if row.macs is not None and g > 1:
-            options.append(_option(row, layer, g))
+        if row.report is not None and g > 1:
+            options.append(_option(row, row.report, layer, g))
     options.sort(key=lambda option: (-option["saved_macs"], option["name"]))
     worth = [option for option in options if option["saved_macs"] > 0]
     return {"layer": layer.name, "kind": spec.kind, "in_channels": spec.in_channels,

@@ -11,7 +11,7 @@ NETWORKS = ("MobileNetV1", "ShuffleNetV1", "EffNet", "MobileNetV2", "MobileNetV3
             "ConfigNetwork")
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> type:
     if name in NETWORKS:
         from costcalc.measure import networks
 

@@ -43,8 +43,10 @@ class ChannelShuffle(nn.Module):
 class PaddedConv2d(nn.Conv2d):
     """A convolution with asymmetric zero padding ``(top, bottom, left, right)`` (Keras 'same' for even kernels)."""
 
-    def __init__(self, *args: Any, sides: tuple[int, int, int, int], **kwargs: Any):
-        super().__init__(*args, padding=0, **kwargs)
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: tuple[int, int], stride: tuple[int, int],
+                 dilation: tuple[int, int], groups: int, bias: bool, sides: tuple[int, int, int, int]) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding=0, dilation=dilation, groups=groups,
+                         bias=bias)
         self.sides = sides
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -114,11 +116,11 @@ def _activation(spec: S.Activation) -> nn.Module:
 
 
 def _conv(spec: S.Conv2d) -> nn.Module:
-    arguments = dict(in_channels=spec.in_channels, out_channels=spec.out_channels, kernel_size=spec.kernel_size,
-                     stride=spec.stride, dilation=spec.dilation, groups=spec.groups, bias=spec.bias)
     if spec.symmetric_padding is not None:
-        return nn.Conv2d(padding=spec.symmetric_padding, **arguments)
-    return PaddedConv2d(sides=spec.padding, **arguments)
+        return nn.Conv2d(spec.in_channels, spec.out_channels, spec.kernel_size, spec.stride, spec.symmetric_padding,
+                         spec.dilation, spec.groups, spec.bias)
+    return PaddedConv2d(spec.in_channels, spec.out_channels, spec.kernel_size, spec.stride, spec.dilation, spec.groups,
+                        spec.bias, sides=spec.padding)
 
 
 def _pool(spec: S.Pool2d) -> nn.Module:

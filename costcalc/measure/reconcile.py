@@ -139,6 +139,7 @@ def _module_name(spec: Any, layer: LayerCost, modules: set[str]) -> str | None:
 
 
 def _row(layer: LayerCost, module: str | None, measured: Measurement) -> LayerRow:
+    values: tuple[int | None, int | None, int | None, int | None, tuple[str, ...]]
     if module is None and isinstance(layer.spec, Branches):
         # a merge (add/cat) is no module: both counters skip it, its cost is listed as skipped
         values = (0, 0, 0, 0, ())

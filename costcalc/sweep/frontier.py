@@ -78,6 +78,8 @@ def nearest_other(items: Sequence[tuple[str, int]]) -> list[int | None]:
             if other == group:
                 continue
             position = nearest(counts[other], count)
+            if position is None:
+                continue
             candidate = members[position][1]
             distance = log_distance(members[position][0], count)
             if best is None or (distance, candidate) < best:

@@ -69,8 +69,8 @@ def spatial_signature(layer: Any) -> tuple[Any, ...]:
     spec = layer.spec
     if isinstance(spec, Branches):  # a merge row: its shape follows from its sources
         return (layer.name, layer.sources, "merge", spec.merge)
-    return (layer.name, layer.sources, type(spec).__name__,
-            *(getattr(spec, name) for name in spatial_fields(type(spec))))
+    spec_type: type = type(spec)
+    return (layer.name, layer.sources, spec_type.__name__, *(getattr(spec, name) for name in spatial_fields(spec_type)))
 
 
 def terms(body: Any, shape: Shape) -> Terms | None:
@@ -152,7 +152,7 @@ def build(entry: Any, options: tuple[tuple[str, Any], ...]) -> Network | str:
 def network_by_network(entry: Any, configs: list[Any], cache: CostCache | None = None) -> list[Costed]:
     """``(macs, params, note)`` per configuration, each network built and costed (through ``cache``)."""
     cache = cache or CostCache()
-    results = []
+    results: list[Costed] = []
     for config in configs:
         network = build(entry, config.options)
         if isinstance(network, str):
@@ -216,17 +216,19 @@ def factored(entry: Any, configs: list[Any]) -> list[Costed] | None:
         return width[:at] + ((SPATIAL_OPTION, res),) + width[at:]
 
     networks = {width: build(entry, options(width, resolutions[0])) for width in widths}
-    base_width = next((width for width, network in networks.items() if not isinstance(network, str)), None)
-    if base_width is None:
+    buildable = [(width, network) for width, network in networks.items() if not isinstance(network, str)]
+    if not buildable:
         return None
-    base = networks[base_width]
+    base_width, base = buildable[0]
     inputs = _inputs(entry, base, lambda res: options(base_width, res), resolutions)
-    by_width = _width_terms(networks, base) if inputs is not None else None
+    if inputs is None:
+        return None
+    by_width = _width_terms(networks, base)
     if by_width is None:
         return None
     skeletons: dict[tuple, int] = {}  # skeleton → its number (hashed once per width, not per configuration)
-    numbers = {width: None if found is None else skeletons.setdefault(found.skeleton, len(skeletons))
-               for width, found in by_width.items()}
+    numbers = {width: skeletons.setdefault(found.skeleton, len(skeletons))
+               for width, found in by_width.items() if found is not None}
     layers = {numbers[width]: found.layers for width, found in by_width.items() if found is not None}
     spatial: dict[tuple[int, Any], tuple[int, ...] | None] = {}
     results: list[Costed | None] = []
@@ -244,9 +246,8 @@ def factored(entry: Any, configs: list[Any]) -> list[Costed] | None:
         here = spatial[key]
         results.append(None if here is None else (found.macs(here), found.params, ""))
     invalid = [index for index, result in enumerate(results) if result is None]
-    for index, result in zip(invalid, network_by_network(entry, [configs[index] for index in invalid])):
-        results[index] = result
-    return results  # type: ignore[return-value]
+    remedied = dict(zip(invalid, network_by_network(entry, [configs[index] for index in invalid])))
+    return [remedied[index] if result is None else result for index, result in enumerate(results)]
 
 
 def cost_grid(entry: Any, configs: list[Any]) -> list[Costed]:

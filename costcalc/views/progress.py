@@ -12,12 +12,15 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 T = TypeVar("T")
 
 
-def _console_and_hidden():
+def _console_and_hidden() -> tuple[Console, bool]:
     """The stderr console, and whether progress must stay hidden (not a terminal, or ``NO_COLOR``)."""
     from costcalc.views.render import make_console
 
