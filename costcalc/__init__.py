@@ -25,8 +25,26 @@ from typing import Any
 
 from costcalc.engine.cost import CostReport, LayerCost, cost
 from costcalc.engine.specs import (
-    Activation, BatchNorm2d, Bottleneck, Branches, ChannelShuffle, Conv2d, DepthwiseSeparable, EffNetBlock, Flatten,
-    GlobalAvgPool, Linear, Network, Pool2d, Sequential, Shape, ShuffleUnit, SpecError, depthwise, pointwise, sequence,
+    Activation,
+    BatchNorm2d,
+    Bottleneck,
+    Branches,
+    ChannelShuffle,
+    Conv2d,
+    DepthwiseSeparable,
+    EffNetBlock,
+    Flatten,
+    GlobalAvgPool,
+    Linear,
+    Network,
+    Pool2d,
+    Sequential,
+    Shape,
+    ShuffleUnit,
+    SpecError,
+    depthwise,
+    pointwise,
+    sequence,
 )
 
 _LAZY = {"LayerQuery": "costcalc.engine.compare", "compare_layer": "costcalc.engine.compare",

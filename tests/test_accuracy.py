@@ -135,7 +135,6 @@ def test_mobilenet_v2_carries_tf_slims_22_models(alpha, res):
     classes truncated to whole millions (0.35-96: 11.94 M printed 11) and its params our conv + FC weights
     rounded to two decimals — so the table is this architecture, and nothing is interpolated."""
     from costcalc.engine.cost import cost
-    from costcalc.engine.zoo import quantities
 
     macs, params, top1, top5 = TF_SLIM_V2[(alpha, res)]
     options = {"alpha": alpha, "res": res, "classes": 1001}

@@ -12,8 +12,9 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("fvcore")
 
-import costcalc  # noqa: E402
 from analyze_models import sequence, structure, vision  # noqa: E402
+
+import costcalc  # noqa: E402
 
 
 def resnet18_macs() -> int:

@@ -11,8 +11,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import costcalc  # noqa: E402
 from analyze_models import unseen as models  # noqa: E402
+
+import costcalc  # noqa: E402
 from costcalc.measure.user_code import TargetError  # noqa: E402
 
 MODELS = Path(__file__).parent / "analyze_models" / "unseen.py"

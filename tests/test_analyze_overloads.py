@@ -423,7 +423,8 @@ def test_cli_json_survives_a_tracer_abort(tmp_path):
     assert "INTERNAL ASSERT" not in result.stderr  # the child's C++ trace stays out of the user's stderr
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 
 @settings(max_examples=60, deadline=None)

@@ -9,13 +9,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from torch import nn  # noqa: E402
-
-import costcalc  # noqa: E402
 from analyze_models.llama import TinyLlama  # noqa: E402
 from analyze_models.sequence import vit_sdpa  # noqa: E402
 from analyze_models.structure import Mixed, Shared  # noqa: E402
 from analyze_models.vision import MobileNetV2, ResNet18  # noqa: E402
+from torch import nn  # noqa: E402
+
+import costcalc  # noqa: E402
 
 
 class FrozenStem(nn.Module):

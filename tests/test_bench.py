@@ -10,9 +10,9 @@ import pytest
 
 pytest.importorskip("torch")
 
-from costcalc.measure import bench  # noqa: E402
 from costcalc.config.device_profiles import load_profile
 from costcalc.engine.roofline import DeviceProfile  # noqa: E402
+from costcalc.measure import bench  # noqa: E402
 
 FAST = ("--repeats", "1", "--warmup", "0", "--min-time", "0.001")
 
@@ -121,8 +121,8 @@ def test_network_file_is_timed_like_a_zoo_model(run, device, monkeypatch):
     data = run.json("bench", "--config", "configs/models/tiny_mobilenet.yaml", "--device", device)
     names = [row["name"] for row in data["rows"]]
     assert names[:3] == ["stem", "ds1", "ds1 standard"] and names[-2:] == ["network", "network standard"]
-    from costcalc.engine.cost import cost
     from costcalc.config.network_file import load_network
+    from costcalc.engine.cost import cost
 
     network = load_network("configs/models/tiny_mobilenet.yaml")
     assert data["rows"][-2]["macs"] == cost(network.body, network.input_shape).macs

@@ -9,8 +9,8 @@ import shutil
 import signal
 import stat
 import subprocess
-import tempfile
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -58,9 +58,8 @@ def test_the_early_check_and_the_write_refuse_in_the_same_words(tmp_path):
     no_directory = f"{missing!r}: directory {str(tmp_path / 'no')!r} does not exist"
     for path, message in ((str(target), read_only), (missing, no_directory)):
         assert str(pytest.raises(OutputFileError, check_writable, path, "--plot").value) == f"--plot {message}"
-        with pytest.raises(OutputFileError) as refused:
-            with replacing(path):
-                pass
+        with pytest.raises(OutputFileError) as refused, replacing(path):
+            pass
         assert str(refused.value) == message
     assert target.read_bytes() == OLD
 
@@ -150,9 +149,8 @@ def test_a_signal_while_the_temporary_file_is_made_is_raised_where_it_is_removed
     monkeypatch.setattr(files.tempfile, "mkstemp", mkstemp_interrupted)
     target = tmp_path / "plot.svg"
     target.write_bytes(OLD)
-    with pytest.raises(SystemExit) as exited:
-        with files.replacing(str(target)):
-            pytest.fail("the held signal must be raised before the file is handed out")
+    with pytest.raises(SystemExit) as exited, files.replacing(str(target)):
+        pytest.fail("the held signal must be raised before the file is handed out")
     assert exited.value.code == 128 + signal.SIGTERM
     assert made and [path.name for path in tmp_path.iterdir()] == ["plot.svg"] and target.read_bytes() == OLD
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from costcalc.measure import guard
 from costcalc.engine.specs import Conv2d, Shape
+from costcalc.measure import guard
 
 pytest.importorskip("torch")
 

@@ -11,10 +11,10 @@ import click
 import pytest
 
 from costcalc import formatting
-from costcalc.views import render
 from costcalc.cli import cli
-from costcalc.number_rule import number_problem
 from costcalc.commands.options import StrictNumber
+from costcalc.number_rule import number_problem
+from costcalc.views import render
 
 
 def strict_options() -> list[tuple[str, str, bool]]:

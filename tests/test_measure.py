@@ -3,16 +3,17 @@
 import json
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("torch")
 pytest.importorskip("fvcore")
 
+from costcalc.config.verify_suite import load_suite, random_target  # noqa: E402
 from costcalc.engine import specs as S  # noqa: E402
 from costcalc.engine.cost import cost  # noqa: E402
 from costcalc.measure.modules import build_module  # noqa: E402
 from costcalc.measure.reconcile import reconcile  # noqa: E402
-from costcalc.config.verify_suite import load_suite, random_target  # noqa: E402
 from costcalc.views.reconcile import reconciliation_views  # noqa: E402
 
 SUITE = load_suite()

@@ -3,12 +3,20 @@
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from costcalc.engine import specs as S
 from costcalc.engine.cost import cost
 from costcalc.engine.memory import (
-    Memory, dtype_size, layer_memory, memory_payload, memory_sum, peak_activations, report_memory, shufflenet_v2_mac,
+    Memory,
+    dtype_size,
+    layer_memory,
+    memory_payload,
+    memory_sum,
+    peak_activations,
+    report_memory,
+    shufflenet_v2_mac,
 )
 from costcalc.engine.specs import Shape, SpecError
 

@@ -17,8 +17,9 @@ def test_units_go_on_past_g():
 
 torch = pytest.importorskip("torch")
 
-import costcalc  # noqa: E402
 from analyze_models.llama import Llama, TinyLlama  # noqa: E402
+
+import costcalc  # noqa: E402
 from costcalc.measure import meta  # noqa: E402
 from costcalc.measure.operators import ELEMENTWISE, METADATA, rule_for  # noqa: E402
 

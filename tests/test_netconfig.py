@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from costcalc.config.config_file import ConfigError
-from costcalc.engine.cost import cost
 from costcalc.config.network_file import PARSED, load_network
+from costcalc.engine.cost import cost
 from costcalc.engine.kinds import KINDS
 from costcalc.engine.zoo.mobilenet_v1 import mobilenet_v1
 

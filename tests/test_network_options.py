@@ -7,8 +7,8 @@ import pytest
 
 from costcalc.cli import cli
 from costcalc.engine.network_options import MODEL_ORDER, NETWORK_OPTIONS
-from costcalc.sweep.grid import FLAGS, OPTION_TYPES, Config
 from costcalc.engine.zoo import MODELS, OPTION_NAMES
+from costcalc.sweep.grid import FLAGS, OPTION_TYPES, Config
 
 CLICK_TYPES = {float: click.FLOAT, int: click.INT, str: click.STRING}
 
@@ -26,7 +26,7 @@ def value_type(param: click.Option) -> click.ParamType:
 
 def test_every_zoo_option_is_in_the_table_with_defaults_of_its_type():
     """Each network's options are table rows; a default is of the row's type (``None``: the builder's choice)."""
-    assert OPTION_NAMES == tuple(NETWORK_OPTIONS)
+    assert tuple(NETWORK_OPTIONS) == OPTION_NAMES
     for entry in MODELS.values():
         assert set(entry.options) <= set(NETWORK_OPTIONS), entry.name
         for key, value in entry.defaults.items():

@@ -6,10 +6,10 @@ import pytest
 
 matplotlib = pytest.importorskip("matplotlib")
 
+from costcalc.engine.zoo import MODELS  # noqa: E402
 from costcalc.sweep import grid as sweep  # noqa: E402
 from costcalc.sweep.plot import figure, tick_labels_collide  # noqa: E402
 from costcalc.sweep.result import compute  # noqa: E402
-from costcalc.engine.zoo import MODELS  # noqa: E402
 
 FIG4 = {"alpha": (1.0, 0.75, 0.5, 0.25), "res": (224, 192, 160, 128), "classes": (1001,)}
 

@@ -41,9 +41,9 @@ def test_leaves_blocks_and_containers_derive_from_the_registration():
     """The tuples once listed by hand in specs.py."""
     assert set(S.LEAVES) == {S.Conv2d, S.BatchNorm2d, S.Activation, S.Pool2d, S.GlobalAvgPool, S.ChannelShuffle,
                              S.ChannelSplit, S.Flatten, S.Linear}
-    assert S.BLOCKS == (S.DepthwiseSeparable, S.ShuffleUnit, S.Bottleneck, S.EffNetBlock, S.SqueezeExcite,
-                        S.InvertedResidual, S.ShuffleV2Unit, S.Residual)
-    assert S.CONTAINERS == (S.Sequential, S.Branches)
+    assert (S.DepthwiseSeparable, S.ShuffleUnit, S.Bottleneck, S.EffNetBlock, S.SqueezeExcite,
+                        S.InvertedResidual, S.ShuffleV2Unit, S.Residual) == S.BLOCKS
+    assert (S.Sequential, S.Branches) == S.CONTAINERS
     assert set(S.Spec.__args__) == set(S.SPEC_TYPES) == {*S.LEAVES, *S.CONTAINERS, *S.BLOCKS}
 
 
@@ -84,7 +84,7 @@ def test_conv_and_mac_kinds_derive_from_the_table():
     from costcalc.engine.kinds import MAC_KINDS
 
     assert set(CONV_KINDS) == {"conv", "depthwise", "pointwise", "grouped_pointwise", "grouped"}
-    assert MAC_KINDS == (*CONV_KINDS, "linear")
+    assert (*CONV_KINDS, "linear") == MAC_KINDS
 
 
 def test_paper_formulas_derive_from_the_table():

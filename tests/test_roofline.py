@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from costcalc.config.config_file import SHIPPED_CONFIGS, ConfigError
 from costcalc.bench.statistics import ranks, spearman
+from costcalc.config.config_file import SHIPPED_CONFIGS, ConfigError
 from costcalc.config.device_profiles import DEVICES_DIR, load_profile, resolve_profile, shipped_profiles
 from costcalc.engine.roofline import DeviceProfile, estimate, estimate_sequence
 

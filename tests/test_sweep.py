@@ -13,9 +13,10 @@ from fractions import Fraction
 
 import pytest
 
-from costcalc.sweep import frontier, grid as sweep
 from costcalc.engine.cost import cost
 from costcalc.engine.zoo import MODELS
+from costcalc.sweep import frontier
+from costcalc.sweep import grid as sweep
 
 TFSLIM = ["sweep", "mobilenet", "--alpha", "1.0,0.75,0.5,0.25", "--res", "224,192,160,128", "--classes", "1001"]
 

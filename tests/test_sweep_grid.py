@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from costcalc.sweep import frontier, grid_cost, grid as sweep
 from costcalc.engine.cost import cost
 from costcalc.engine.zoo import MODELS
+from costcalc.sweep import frontier, grid_cost
+from costcalc.sweep import grid as sweep
 
 
 def plain(entry, config) -> tuple[int | None, int | None, str]:

@@ -7,8 +7,8 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("fvcore")
 
-from costcalc.engine import specs as S  # noqa: E402
 from costcalc.config.config_file import ConfigError  # noqa: E402
+from costcalc.engine import specs as S  # noqa: E402
 
 
 @pytest.mark.slow

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from costcalc.config.yaml_loader import MAX_DEPTH, YamlProblem, load
 
-
 pytestmark = pytest.mark.usefixtures("loader")  # conftest: libyaml's parser, then the pure-Python one
 
 

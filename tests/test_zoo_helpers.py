@@ -7,15 +7,23 @@ import dataclasses
 
 import pytest
 
-from costcalc.sweep import grid as sweep
 from costcalc.engine import zoo
 from costcalc.engine.cost import cost
 from costcalc.engine.specs import (
-    Activation, BatchNorm2d, Conv2d, Flatten, GlobalAvgPool, Linear, Shape, SpecError, sequence,
+    Activation,
+    BatchNorm2d,
+    Conv2d,
+    Flatten,
+    GlobalAvgPool,
+    Linear,
+    Shape,
+    SpecError,
+    sequence,
 )
 from costcalc.engine.zoo.checks import check_choice
 from costcalc.engine.zoo.efficientnet import VARIANTS, native_res
 from costcalc.engine.zoo.heads import classifier
+from costcalc.sweep import grid as sweep
 
 
 @pytest.mark.parametrize("value, choices, kwargs, expected", [

@@ -9,7 +9,13 @@ pytest.importorskip("fvcore")
 
 from costcalc.engine.cost import cost  # noqa: E402
 from costcalc.measure import (  # noqa: E402
-    EfficientNet, EffNet, MobileNetV1, MobileNetV2, MobileNetV3, ShuffleNetV1, ShuffleNetV2,
+    EfficientNet,
+    EffNet,
+    MobileNetV1,
+    MobileNetV2,
+    MobileNetV3,
+    ShuffleNetV1,
+    ShuffleNetV2,
 )
 from costcalc.measure.reconcile import reconcile  # noqa: E402
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from costcalc.engine.cost import CostReport, LayerCost, cost
 from costcalc.engine.memory import Memory, layer_memory, memory_sum
-from costcalc.formatting import dims
 from costcalc.engine.roofline import DeviceProfile, Estimate, estimate_sequence
 from costcalc.engine.specs import BLOCKS, Network, Sequential, Shape
+from costcalc.formatting import dims
 
 # The --suite: layers from the papers, each expanded into every applicable compare row. Written with
 # the keys of configs/layers/*.yaml and parsed by the same LayerQuery.from_mapping (groups default 8).

@@ -21,7 +21,8 @@ def _suggestions(analysis: Any, groups: tuple[int, ...]) -> dict[str, Any]:
     """The what-if report over the convolution modules that map to a spec
     (:func:`costcalc.measure.spec_view.mapped_layer`): each priced over all its runs (calls × batch)."""
     from costcalc.engine.specs import Conv2d
-    from costcalc.engine.suggest import ConvLayer, suggest as what_if
+    from costcalc.engine.suggest import ConvLayer
+    from costcalc.engine.suggest import suggest as what_if
     from costcalc.measure.spec_view import mapped_layer
 
     layers, unpriced = [], []
@@ -117,7 +118,6 @@ def command(target: str, input_texts: tuple[str, ...], arguments: tuple[str, ...
     kwargs = dict(parse_argument(text) for text in arguments)
     require_measure()
     from costcalc.measure import analyze as torch_side
-
     from costcalc.measure import meta as on_meta
 
     device = "meta" if meta else "cpu"

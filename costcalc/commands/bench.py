@@ -29,11 +29,22 @@ import click
 from click.core import ParameterSource
 
 from costcalc.bench.plan import (
-    BenchPlan, add_estimates, calibration_kernels, compare_plan, model_plan, network_plan, paper_layers_plan,
+    BenchPlan,
+    add_estimates,
+    calibration_kernels,
+    compare_plan,
+    model_plan,
+    network_plan,
+    paper_layers_plan,
 )
 from costcalc.bench.timing import QUICK_CALIBRATION_S, run_timings
 from costcalc.commands.options import (
-    dtype_option, format_option, layer_options, model_options, require_measure, usage_error,
+    dtype_option,
+    format_option,
+    layer_options,
+    model_options,
+    require_measure,
+    usage_error,
 )
 from costcalc.commands.targets import parse_ints, user_code_errors
 from costcalc.config.device_profiles import resolve_profile
@@ -204,9 +215,8 @@ def run_calibration(threads: int, save_path: str | None, fmt: str) -> None:
         from costcalc.config.files import replacing
 
         try:
-            with replacing(save_path) as temporary:
-                with open(temporary, "w", encoding="utf-8") as handle:
-                    handle.write(profile.to_yaml("Measured by `costcalc bench --calibrate`; read with --device FILE."))
+            with replacing(save_path) as temporary, open(temporary, "w", encoding="utf-8") as handle:
+                handle.write(profile.to_yaml("Measured by `costcalc bench --calibrate`; read with --device FILE."))
         except OSError as error:
             raise usage_error(f"--save {save_path!r}: {error.strerror or error}") from None
         click.echo(f"saved device profile to {save_path}", err=True)

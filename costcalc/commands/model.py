@@ -12,7 +12,13 @@ from typing import Any
 import click
 
 from costcalc.commands.options import (
-    dtype_option, format_option, model_options, require_measure, size_option, unit_option, usage_error,
+    dtype_option,
+    format_option,
+    model_options,
+    require_measure,
+    size_option,
+    unit_option,
+    usage_error,
 )
 from costcalc.engine.cost import cost
 from costcalc.engine.specs import Network

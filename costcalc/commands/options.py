@@ -12,12 +12,11 @@ from typing import Any
 
 import click
 
-from costcalc.number_rule import number_problem
 from costcalc.engine.network_options import MODEL_ORDER, NETWORK_OPTIONS, NetworkOption
-from costcalc.formatting import UNITS
-from costcalc.views.render import FORMATS
 from costcalc.engine.specs import parse_pair
-
+from costcalc.formatting import UNITS
+from costcalc.number_rule import number_problem
+from costcalc.views.render import FORMATS
 
 
 class StrictNumber(click.ParamType):

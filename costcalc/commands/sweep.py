@@ -14,9 +14,9 @@ import os
 import click
 
 from costcalc.commands.options import format_option, require_measure, sweep_options, unit_option, usage_error
-from costcalc.views.render import emit
 from costcalc.sweep.grid import SweepError
 from costcalc.sweep.result import Sweep
+from costcalc.views.render import emit
 
 PLOT_SUFFIXES = (".png", ".svg")
 LARGE = 2000
@@ -83,7 +83,8 @@ def command(names: tuple[str, ...], config_path: str | None, reference: str | No
     """
     y = y or ("macs" if plot_kind == "heatmap" or x == "params" else "params")
     check_plot_path(plot_path, x, y, plot_kind)
-    from costcalc.sweep import request as sweep_plan, result as sweep_result
+    from costcalc.sweep import request as sweep_plan
+    from costcalc.sweep import result as sweep_result
     from costcalc.views import sweep as sweep_views
     from costcalc.views.progress import working
 

@@ -13,8 +13,8 @@ from typing import Any
 import click
 
 from costcalc.commands.options import format_option, require_measure, unit_option
-from costcalc.views.reconcile import reconciliation_views
 from costcalc.formatting import MARK, UNIT_LABELS, exact, in_unit
+from costcalc.views.reconcile import reconciliation_views
 from costcalc.views.render import Column, View, emit
 
 
@@ -118,8 +118,8 @@ def command(targets: tuple[str, ...], random_count: int, seed: int, suite_path: 
     Example: costcalc verify --random 20 --seed 1
     """
     require_measure()
-    from costcalc.views.progress import track
     from costcalc.config.verify_suite import DEFAULT_SUITE, load_suite, random_targets, select
+    from costcalc.views.progress import track
 
     suite = suite_path or DEFAULT_SUITE
     chosen = select(load_suite(suite), targets, suite) + random_targets(random_count, seed)

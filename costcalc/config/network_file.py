@@ -29,12 +29,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from costcalc.engine import kind_keys, specs as S
 from costcalc.config.config_file import ConfigFile
+from costcalc.engine import kind_keys
+from costcalc.engine import specs as S
 from costcalc.engine.cost import output_shape
-from costcalc.number_rule import whole_number
 from costcalc.engine.kinds import KINDS, KINDS_BY_NAME
 from costcalc.engine.specs import parse_pair
+from costcalc.number_rule import whole_number
 
 TOP_KEYS = ("name", "description", "input", "layers")
 COMMON_KEYS = ("kind", *(key for key, *_ in kind_keys.COMMON))

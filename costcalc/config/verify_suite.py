@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from costcalc.engine import specs as S
 from costcalc.config.config_file import SHIPPED_CONFIGS, ConfigError, ConfigFile
+from costcalc.engine import specs as S
 from costcalc.engine.cost import cost
 from costcalc.spelling import closest
 

@@ -83,9 +83,7 @@ class Loaded:
             container, lines = self.lines.get(id(value), (None, None))
             if container is not value:
                 break
-            if isinstance(value, dict) and isinstance(step, (str, int)) and step in lines:
-                value, line = value[step], lines[step]
-            elif isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
+            if isinstance(value, dict) and isinstance(step, (str, int)) and step in lines or isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
                 value, line = value[step], lines[step]
             else:
                 break

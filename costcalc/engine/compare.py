@@ -15,11 +15,25 @@ from typing import Any
 
 from costcalc.engine import formulas as F
 from costcalc.engine.cost import CostReport, cost
-from costcalc.formatting import dims
 from costcalc.engine.specs import (
-    Bottleneck, Conv2d, EffNetBlock, InvertedResidual, Pair, Pool2d, Shape, ShuffleUnit, ShuffleV2Unit, SpecError, as_pair,
-    check_int, depthwise, parse_pair, pointwise, sequence,
+    Bottleneck,
+    Conv2d,
+    EffNetBlock,
+    InvertedResidual,
+    Pair,
+    Pool2d,
+    Shape,
+    ShuffleUnit,
+    ShuffleV2Unit,
+    SpecError,
+    as_pair,
+    check_int,
+    depthwise,
+    parse_pair,
+    pointwise,
+    sequence,
 )
+from costcalc.formatting import dims
 
 LAYER_KEYS = {"in": "in_channels", "out": "out_channels", "kernel": "kernel_size", "size": "size",
               "stride": "stride", "padding": "padding", "groups": "groups", "bottleneck_ratio": "bottleneck_ratio",

@@ -30,10 +30,23 @@ from typing import Any
 
 from costcalc.engine.kinds import CONV_KINDS
 from costcalc.engine.specs import (
-    BLOCKS, SPEC_TYPES, Activation, BatchNorm2d, Branches, ChannelShuffle, ChannelSplit, Conv2d, Flatten,
-    GlobalAvgPool, Linear, Pool2d, Sequential, Shape, SpecError, join_name,
+    BLOCKS,
+    SPEC_TYPES,
+    Activation,
+    BatchNorm2d,
+    Branches,
+    ChannelShuffle,
+    ChannelSplit,
+    Conv2d,
+    Flatten,
+    GlobalAvgPool,
+    Linear,
+    Pool2d,
+    Sequential,
+    Shape,
+    SpecError,
+    join_name,
 )
-
 
 
 @dataclass(frozen=True)

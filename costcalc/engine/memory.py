@@ -75,13 +75,13 @@ class Memory:
         """Arithmetic intensity: MACs per byte moved (``None`` when nothing moves)."""
         return Fraction(self.macs, self.bytes) if self.bytes else None
 
-    def __add__(self, other: "Memory") -> "Memory":
+    def __add__(self, other: Memory) -> Memory:
         if self.itemsize != other.itemsize:
             raise ValueError("cannot add memory traffic of different dtypes")
         return Memory(self.read + other.read, self.written + other.written, self.weights + other.weights,
                       self.macs + other.macs, self.itemsize)
 
-    def batched(self, batch: int) -> "Memory":
+    def batched(self, batch: int) -> Memory:
         """Traffic for ``batch`` samples: activations and MACs scale, weights are read once."""
         return Memory(self.read * batch, self.written * batch, self.weights, self.macs * batch, self.itemsize)
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-
 PROFILE_KEYS = ("name", "description", "source", "peak_macs", "bandwidth", "bandwidth_by_size", "threads", "dtype")
 BANDWIDTH_SIZES = (32 << 10, 256 << 10, 2 << 20, 16 << 20, 128 << 20)
 """Working sets ``costcalc bench --calibrate`` copies (32 KiB, 256 KiB, 2 MiB, 16 MiB, 128 MiB): L1-, L2-,
@@ -119,7 +118,7 @@ class Estimate:
         """``compute`` or ``memory``: which roof the layer sits under (ties count as compute)."""
         return "compute" if self.compute_s >= self.memory_s else "memory"
 
-    def __add__(self, other: "Estimate") -> "Estimate":
+    def __add__(self, other: Estimate) -> Estimate:
         return Estimate(self.compute_s + other.compute_s, self.memory_s + other.memory_s,
                         self.seconds + other.seconds)
 

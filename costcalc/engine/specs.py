@@ -496,7 +496,7 @@ path multiplied channel-wise by the others' ``C×1×1`` outputs (squeeze-excitat
 class Sequential(Container):
     """Named children applied one after another (as ``torch.nn.Sequential`` with an OrderedDict)."""
 
-    children: tuple[tuple[str, "Spec"], ...]
+    children: tuple[tuple[str, Spec], ...]
     kind: ClassVar[str] = "sequential"
 
     def __post_init__(self) -> None:
@@ -525,7 +525,7 @@ class Branches(Container):
     A path given as ``None`` is the identity (ShuffleNet's and ResNet's plain shortcut).
     """
 
-    paths: tuple[tuple[str, Union["Spec", None]], ...]
+    paths: tuple[tuple[str, Spec | None], ...]
     merge: str = "add"
     kind: ClassVar[str] = "branches"
 
@@ -547,13 +547,13 @@ class Branches(Container):
              for path_name, path in self.paths], name)
 
 
-def sequence(*children: tuple[str, "Spec"]) -> Sequential:
+def sequence(*children: tuple[str, Spec]) -> Sequential:
     """Shorthand for ``Sequential(children)``."""
     return Sequential(tuple(children))
 
 
 def conv_bn_act(name: str, conv: Conv2d, activation: str | None = "relu",
-                act_first: bool = False) -> list[tuple[str, "Spec"]]:
+                act_first: bool = False) -> list[tuple[str, Spec]]:
     """``conv → BN → activation`` (or ``conv → activation → BN``, EffNet's order) as named children.
 
     Names are ``name``, ``name_bn`` and ``name_act``; ``activation=None`` leaves the activation out
@@ -967,7 +967,7 @@ class Residual(Block):
     """
 
     body: Sequential
-    shortcut: Union[Sequential, None] = None
+    shortcut: Sequential | None = None
     kind: ClassVar[str] = "residual"
 
     def __post_init__(self) -> None:

@@ -35,8 +35,8 @@ from typing import Any
 
 from costcalc.engine.compare import CompareRow, LayerQuery, compare_layer
 from costcalc.engine.cost import CostReport, cost
-from costcalc.formatting import number
 from costcalc.engine.specs import Conv2d, Shape, SpecError
+from costcalc.formatting import number
 
 DEFAULT_GROUPS = (2, 3, 4, 8)
 

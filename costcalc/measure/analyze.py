@@ -20,16 +20,21 @@ from typing import Any
 import torch
 from torch import nn
 
+from costcalc.formatting import human
 from costcalc.measure.analysis import Analysis
-from costcalc.measure.guard import available_bytes
 from costcalc.measure.disagreements import flop_counter_check, fvcore_check
 from costcalc.measure.footprint import LiveActivations, SavedTensors, footprint, model_storages, optimizer_copies
-from costcalc.measure.training import TrainingCost, TrainingRun, record_training
+from costcalc.measure.guard import available_bytes
 from costcalc.measure.recorder import Recording, record
+from costcalc.measure.training import TrainingCost, TrainingRun, record_training
 from costcalc.measure.user_code import (
-    TargetError, UserCodeError, build_model, first_line, load_target, run_user_code,
+    TargetError,
+    UserCodeError,
+    build_model,
+    first_line,
+    load_target,
+    run_user_code,
 )
-from costcalc.formatting import human
 
 __all__ = ["Analysis", "TargetError", "UserCodeError", "analyze", "at_resolutions", "build_model", "load_target",
            "input_shapes", "zeros"]

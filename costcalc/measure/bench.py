@@ -19,13 +19,13 @@ from typing import Any
 import torch
 from torch.utils import benchmark
 
+from costcalc.engine import specs as S
+from costcalc.engine.dtypes import TIMED_DTYPES
+from costcalc.engine.roofline import BANDWIDTH_SIZES, DeviceProfile
+from costcalc.engine.specs import Shape
 from costcalc.measure.guard import check_fits
 from costcalc.measure.modules import build_module
 from costcalc.measure.user_code import run_user_code
-from costcalc.engine.dtypes import TIMED_DTYPES
-from costcalc.engine.roofline import BANDWIDTH_SIZES, DeviceProfile
-from costcalc.engine import specs as S
-from costcalc.engine.specs import Shape
 
 TORCH_DTYPES = {name: getattr(torch, name) for name in TIMED_DTYPES}
 """Dtypes the CPU timing runs in (int8 needs quantized kernels the spec builder does not make)."""

@@ -17,12 +17,11 @@ from typing import Any
 import torch
 from fvcore.nn import FlopCountAnalysis
 from torch import nn
-from costcalc.measure.flop_counter import FlopCounterMode
 
 from costcalc.engine.conventions import FVCORE_MAC_OPERATORS
-from costcalc.measure.custom_operators import flop_counter_mapping, fvcore_handles
 from costcalc.engine.specs import Shape
-
+from costcalc.measure.custom_operators import flop_counter_mapping, fvcore_handles
+from costcalc.measure.flop_counter import FlopCounterMode
 
 
 def fvcore_counts(model: nn.Module, inputs: Any, names: list[str] | None = None) \

@@ -16,8 +16,9 @@ the built-in one of an ``aten`` operator of the same name (the user's word on th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import torch
 

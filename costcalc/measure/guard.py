@@ -62,8 +62,8 @@ def needed_bytes(spec: Any, shape: Shape, batch: int = 1, dtype: str = "float32"
 def check_fits(spec: Any, shape: Shape, batch: int = 1, dtype: str = "float32") -> None:
     """Raise :class:`~costcalc.engine.specs.SpecError` (a usage error) when measuring ``spec`` needs more memory
     than is available, naming the sizes and what is available."""
-    from costcalc.formatting import human
     from costcalc.engine.specs import SpecError
+    from costcalc.formatting import human
 
     available = available_bytes()
     if available is None:

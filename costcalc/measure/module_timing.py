@@ -18,9 +18,9 @@ MACs come from :func:`costcalc.measure.analyze.analyze` on the same input, so th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable, Iterator
 from contextlib import closing
+from dataclasses import dataclass
 from typing import Any
 
 import torch

@@ -8,15 +8,15 @@ here — so submodule names are the analytic layer names (``block2.dw``, ``stage
 
 from __future__ import annotations
 
-from costcalc.measure.modules import Network
 from costcalc.config.network_file import load_network
-from costcalc.engine.zoo.effnet import effnet
 from costcalc.engine.zoo.efficientnet import efficientnet
+from costcalc.engine.zoo.effnet import effnet
 from costcalc.engine.zoo.mobilenet_v1 import mobilenet_v1
 from costcalc.engine.zoo.mobilenet_v2 import mobilenet_v2
 from costcalc.engine.zoo.mobilenet_v3 import mobilenet_v3
 from costcalc.engine.zoo.shufflenet_v1 import shufflenet_v1
 from costcalc.engine.zoo.shufflenet_v2 import shufflenet_v2
+from costcalc.measure.modules import Network
 
 
 class MobileNetV1(Network):

@@ -36,9 +36,10 @@ with its reason in :data:`NOT_COSTED`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import prod
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch.utils._python_dispatch import _disable_current_modes
@@ -57,7 +58,7 @@ class Rule:
     formula: str
     macs: Callable[[dict[str, Any], Any], int] | None = None
     attention: Callable[[dict[str, Any], Any], int] | None = None  # the QKᵀ + AV part of ``macs``
-    refine: Callable[[dict[str, Any]], "Rule | None"] | None = None
+    refine: Callable[[dict[str, Any]], Rule | None] | None = None
 
 
 def bind(func: Any, args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -149,7 +150,7 @@ def _product(named: dict[str, Any], out: Any) -> int:
     return outputs * inner
 
 
-def _outer(named: dict[str, Any]) -> "Rule | None":
+def _outer(named: dict[str, Any]) -> Rule | None:
     """One meaning for a product with an inner size of 1 (``(32 × 1) @ (1 × 128)``, a rotary embedding's
     outer product): each output is one multiply and nothing accumulates, so it is an element-wise
     product (``ELEMENTWISE``, 0 MACs), as ``torch.outer`` and ``addr`` are. torch runs the same product

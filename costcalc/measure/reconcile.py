@@ -20,10 +20,10 @@ from typing import Any
 
 from costcalc.engine import conventions
 from costcalc.engine.cost import LayerCost, cost
+from costcalc.engine.specs import LEAVES, Branches, Linear, Network, Shape
 from costcalc.measure.count import Measurement, measure
 from costcalc.measure.guard import check_fits
 from costcalc.measure.modules import build_module
-from costcalc.engine.specs import LEAVES, Branches, Linear, Network, Shape
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,18 @@ import torch
 from torch import nn
 from torch.nn.modules import module as module_hooks
 from torch.utils._python_dispatch import TorchDispatchMode
-from costcalc.measure.flop_counter import FlopCounterMode
 
 from costcalc.measure.calls import ConvCall, conv_call
 from costcalc.measure.custom_operators import flop_counter_mapping, registered_rule
+from costcalc.measure.flop_counter import FlopCounterMode
 from costcalc.measure.operators import (
-    NO_WORK_FAMILIES, bind, decompose, is_composite, nested_sizes, operator_name, rule_for,
+    NO_WORK_FAMILIES,
+    bind,
+    decompose,
+    is_composite,
+    nested_sizes,
+    operator_name,
+    rule_for,
 )
 from costcalc.measure.padding import PaddedHeads
 from costcalc.measure.user_code import TargetError

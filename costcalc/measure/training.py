@@ -32,10 +32,11 @@ rule for the CPU flash-attention or recurrent backward kernels).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from math import prod
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import nn

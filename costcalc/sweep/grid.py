@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from costcalc.sweep.grid_cost import cost_grid
 from costcalc.engine.network_options import NETWORK_OPTIONS
 from costcalc.number_rule import DIGITS
+from costcalc.sweep.grid_cost import cost_grid
 
 OPTION_TYPES: dict[str, type] = {name: option.type for name, option in NETWORK_OPTIONS.items() if not option.switch}
 """Every network option that takes a list in a sweep, and the type of its values (a name, such as

@@ -26,7 +26,7 @@ Pure Python, exact integers; never imports torch.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, is_dataclass
-from functools import lru_cache
+from functools import cache
 from operator import mul
 from typing import Any
 
@@ -57,7 +57,7 @@ class Terms:
         return sum(map(mul, spatial, self.channel)) + self.flat_macs
 
 
-@lru_cache(maxsize=None)
+@cache
 def spatial_fields(spec_type: type) -> tuple[str, ...]:
     """The fields of a spec type that may change an output's height or width (all but channel counts)."""
     return tuple(item.name for item in fields(spec_type) if item.name not in CHANNEL_FIELDS) \

@@ -26,8 +26,8 @@ import os
 from typing import Any
 
 from costcalc.config.files import replacing
-from costcalc.sweep.frontier import pareto
 from costcalc.formatting import UNIT_LABELS, in_unit
+from costcalc.sweep.frontier import pareto
 from costcalc.sweep.grid import Row
 from costcalc.sweep.result import Sweep, accuracy, top1_per_gmac
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from costcalc.sweep import grid
 from costcalc.engine.specs import SpecError
+from costcalc.sweep import grid
 from costcalc.sweep.grid import FLAGS, OPTION_TYPES, Plan, SweepError
 
 FILE_KEYS = ("title", "description", "reference", "near", "networks")

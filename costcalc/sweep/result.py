@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from costcalc.sweep import frontier, grid
 from costcalc.formatting import in_unit
+from costcalc.sweep import frontier, grid
 from costcalc.sweep.grid import Config, Plan, Row, SweepError
 
 

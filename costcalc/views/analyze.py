@@ -6,7 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from costcalc.formatting import (
-    MARK, SHORT_UNITS, UNIT_LABELS, dims, exact, fewer_text, human, in_unit, operator_label, percent, ratio_text,
+    MARK,
+    SHORT_UNITS,
+    UNIT_LABELS,
+    dims,
+    exact,
+    fewer_text,
+    human,
+    in_unit,
+    operator_label,
+    percent,
+    ratio_text,
 )
 from costcalc.views.render import Column, View
 

@@ -7,9 +7,9 @@ from typing import Any
 from costcalc.bench.plan import BenchPlan, Item
 from costcalc.bench.statistics import correlations, speedups
 from costcalc.engine.memory import memory_payload
+from costcalc.engine.roofline import DeviceProfile
 from costcalc.formatting import exact, human, seconds
 from costcalc.views.render import Column, View
-from costcalc.engine.roofline import DeviceProfile
 
 
 def row_payload(item: Item, by_name: dict[str, Item]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from costcalc.engine.compare import CompareRow, LayerQuery
 from costcalc.formatting import UNIT_LABELS, dims, exact, fewer_text, in_unit, number, ratio_text
 from costcalc.views.render import DETAIL, Column, View
 
+
 def row_payload(row: CompareRow) -> dict[str, Any]:
     return {
         "name": row.name,

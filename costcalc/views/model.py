@@ -10,7 +10,16 @@ from typing import Any
 from costcalc.engine.cost import CostReport, cost
 from costcalc.engine.specs import Network
 from costcalc.formatting import (
-    SHORT_UNITS, UNIT_LABELS, dims, exact, fewer_text, human, in_unit, number, percent, ratio_text,
+    SHORT_UNITS,
+    UNIT_LABELS,
+    dims,
+    exact,
+    fewer_text,
+    human,
+    in_unit,
+    number,
+    percent,
+    ratio_text,
 )
 from costcalc.views.render import Column, View
 

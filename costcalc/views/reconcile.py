@@ -13,7 +13,6 @@ from costcalc.formatting import MARK, UNIT_LABELS, dims, exact, in_unit
 from costcalc.views.render import Column, View
 
 
-
 def _pair(check: dict[str, Any]) -> str:
     """``analytic`` when it matches, ``analytic ≠ measured`` otherwise."""
     if check["match"]:

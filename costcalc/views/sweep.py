@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from costcalc.formatting import MARK, UNIT_LABELS, exact, fewer_text, human, in_unit, number, ratio_text
-from costcalc.views.render import DETAIL, Column, View
 from costcalc.sweep.grid import Plan, Row
 from costcalc.sweep.result import Sweep, top1_per_gmac
+from costcalc.views.render import DETAIL, Column, View
 
 COUNTS_NOTE = ("Counts: {label} of convolutions and fully-connected layers (the papers' Mult-Adds; FLOPs = 2 × MACs); "
                "params = sum(p.numel()) incl. batch-norm γ, β and biases.")

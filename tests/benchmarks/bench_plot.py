@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
+
 from timing import best
 
+from costcalc.engine.zoo import MODELS
 from costcalc.sweep import grid as sweep
 from costcalc.sweep.plot import plot_sweep
 from costcalc.sweep.result import compute
-from costcalc.engine.zoo import MODELS
 
 SIZES = (16, 2500, 10_000)
 TARGET = 3.0

@@ -22,11 +22,12 @@ import subprocess
 import sys
 import time
 
-from costcalc.sweep import grid_cost, grid as sweep
-from costcalc.sweep.result import compute
-from costcalc.engine.zoo import MODELS
-
 from timing import best
+
+from costcalc.engine.zoo import MODELS
+from costcalc.sweep import grid as sweep
+from costcalc.sweep import grid_cost
+from costcalc.sweep.result import compute
 
 ALPHAS = tuple(round(0.01 * step, 2) for step in range(1, 101))
 RESOLUTIONS = tuple(range(128, 228))

@@ -34,10 +34,10 @@ def main() -> None:
     import torch
     from fvcore.nn import FlopCountAnalysis
 
-    from costcalc.engine.cost import cost
-    from costcalc.measure.modules import build_module
     from costcalc.config.verify_suite import load_suite
+    from costcalc.engine.cost import cost
     from costcalc.engine.specs import Linear, Network
+    from costcalc.measure.modules import build_module
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -72,8 +72,8 @@ def main() -> None:
 
 def reconcile_suite(repeats: int) -> float:
     """Best-of-``repeats`` seconds to reconcile every suite target (build, fvcore, FlopCounterMode, check)."""
-    from costcalc.measure.reconcile import reconcile
     from costcalc.config.verify_suite import load_suite
+    from costcalc.measure.reconcile import reconcile
 
     targets = load_suite()
     return best(lambda: [reconcile(target.spec, target.input, target.name) for target in targets], repeats)

@@ -22,10 +22,9 @@ import tempfile
 from pathlib import Path
 
 import yaml
+from timing import timed
 
 from costcalc.config.config_file import ConfigFile
-
-from timing import timed
 
 
 def network(layers: int, unique: bool = False) -> str:

@@ -102,7 +102,7 @@ class Accuracy:
     note: str = ""
 
     @classmethod
-    def from_error(cls, error: str, source: str, note: str = "") -> "Accuracy":
+    def from_error(cls, error: str, source: str, note: str = "") -> Accuracy:
         """From a printed top-1 error in percent: ``100 − error`` at the printed precision."""
         top1 = str(Decimal(100) - Decimal(error))
         return cls(top1, source, note="; ".join(filter(None, [f"top-1 error {error} %", note])))

@@ -20,12 +20,21 @@ from fractions import Fraction
 from typing import Any
 
 from costcalc.engine.cost import cost
-from costcalc.formatting import dims
 from costcalc.engine.specs import (
-    Conv2d, EffNetBlock, Flatten, Linear, Network, Pool2d, Shape, conv_bn_act, depthwise, sequence,
+    Conv2d,
+    EffNetBlock,
+    Flatten,
+    Linear,
+    Network,
+    Pool2d,
+    Shape,
+    conv_bn_act,
+    depthwise,
+    sequence,
 )
 from costcalc.engine.zoo import ModelEntry, register
 from costcalc.engine.zoo.checks import check_classes, check_res
+from costcalc.formatting import dims
 
 MIN_RES = 8
 
