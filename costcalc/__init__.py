@@ -54,8 +54,8 @@ _LAZY = {"LayerQuery": "costcalc.engine.compare", "compare_layer": "costcalc.eng
 __all__ = [
     "Activation", "Analysis", "BatchNorm2d", "Bottleneck", "Branches", "ChannelShuffle", "Conv2d", "CostReport",
     "DepthwiseSeparable", "EffNetBlock", "Flatten", "GlobalAvgPool", "LayerCost", "LayerQuery", "Linear", "Network",
-    "Pool2d", "Sequential", "Shape", "ShuffleUnit", "SpecError", "analyze", "compare_layer", "cost", "depthwise", "pointwise",
-    "register_operator", "sequence",
+    "Pool2d", "Sequential", "Shape", "ShuffleUnit", "SpecError", "analyze", "compare_layer", "cost", "depthwise",
+    "pointwise", "register_operator", "sequence",
 ]
 
 

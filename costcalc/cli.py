@@ -3,8 +3,8 @@
 Commands live one per module in :mod:`costcalc.commands` and are imported only when invoked, so
 ``costcalc compare`` loads neither torch nor the code of other commands. Every user error —
 click's own usage errors and our :class:`~costcalc.engine.specs.SpecError`,
-:class:`~costcalc.config.config_file.ConfigError` and :class:`~costcalc.config.files.OutputFileError` — is printed as one ``Error:`` line on stderr with exit
-code 2, never as a traceback.
+:class:`~costcalc.config.config_file.ConfigError` and :class:`~costcalc.config.files.OutputFileError` — is
+printed as one ``Error:`` line on stderr with exit code 2, never as a traceback.
 
 Streams are part of that contract (:func:`main`): a closed stderr is replaced by ``/dev/null`` so
 stdout work goes on; a closed stdout, or one that fails to take the output (``/dev/full``, an I/O
@@ -24,7 +24,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import click
@@ -69,7 +69,8 @@ class CostcalcGroup(click.Group):
         module = importlib.import_module(f"costcalc.commands.{name}")
         return harden(module.command)
 
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+    def resolve_command(self, ctx: click.Context,
+                        args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
         name = args[0] if args else ""
         if name and not name.startswith("-") and self.get_command(ctx, name) is None:
             from costcalc.spelling import closest
@@ -191,16 +192,12 @@ def _output_failed(error: OSError) -> int:
     import errno
 
     if error.filename is None:  # files name themselves (costcalc.config.files); the rest is standard output
-        try:
+        with suppress(OSError, ValueError, AttributeError):  # not a real file (a test runner's buffer)
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (OSError, ValueError, AttributeError):  # not a real file (a test runner's buffer)
-            pass
     if error.errno != errno.EPIPE:
         what = f"{error.filename}" if error.filename else "cannot write standard output"
-        try:
+        with suppress(OSError):
             click.echo(f"Error: {what}: {error.strerror or error}", err=True)
-        except OSError:
-            pass
     return 1
 
 

@@ -8,6 +8,7 @@ Numbers of any size are formatted (huge ones in scientific notation), never cut 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 from typing import TypeVar, overload
@@ -73,7 +74,7 @@ def seconds(value: float | None) -> str:
     return f"{value / 1e-9:#.3g}".rstrip(".") + " ns"
 
 
-def dims(values) -> str:
+def dims(values: Iterable[int]) -> str:
     """A shape or pair as printed everywhere: ``[512, 14, 14]`` → ``512×14×14``."""
     return "×".join(map(str, values))
 

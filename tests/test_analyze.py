@@ -186,7 +186,8 @@ def test_model_untouched(training):
     modes = {name: module.training for name, module in model.named_modules()}
     before = {key: value.clone() for key, value in model.state_dict().items()}
     attributes = {name: set(vars(module)) for name, module in model.named_modules()}
-    hooks = {name: (len(module._forward_hooks), len(module._forward_pre_hooks)) for name, module in model.named_modules()}
+    hooks = {name: (len(module._forward_hooks), len(module._forward_pre_hooks))
+             for name, module in model.named_modules()}
     torch_side.analyze(model, torch.zeros(1, 3, 32, 32), reconcile=True)
     torch_side.at_resolutions(model, [(1, 3, 32, 32)], [48])
     after = model.state_dict()
@@ -325,7 +326,8 @@ def test_batch_and_several_inputs(run, tmp_path):
     path = tmp_path / "pair.py"
     path.write_text("import torch\nfrom torch import nn\n"
                     "class Pair(nn.Module):\n"
-                    "    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(6, 2, bias=False)\n"
+                    "    def __init__(self):\n        super().__init__()\n"
+                    "        self.fc = nn.Linear(6, 2, bias=False)\n"
                     "    def forward(self, a, b):\n        return self.fc(torch.cat([a, b], -1))\n")
     payload = run.json("analyze", f"{path}:Pair", "--input", "4,5,2", "--input", "4,5,4")
     # Linear 6→2 on 4·5 rows: 20·6·2 = 240 MACs; per sample 60
@@ -357,7 +359,8 @@ def test_sys_exit_at_import_is_one_line(run, tmp_path):
     path.write_text("import sys\nprint('hello')\nsys.exit(0)\n")
     result = run("analyze", f"{path}:Net", "--format", "json", exit_code=2)
     assert result.stdout == "" and "hello" in result.stderr
-    assert result.stderr.strip().splitlines()[-1] == f"Error: importing {path}:Net called sys.exit(0); costcalc stopped there"
+    assert result.stderr.strip().splitlines()[-1] == (f"Error: importing {path}:Net called sys.exit(0); "
+                                                      f"costcalc stopped there")
 
 
 def test_command_module_does_not_import_torch():
@@ -447,6 +450,7 @@ def test_csv_is_the_layer_records(run):
 
     rows = list(csv.DictReader(io.StringIO(run("analyze", RESNET, *CIFAR, "--format", "csv").stdout)))
     first = rows[0]
-    assert (first["name"], first["kind"], first["macs"], first["macs_per_call"]) == ("stem.0", "conv", "442368", "442368")
+    assert (first["name"], first["kind"], first["macs"], first["macs_per_call"]) == (
+        "stem.0", "conv", "442368", "442368")
     assert first["flop_counter"] == ""  # the counters did not run: no measurement, not 0
     assert sum(int(row["macs"]) for row in rows) == 12_501_632

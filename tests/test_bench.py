@@ -180,7 +180,8 @@ def test_pytorch_target_runs_as_analyze_runs_it(run, device, tmp_path):
                  exit_code=2)
     summary = failed.stderr[failed.stderr.index("Error:"):].splitlines()
     assert summary[0] == "Error: the model's forward raised RuntimeError: shape '[1, 8, 8, 8]' is invalid for input " \
-                         "of size 1024" and "chatty.py" in summary[2] and "costcalc" not in failed.stderr.split("Error:")[1]
+                         "of size 1024" and "chatty.py" in summary[2] \
+        and "costcalc" not in failed.stderr.split("Error:")[1]
 
 
 MAPPING_RULE = ("from torch import nn\n"
@@ -239,7 +240,8 @@ def test_pytorch_target_counts_each_layer_per_input_sample(run, device, tmp_path
 def test_suite_reports_spearman(run, device, monkeypatch):
     from costcalc.bench import plan as bench_plan
 
-    monkeypatch.setattr(bench_plan, "PAPER_LAYERS", (("tiny", {"in": 8, "out": 8, "kernel": 3, "size": 8, "groups": 2}),))
+    monkeypatch.setattr(bench_plan, "PAPER_LAYERS",
+                        (("tiny", {"in": 8, "out": 8, "kernel": 3, "size": 8, "groups": 2}),))
     time_spec, calls = fake_timer()
     monkeypatch.setattr(bench, "time_spec", time_spec)
     data = run.json("bench", "--suite", "--device", device)
@@ -309,7 +311,7 @@ def test_calibrate_save_failing_mid_write_keeps_the_old_file(run, tmp_path, monk
 
     class Full:
         def __init__(self, path, *args, **kwargs):
-            self.handle = open(path, *args, **kwargs)
+            self.handle = open(path, *args, **kwargs)  # noqa: SIM115 - closed by __exit__, as open()'s own
 
         def __enter__(self):
             return self
@@ -447,7 +449,8 @@ def test_no_suite_row_beats_its_roofline(run, tmp_path, monkeypatch):
     from costcalc.bench import plan as bench_plan
 
     monkeypatch.setattr(bench_plan, "PAPER_LAYERS", bench_plan.PAPER_LAYERS[:1] + bench_plan.PAPER_LAYERS[-1:])
-    profile = bench.calibrate(1, min_time=0.05, repeats=7, kernels=bench_plan.calibration_kernels())  # best of 7: robust to bursts of load
+    # best of 7: robust to bursts of load
+    profile = bench.calibrate(1, min_time=0.05, repeats=7, kernels=bench_plan.calibration_kernels())
     device = tmp_path / "local.yaml"
     device.write_text(profile.to_yaml(), encoding="utf-8")
     data = run.json("bench", "--suite", "--device", str(device), "--repeats", "3", "--warmup", "1",

@@ -51,7 +51,8 @@ def test_each_leaf_module_is_a_row_with_analyze_macs(run, device, tmp_path):
     rows = {row["name"]: row for row in payload["modules"]}
     assert list(rows) == ["conv", "act", "pw", "fc"]  # in the order they first ran
     model = torch_side.build_model(torch_side.load_target(f"{path}:Small"), {}, "Small")
-    analyzed = {row["name"]: row["macs"] for row in costcalc.analyze(model, torch_side.zeros([(2, 3, 8, 8)])).by_module()}
+    analysis = costcalc.analyze(model, torch_side.zeros([(2, 3, 8, 8)]))
+    analyzed = {row["name"]: row["macs"] for row in analysis.by_module()}
     assert {name: row["macs"] for name, row in rows.items()} == {name: analyzed[name] for name in rows}
     # batch 2: conv 2·8·8·8·(3·3·3) = 27,648; pw 2·8·8·8·8 = 8,192; fc 2·512·10 = 10,240; ReLU none
     assert [rows[name]["macs"] for name in rows] == [27_648, 0, 8_192, 10_240]

@@ -23,7 +23,8 @@ TABLE3_ROWS = {
     # 1×3 dw on 14×14 (301,056) + 3×1 dw on 7×14 (150,528): half the 3×3 depthwise.
     "effnet_depthwise": (301_056 + 150_528, 2 * 512 * 3, "depthwise", 1 / 2),
     # m = 128: 196·(2·512·128 + 9·128²); params add BN γ, β for 128 + 128 + 512 channels.
-    "resnet_bottleneck": (196 * (2 * 512 * 128 + 9 * 128 * 128), 278_528 + 1_536, "standard", 278_528 / (9 * 512 * 512)),
+    "resnet_bottleneck": (196 * (2 * 512 * 128 + 9 * 128 * 128), 278_528 + 1_536, "standard",
+                          278_528 / (9 * 512 * 512)),
     "resnext_bottleneck": (196 * (2 * 512 * 128 + 9 * 128 * 128 // 8), 149_504 + 1_536, "resnet_bottleneck",
                            149_504 / 278_528),
     "shufflenet_unit": (196 * (2 * 512 * 128 // 8 + 9 * 128), 2 * 512 * 16 + 1_152 + 1_536, "resnet_bottleneck",

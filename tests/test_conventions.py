@@ -44,4 +44,5 @@ def test_conventions_view_and_suite_never_import_torch():
 
     code = ("import sys, costcalc.engine.conventions, costcalc.views.reconcile, costcalc.config.verify_suite; "
             "print('torch' in sys.modules or 'fvcore' in sys.modules)")
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

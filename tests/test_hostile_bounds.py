@@ -54,7 +54,8 @@ def test_bench_budgets_are_bounded(run, option, value, problem):
 @pytest.mark.parametrize("entry, message", [
     ("compare:\n      in: 8\n      out: 8\n      5: 1\n", "s.yaml:6: x: compare keys must be names (text), got int 5"),
     ("kind: conv\n    args: {1: 2}\n    input: [3, 8, 8]\n", "s.yaml:4: x: args keys must be names (text), got int 1"),
-    ("model: mobilenet\n    options:\n      true: 1\n", "s.yaml:5: x: options keys must be names (text), got bool True"),
+    ("model: mobilenet\n    options:\n      true: 1\n",
+     "s.yaml:5: x: options keys must be names (text), got bool True"),
 ])
 def test_suite_mapping_keys_are_checked_with_their_line(tmp_path, entry, message):
     """A ``compare:`` mapping with an integer key among strings was a traceback."""

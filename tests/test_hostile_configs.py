@@ -144,7 +144,8 @@ def test_ordinary_yaml_still_loads_with_lines(loader, tmp_path):
                     "layers:\n"
                     "  - *base\n"
                     "  - {<<: *base, out: 16}\n"
-                    "  - {kind: conv, out: 0x3, stride: 010, note: 1.5e+3, big: 999999999999999999}\n", encoding="utf-8")
+                    "  - {kind: conv, out: 0x3, stride: 010, note: 1.5e+3, big: 999999999999999999}\n",
+                    encoding="utf-8")
     config = ConfigFile(path)
     layers = config.data["layers"]
     assert layers[0] == {"kind": "conv", "out": 8} and layers[1] == {"kind": "conv", "out": 16}

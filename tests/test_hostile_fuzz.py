@@ -40,8 +40,8 @@ NAMES = ["mobilenet", "shufflenet", "effnet", "mobilenet_v2", "shufflenet_v2", "
          # models analyze must not count silently (issue 19): threads, lazy forwards, padding in forward, (T, B, I)
          *(f"{ROOT / 'tests' / 'analyze_models' / 'unseen.py'}:{name}"
            for name in ("Threaded", "Pooled", "Generator", "LazyMap", "SameStem", "Recurrent"))]
-LISTS = ["0.5,1.0", "128,224", "1,3", "1", "0", "nan", "1e300", "١٢", ",", "1,1", "9" * 30, "a,b", "1_000,2", "0.5,1e4_00",
-         "4097", "8.5"]
+LISTS = ["0.5,1.0", "128,224", "1,3", "1", "0", "nan", "1e300", "١٢", ",", "1,1", "9" * 30, "a,b", "1_000,2",
+         "0.5,1e4_00", "4097", "8.5"]
 TORCH_COMMANDS = {"verify", "bench", "analyze"}
 TORCH_FLAGS = {"verify", "do_verify"}
 DERANDOMIZE = not os.environ.get("COSTCALC_FUZZ_RANDOM")  # CI: the same examples each run
@@ -53,7 +53,8 @@ GOOD = {"in_channels": ["8", "16", "24"], "out_channels": ["8", "16", "32"], "ke
         "name": ["mobilenet", "shufflenet", "effnet", "mobilenet_v2", "shufflenet_v2", "efficientnet"],
         "names": ["mobilenet", "shufflenet", "effnet"], "seed": ["0", "7"], "random_count": ["1", "2"],
         "batch": ["1", "2"], "batch_axis": ["0", "1"], "threads": ["1"], "targets": ["depthwise_separable", "conv"]}
-BASE = {"compare": ["--in", "8", "--out", "8", "--kernel", "3", "--size", "8"], "sweep": ["mobilenet", "--alpha", "0.5"]}
+BASE = {"compare": ["--in", "8", "--out", "8", "--kernel", "3", "--size", "8"],
+        "sweep": ["mobilenet", "--alpha", "0.5"]}
 
 
 def values_for(param: click.Parameter, tiny: bool) -> st.SearchStrategy[str]:
@@ -124,7 +125,8 @@ def check(args: list[str], seconds: int) -> None:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-    shown = f"costcalc {' '.join(arg[:40] for arg in args)}\nstdout: {result.stdout[-400:]}\nstderr: {result.stderr[-800:]}"
+    shown = (f"costcalc {' '.join(arg[:40] for arg in args)}\nstdout: {result.stdout[-400:]}\n"
+             f"stderr: {result.stderr[-800:]}")
     assert result.exception is None or isinstance(result.exception, SystemExit), \
         f"{shown}\n{type(result.exception).__name__}: {result.exception}"
     assert result.exit_code in (0, 1, 2), shown

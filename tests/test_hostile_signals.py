@@ -16,7 +16,8 @@ pytest.importorskip("torch")  # the workers count with torch
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")]
 
 VERIFY = ("import signal, sys; import costcalc.commands.verify as verify; verify.usable_cores = lambda: 2; "  # a pool
-          "signal.signal(signal.SIGINT, signal.default_int_handler); "  # as in a terminal, even when pytest runs in the background
+          # as in a terminal, even when pytest runs in the background
+          "signal.signal(signal.SIGINT, signal.default_int_handler); "
           "from costcalc.cli import cli; cli(sys.argv[1:])")
 
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from terminal import on_terminal
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,11 +90,6 @@ def test_version_names_the_program():
     assert costcalc("--version").stdout == "costcalc 0.1.0\n"
 
 
-@pytest.mark.parametrize("args", [
-    COMPARE, ["compare", "--config", str(ROOT / "configs/layers/rectangular.yaml")], ["model", "shufflenet", "--per-layer"],
-    ["model", "effnet"], ["model", "mobilenet", "--memory"], ["sweep", "mobilenet", "--alpha", "1.0,0.5", "--res", "224,128"],
-    ["list"], ["model", "--config", str(ROOT / "configs/models/tiny_shufflenet.yaml")],
-])
 def rich_table(view, width: int, terminal: bool = False, color: bool = False, box=None) -> str:
     """The reference: rich's own rendering of ``view`` (a ``Table`` with the heavy head, the title left,
     every column at its full width, notes in dim), as costcalc printed tables before drawing them itself.
@@ -127,9 +123,10 @@ def rich_table(view, width: int, terminal: bool = False, color: bool = False, bo
 
 
 @pytest.mark.parametrize("args", [
-    COMPARE, ["compare", "--config", str(ROOT / "configs/layers/rectangular.yaml")], ["model", "shufflenet", "--per-layer"],
-    ["model", "effnet"], ["model", "mobilenet", "--memory"], ["sweep", "mobilenet", "--alpha", "1.0,0.5", "--res", "224,128"],
-    ["list"], ["model", "--config", str(ROOT / "configs/models/tiny_shufflenet.yaml")],
+    COMPARE, ["compare", "--config", str(ROOT / "configs/layers/rectangular.yaml")],
+    ["model", "shufflenet", "--per-layer"], ["model", "effnet"], ["model", "mobilenet", "--memory"],
+    ["sweep", "mobilenet", "--alpha", "1.0,0.5", "--res", "224,128"], ["list"],
+    ["model", "--config", str(ROOT / "configs/models/tiny_shufflenet.yaml")],
     ["model", "--config", str(ROOT / "configs/models/tiny_shufflenet.yaml"), "--summary"],
 ])
 def test_piped_tables_are_what_rich_prints(run, monkeypatch, args):
@@ -159,25 +156,6 @@ def test_a_long_title_and_an_empty_table_are_drawn_as_rich_draws_them():
     same_as_rich(40)
     view.add("conv", "1,024")
     same_as_rich(400)
-
-
-def on_terminal(*args: str, env: dict) -> str:
-    """The output of ``costcalc ARGS`` with stdout a pseudo-terminal."""
-    import pty
-
-    parent, child = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "costcalc", *args], stdout=child, stderr=subprocess.DEVNULL,
-                               env={**os.environ, **env})
-    os.close(child)
-    chunks = []
-    try:
-        while chunk := os.read(parent, 65536):
-            chunks.append(chunk)
-    except OSError:  # the terminal closes with the process
-        pass
-    os.close(parent)
-    assert process.wait(timeout=120) == 0
-    return b"".join(chunks).decode().replace("\r\n", "\n")
 
 
 @pytest.mark.parametrize("no_color", ["", "1"])

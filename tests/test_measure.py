@@ -79,7 +79,8 @@ def test_flop_counter_mode_counts_without_importing_dynamo():
     import subprocess
     import sys
 
-    code = ("import sys, torch; from costcalc.measure.count import measure; from costcalc.engine.specs import Conv2d, Shape; "
+    code = ("import sys, torch; from costcalc.measure.count import measure; "
+            "from costcalc.engine.specs import Conv2d, Shape; "
             "from costcalc.measure.modules import build_module; "
             "m = measure(build_module(Conv2d(3, 8, 3)), Shape(3, 8, 8)); "
             "print(m.flop_counter[''], 'torch._dynamo' in sys.modules)")

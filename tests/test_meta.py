@@ -90,7 +90,8 @@ def test_metadata_only_by_schema(operator, rule):
 def test_too_big_is_refused_before_it_is_built(run, monkeypatch):
     monkeypatch.setattr(meta, "available_bytes", lambda: 10**9)
     built, build = [], meta.build_model
-    monkeypatch.setattr(meta, "build_model", lambda *args: built.append(torch.get_default_device().type) or build(*args))
+    monkeypatch.setattr(meta, "build_model",
+                        lambda *args: built.append(torch.get_default_device().type) or build(*args))
     line = run.error("analyze", f"{LLAMA}:Llama", "--input", "1,2048:int64")
     # 6,738,415,616 float32 parameters: 26,953,662,464 bytes
     assert line == (f"Error: building {LLAMA}:Llama needs 26.954 GB for its 6,738,415,616 parameter and buffer "
@@ -108,8 +109,8 @@ def test_a_model_that_fits_is_built_for_real(run, monkeypatch):
     ("ItemInConstructor", f"Error: building {UNSAFE}:ItemInConstructor is not meta-safe: under --meta it failed at "
                           f"aten._local_scalar_dense: Tensor.item() cannot be called on meta tensors; it needs real "
                           f"tensor values there — run without --meta, or keep that code off the meta path"),
-    ("BranchOnValue", "Error: the model's forward is not meta-safe: under --meta it failed at aten._local_scalar_dense: "
-                      "Tensor.item() cannot be called on meta tensors;"),
+    ("BranchOnValue", "Error: the model's forward is not meta-safe: under --meta it failed at "
+                      "aten._local_scalar_dense: Tensor.item() cannot be called on meta tensors;"),
     ("PinnedBuffer", f"Error: building {UNSAFE}:PinnedBuffer is not meta-safe: under --meta its constructor put "
                      f"tensors on cpu explicitly; create them without a device (or device='meta')"),
 ])

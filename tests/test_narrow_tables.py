@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from terminal import on_terminal
 
 from costcalc.views.render import Column, View, draw_table
 
@@ -25,23 +24,9 @@ README = ROOT / "README.md"
 MARKER = re.compile(r"<!-- terminal COLUMNS=(\d+): costcalc (.+?)(?: \| (.+?))? -->\n```terminal\n(.*?)```", re.S)
 
 
-def on_terminal(columns: int, *args: str) -> str:
-    """``costcalc ARGS`` with stdout a pseudo-terminal ``columns`` wide, without colours."""
-    import pty
-
-    parent, child = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "costcalc", *args], stdout=child, stderr=subprocess.DEVNULL,
-                               cwd=ROOT, env={**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1"})
-    os.close(child)
-    chunks = []
-    try:
-        while chunk := os.read(parent, 65536):
-            chunks.append(chunk)
-    except OSError:  # the terminal closes with the process
-        pass
-    os.close(parent)
-    assert process.wait(timeout=120) == 0
-    return b"".join(chunks).decode().replace("\r\n", "\n")
+def narrow(columns: int, *args: str) -> str:
+    """``costcalc ARGS`` at a terminal ``columns`` wide, without colours."""
+    return on_terminal(*args, env={"COLUMNS": str(columns), "NO_COLOR": "1"})
 
 
 def header(text: str, title: str | None = None) -> list[str]:
@@ -62,7 +47,7 @@ COMPARE = ("compare", "--in", "128", "--out", "128", "--kernel", "3", "--size", 
     (60, ["row", "MACs", "params", "ratio"], "output, vs, reduction, formula, formula MACs, formula ratio"),
 ])
 def test_compare_keeps_what_each_row_would_save(columns, shown, dropped):
-    text = on_terminal(columns, *COMPARE)
+    text = narrow(columns, *COMPARE)
     assert fits(text, columns) and header(text) == shown
     # standard 3×3, 128→128 on 28×28: 28²·128·128·9 = 115,605,504 MACs; depthwise: 28²·128·9 = 903,168
     assert "115,605,504" in text and "903,168" in text and "147,456" in text
@@ -71,7 +56,7 @@ def test_compare_keeps_what_each_row_would_save(columns, shown, dropped):
 
 @pytest.mark.parametrize("columns", [80, 60])
 def test_the_published_table_keeps_published_ours_and_the_verdict(columns):
-    text = on_terminal(columns, "model", "mobilenet_v2", "--alpha", "0.35", "--res", "96", "--summary")
+    text = narrow(columns, "model", "mobilenet_v2", "--alpha", "0.35", "--res", "96", "--summary")
     assert fits(text, columns)
     assert header(text, "Published numbers")[:5] == ["source", "counts", "published", "ours", "agrees"]
     assert "45.5 %" in text and "70.4 %" in text and "1.66 M" in text
@@ -83,7 +68,7 @@ def test_the_published_table_keeps_published_ours_and_the_verdict(columns):
     (60, ["network", "configuration", "MACs", "params"]),
 ])
 def test_a_sweep_across_networks_keeps_the_counts(columns, shown):
-    text = on_terminal(columns, "sweep", "--config", "configs/sweeps/shufflenet_table5.yaml")
+    text = narrow(columns, "sweep", "--config", "configs/sweeps/shufflenet_table5.yaml")
     assert fits(text, columns) and header(text) == shown
     assert "37,589,856" in text and "4,231,976" in text
 
@@ -91,7 +76,7 @@ def test_a_sweep_across_networks_keeps_the_counts(columns, shown):
 @pytest.mark.parametrize("columns", [80, 60])
 def test_analyze_keeps_macs_params_and_share(columns):
     pytest.importorskip("torch")
-    text = on_terminal(columns, "analyze", "configs/examples/resnet_cifar.py:resnet_cifar", "--input", "1,3,32,32",
+    text = narrow(columns, "analyze", "configs/examples/resnet_cifar.py:resnet_cifar", "--input", "1,3,32,32",
                        "--depth", "2")
     assert fits(text, columns)
     assert header(text)[:4] == ["module", "MACs", "params", "share"]
@@ -130,7 +115,7 @@ def readme_blocks() -> list[re.Match]:
 
 def shown(match: re.Match) -> str:
     columns, command, title = int(match.group(1)), match.group(2), match.group(3)
-    text = on_terminal(columns, *command.split())
+    text = narrow(columns, *command.split())
     return text[text.index(title):] if title else text
 
 

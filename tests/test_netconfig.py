@@ -105,7 +105,8 @@ def test_repeat_names_and_strides(tmp_path):
     ("input: 3x8x8\nlayers:\n  - {kind: conv, out: 8, kernel: 11, padding: 0}\n", "larger than the padded input", 3),
     ("input: 3x8x8\nlayers:\n  - {kind: linear, out: 10}\n", "Linear needs a flattened", 3),
     ("input: 3x8x8\nlayers:\n  - {kind: add}\n", "cannot be a layer of its own", 3),
-    ("input: 3x8x8\nlayers:\n  - {kind: separable, out: 8, repeat: 0}\n", "repeat must be an integer from 1 to 100,000", 3),
+    ("input: 3x8x8\nlayers:\n  - {kind: separable, out: 8, repeat: 0}\n",
+     "repeat must be an integer from 1 to 100,000", 3),
     ("input: 3x8x8\nlayers:\n  - {kind: conv}\n", "conv needs out", 3),
     ("input: 3x8x8\nlayers:\n  - {kind: residual}\n", "residual needs layers", 3),
     ("input: 3x8x8\nlayers:\n  - kind: residual\n    layers:\n      - {kind: conv, out: 4}\n",
@@ -113,7 +114,8 @@ def test_repeat_names_and_strides(tmp_path):
     ("input: 3x8x8\nlayers:\n  - kind: residual\n    layers:\n      - {kind: conv, colour: 4}\n",
      "unknown key 'colour'", 5),
     ("input: 3x8x8\nlayers:\n  - {kind: inverted_residual, out: 8, se: -1}\n", "se_channels must be an integer ≥ 0", 3),
-    ("input: 3x8x8\nlayers:\n  - {kind: inverted_residual, out: 8, activation: gelu}\n", "activation must be one of", 3),
+    ("input: 3x8x8\nlayers:\n  - {kind: inverted_residual, out: 8, activation: gelu}\n",
+     "activation must be one of", 3),
     ("input: 3x8x8\nlayers:\n  - {kind: shufflenet_v2_unit, out: 8}\n", "must equal out_channels (8)", 3),
     ("input: 3x8x8\nlayers:\n  - {kind: split, parts: 2}\n", "needs channels divisible by 2", 3),
     ("input: 3x8x8\nlayers:\n  - {kind: inverted_residal, out: 8}\n", "did you mean 'inverted_residual'?", 3),
@@ -166,7 +168,8 @@ def test_cli_rejects_non_string_kinds_and_unequal_block_strides(run, tmp_path, l
 def test_block_stride_accepts_an_int_or_an_equal_pair(tmp_path, layer):
     results = set()
     for stride in ("2", "[2, 2]", "2x2"):
-        network = load_network(str(write(tmp_path, f"input: 8x16x16\nlayers:\n  - {layer.replace('STRIDE', stride)}\n")))
+        text = f"input: 8x16x16\nlayers:\n  - {layer.replace('STRIDE', stride)}\n"
+        network = load_network(str(write(tmp_path, text)))
         result = cost(network.body, network.input_shape)
         results.add((result.macs, result.params, tuple(result.output)))
     assert len(results) == 1 and next(iter(results))[2] == (16, 8, 8)

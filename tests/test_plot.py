@@ -51,7 +51,8 @@ def test_fig5_params_against_accuracy_and_rows_without_top1_are_counted_not_draw
 @pytest.mark.parametrize("size", [16, 2500])
 def test_large_grids_keep_labels_and_ticks_apart(size):
     side = int(size ** 0.5)
-    axes = {"alpha": tuple(round(0.02 * step, 2) for step in range(1, side + 1)), "res": tuple(range(128, 128 + 2 * side, 2))}
+    axes = {"alpha": tuple(round(0.02 * step, 2) for step in range(1, side + 1)),
+            "res": tuple(range(128, 128 + 2 * side, 2))}
     fig = figure(result_of(axes), "macs", "macs", "params")
     assert no_overlaps(fig, texts(fig)) and len(texts(fig)) <= 80
     assert not tick_labels_collide(fig, fig.axes[0].xaxis) and not tick_labels_collide(fig, fig.axes[0].yaxis)
@@ -80,7 +81,8 @@ def test_plot_cli_writes_readable_png_and_heatmap(run, tmp_path):
     for args, name in [(["--y", "top1"], "fig4.png"), (["--plot-kind", "heatmap"], "heat.png"),
                        (["--x", "params", "--y", "top1"], "fig5.png")]:
         path = tmp_path / name
-        run("sweep", "mobilenet", "--alpha", "1.0,0.75,0.5,0.25", "--res", "224,192,160,128", "--plot", str(path), *args)
+        run("sweep", "mobilenet", "--alpha", "1.0,0.75,0.5,0.25", "--res", "224,192,160,128", "--plot", str(path),
+            *args)
         image = imread(path)
         assert image.shape[0] > 500 and image.shape[1] > 800
 
@@ -183,7 +185,8 @@ def test_each_family_keeps_its_colour_and_marker_in_every_plot():
     for config, _, axes in figures_script().FIGURES:
         for line in drawn(config, axes).axes[0].get_lines():
             if line.get_gid().startswith("series-"):
-                styles.setdefault(line.get_gid()[7:], set()).add((line.get_label(), line.get_color(), line.get_marker()))
+                styles.setdefault(line.get_gid()[7:], set()).add((line.get_label(), line.get_color(),
+                                                                  line.get_marker()))
     for model, axes in (("mobilenet_v2", FIG4), ("effnet", {"res": (32, 64, 96)})):  # on their own too
         single = figure(result_of(axes, model), "macs", "macs", "params").axes[0].get_lines()[0]
         styles.setdefault(model, set()).add((single.get_label(), single.get_color(), single.get_marker()))

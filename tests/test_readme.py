@@ -354,8 +354,8 @@ def test_collector_finds_each_kind_of_example():
     ])
     examples, problems = collect(text.split("\n"))
     assert [(e.command, e.kind) for e in examples] == [
-        ("costcalc list --format markdown", "inline"), ("costcalc list", "inline"), ("costcalc model x", "none"), ("costcalc compare --in 1", "markdown"),
-        ("costcalc sweep y", "text")]
+        ("costcalc list --format markdown", "inline"), ("costcalc list", "inline"), ("costcalc model x", "none"),
+        ("costcalc compare --in 1", "markdown"), ("costcalc sweep y", "text")]
     assert examples[0].shown == ["### title", "", "| k |", "|---|"] and examples[0].span == (32, 36)
     assert examples[1].shown == ["out 1"] and examples[3].notes.lines == ["- note"]
     assert examples[4].shown == ["┏━┓", "┗━┛"]

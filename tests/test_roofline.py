@@ -123,8 +123,9 @@ def test_spearman_hand_computed():
 
 
 def test_memory_and_roofline_never_import_torch():
-    code = ("import sys, json; import costcalc.engine.memory, costcalc.engine.roofline, costcalc.config.device_profiles, costcalc.commands.bench, "
-            "costcalc.bench.plan, costcalc.views.bench, costcalc.bench.timing; "
+    code = ("import sys, json; import costcalc.engine.memory, costcalc.engine.roofline, "
+            "costcalc.config.device_profiles, costcalc.commands.bench, costcalc.bench.plan, costcalc.views.bench, "
+            "costcalc.bench.timing; "
             "print(json.dumps([m for m in ('torch', 'fvcore', 'numpy') if m in sys.modules]))")
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(output) == []
@@ -178,7 +179,8 @@ def test_a_profile_with_bandwidths_by_size_round_trips(tmp_path):
     ("description: [a]\n", ":3: description must be text, got list ['a']"),
     ("source: 2026-01-01\n", ":3: source must be text, got date"),
     ("threads: 100000\n", ":3: threads must be an integer from 1 to 4,096, got 100000"),
-    ("bandwidth_by_size:\n  32768: 2.0e11\n  big: 1e10\n", ":5: bandwidth_by_size: a working-set size must be an integer"),
+    ("bandwidth_by_size:\n  32768: 2.0e11\n  big: 1e10\n",
+     ":5: bandwidth_by_size: a working-set size must be an integer"),
     ("bandwidth_by_size:\n  32768: 1e99\n", ":4: bandwidth must be a number of bytes/s from 1e3 to 1e16"),
     ("bandwidth_by_size: 5\n", ":3: bandwidth_by_size must be a mapping of working-set bytes to bytes/s"),
 ])

@@ -365,7 +365,7 @@ def test_progress_track_yields_every_item_and_shows_it_on_a_terminal(monkeypatch
         seen.append(item)
     assert seen == ["first", "second"] and "2/2" in screen.getvalue()  # drawn, advanced after each item
     with pytest.raises(KeyboardInterrupt):  # the bar stops when the caller's work raises
-        for item in progress.track(["a", "b"], str):
+        for _ in progress.track(["a", "b"], str):
             raise KeyboardInterrupt
 
 

@@ -52,7 +52,8 @@ def test_several_networks_need_a_model_column(run, tmp_path):
     rows = {(row["model"], row["label"]): row for row in run.json(*args, "--accuracy", path)["rows"]}
     assert rows[("mobilenet", "alpha=0.5")]["top1"] == 61.0
     assert rows[("shufflenet", "scale=1.0")]["top1"] == 68.5  # an alias names the network
-    assert "must name a model column" in run.error(*args, "--accuracy", write(tmp_path, "alpha,top1\n0.5,61\n", "b.csv"))
+    no_model = write(tmp_path, "alpha,top1\n0.5,61\n", "b.csv")
+    assert "must name a model column" in run.error(*args, "--accuracy", no_model)
 
 
 @pytest.mark.parametrize(("text", "message"), [

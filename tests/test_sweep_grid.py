@@ -97,7 +97,8 @@ def test_nearest_other_equals_brute_force(items):
             assert got is None
         else:  # the same distance (ties may pick another item at that distance)
             count = items[index][1]
-            assert math.isclose(frontier.log_distance(items[got][1], count), frontier.log_distance(items[want][1], count))
+            assert math.isclose(frontier.log_distance(items[got][1], count),
+                                frontier.log_distance(items[want][1], count))
             assert items[got][0] != items[index][0]
 
 

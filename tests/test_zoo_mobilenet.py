@@ -36,7 +36,7 @@ def test_one_224_exact():
     assert r.macs == 568_740_352            # TF-slim docstring body 567,716,352 + FC 1024·1000
     assert q["conv_macs"] == 567_716_352    # TF-slim mobilenet_v1.py docstring, exact
     assert r.params == 4_231_976            # osmr/imgclsmob, exact
-    conv_weights = sum(l.weights for l in r.layers if l.kind != "linear")
+    conv_weights = sum(layer.weights for layer in r.layers if layer.kind != "linear")
     assert conv_weights == 3_185_088        # TF-slim docstring, exact
 
 
@@ -49,7 +49,7 @@ def test_table_2_shares():
     """Table 2: Mult-Adds and params per layer type. The paper's params here are weights only
     (conv + FC weights; no BN, no FC bias): 4,209,088."""
     r = report()
-    total_weights = sum(l.weights for l in r.layers)
+    total_weights = sum(layer.weights for layer in r.layers)
     assert total_weights == 4_209_088
     kinds = {}
     for layer in r.layers:

@@ -37,7 +37,8 @@ def test_1_4_counts_what_tf_slim_publishes_not_the_paper():
 
 @pytest.mark.parametrize("value, expected", [
     (32, 32), (Fraction(32 * 35, 100), 16), (Fraction(16 * 35, 100), 8), (Fraction(24 * 75, 100), 24),
-    (Fraction(96 * 14, 10), 136), (Fraction(1280 * 14, 10), 1792), (4, 8), (Fraction(44), 48), (Fraction(1761, 10), 176),
+    (Fraction(96 * 14, 10), 136), (Fraction(1280 * 14, 10), 1792), (4, 8), (Fraction(44), 48),
+    (Fraction(1761, 10), 176),
 ])
 def test_make_divisible_is_torchvisions_rounding(value, expected):
     assert make_divisible(value) == expected

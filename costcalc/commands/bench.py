@@ -181,6 +181,9 @@ def time_per_module(plan: BenchPlan, settings: Any, profile: Any) -> tuple[list[
     from costcalc.views.bench import module_view
 
     network = plan.items[0]
+    if network.shape is None:
+        raise ValueError(f"bench item {network.name!r} has no input shape: a user's model is timed on the "
+                         "input of its target plan")
     with user_code_errors():
         leaves, macs = time_leaves(network.spec, tuple(network.shape), settings, track)
     rows = module_rows(leaves, profile, settings.dtype)
@@ -235,7 +238,8 @@ def run_calibration(threads: int, save_path: str | None, fmt: str) -> None:
 @click.option("--model-size", "model_size",
               help="MobileNetV3 size: large or small (costcalc model's --size; here --size is a layer's feature map).")
 @click.option("--suite", is_flag=True, help="Time the block suite and report Spearman correlations.")
-@click.option("--calibrate", is_flag=True, help="Measure this machine's peak MAC/s and bandwidth and print the profile.")
+@click.option("--calibrate", is_flag=True,
+              help="Measure this machine's peak MAC/s and bandwidth and print the profile.")
 @click.option("--save", "save_path", type=click.Path(dir_okay=False),
               help="With --calibrate: write the profile as YAML to FILE (nothing is written otherwise).")
 @click.option("--device", help="Device profile for the roofline: a YAML file or a shipped name "
@@ -305,7 +309,8 @@ def command(ctx: click.Context, name: str | None, input_text: str | None, model_
                    "repeats": repeats, "min_time": min_time, "device": profile.as_dict()}
     payload, view = output(plan, environment, interrupted)
     views = [view]
-    if mode == "NAME" and ":" in name and not interrupted:  # a user's model: each leaf module timed too
+    # a user's model: each leaf module timed too
+    if mode == "NAME" and name is not None and ":" in name and not interrupted:
         payload["modules"], payload["modules_spearman"], module_table = time_per_module(plan, settings, profile)
         views.append(module_table)
     emit(fmt, payload, views, payload["rows"])

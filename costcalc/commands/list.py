@@ -53,7 +53,8 @@ def command(kind_name: str | None, fmt: str) -> None:
     kinds = View("Layer and block kinds", [Column("kind"), Column("category"), Column("description")])
     for kind in KINDS:
         kinds.add(kind.name, kind.category, kind.summary)
-    kinds.notes.append("costcalc list --kind KIND: a kind's keys in a network file, with types, defaults and an example.")
+    kinds.notes.append("costcalc list --kind KIND: a kind's keys in a network file, with types, defaults "
+                       "and an example.")
     payload = {"models": models,
                "kinds": [{"name": k.name, "category": k.category, "summary": k.summary} for k in KINDS]}
     records = [{"category": "model", **model} for model in models] + payload["kinds"]

@@ -37,7 +37,8 @@ def resolve(name: str | None, config_path: str | None, options: dict[str, Any]) 
         if given:
             flags = ", ".join(f"--{key}" for key in given)
             verb = "does" if len(given) == 1 else "do"
-            raise usage_error(f"{flags} {verb} not apply to --config networks; set the input and widths in the YAML file")
+            raise usage_error(f"{flags} {verb} not apply to --config networks; set the input and widths in the "
+                              "YAML file")
         from costcalc.config.network_file import load_network
 
         network = load_network(config_path)

@@ -48,7 +48,8 @@ def check_plot_path(path: str | None, x: str, y: str, kind: str) -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="A sweep file (configs/sweeps/*.yaml) listing networks and their option lists.")
 @click.option("--reference", help="Ratios against this configuration: [MODEL:]alpha=1.0,res=224 "
-                                  "(default: the first network's default configuration if in the grid, else its first).")
+                                  "(default: the first network's default configuration if in the grid, "
+                                  "else its first).")
 @click.option("--near", help="Highlight each network's configuration nearest this count (in --unit), e.g. 140M.")
 @click.option("--plot", "plot_path", help="Draw the sweep to FILE.png or FILE.svg (needs costcalc[plot]).")
 @click.option("--x", "x", type=click.Choice(("macs", "params")), default="macs", show_default=True,

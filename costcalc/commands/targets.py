@@ -58,7 +58,8 @@ def parse_ints(text: str, option: str) -> tuple[int, ...]:
             raise ValueError(text)
         values = tuple(int(part) for part in parts)
     except ValueError:
-        raise usage_error(f"{option} must be comma-separated positive integers (e.g. 1,3,224,224), got {text!r}") from None
+        raise usage_error(f"{option} must be comma-separated positive integers (e.g. 1,3,224,224), "
+                          f"got {text!r}") from None
     if not values or any(value < 1 for value in values):
         raise usage_error(f"{option} must be comma-separated positive integers, got {text!r}")
     return values

@@ -6,7 +6,7 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import closing
 from typing import Any
 
@@ -22,7 +22,8 @@ def _summary_view(items: list[dict], unit: str) -> View:
     """One row per target: ✓/✗, analytic vs measured MACs and params, counter deltas and their causes."""
     label = UNIT_LABELS[unit]
     view = View(f"verify: analytic vs measured ({label}: conv + linear; params: sum(p.numel()))",
-                [Column("match", kind="verdict"), Column("target"), Column(f"analytic {label}", "right"), Column(f"measured {label}", "right"),
+                [Column("match", kind="verdict"), Column("target"), Column(f"analytic {label}", "right"),
+                 Column(f"measured {label}", "right"),
                  Column("delta", "right"), Column("analytic params", "right"), Column("measured params", "right"),
                  Column("fvcore − paper", "right"), Column("cause", kind="text")])
     for item in items:
@@ -78,7 +79,7 @@ def _follow_parent(parent: int) -> None:
         os._exit(1)
 
 
-def reconcile_all(targets: list[Any]) -> Iterator[dict[str, Any]]:
+def reconcile_all(targets: list[Any]) -> Generator[dict[str, Any], None, None]:
     """Each target's reconciliation payload, in the targets' order.
 
     Targets are independent and each counts on one thread, so they are spread over one worker process

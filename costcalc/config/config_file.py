@@ -116,7 +116,8 @@ class ConfigFile:
         if value is None and not path:
             raise self.error(path, f"the file is empty; {what} needs keys {', '.join(allowed)}")
         if not isinstance(value, dict):
-            raise self.error(path, f"{what} must be a mapping with keys {', '.join(allowed)}, got {type(value).__name__}")
+            raise self.error(path, f"{what} must be a mapping with keys {', '.join(allowed)}, "
+                                   f"got {type(value).__name__}")
         for key in value:
             if key not in allowed:
                 if not path:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,8 @@ def _rate(config: ConfigFile, key: str, value: Any, where: tuple[Any, ...] | Non
         problem = number_problem(value, integer=False)  # ASCII digits, finite: "٢e12" and "1e999" refused
         if problem:
             raise config.error(where or (key,), f"{key}: {problem}")
-        try:
+        with contextlib.suppress(ValueError):
             value = float(value)  # no separators removed: "1,5e12" is not read as 1.5e13
-        except ValueError:
-            pass
     problem = check_rate(key, value)
     if problem:
         raise config.error(where or (key,), problem)
@@ -48,8 +47,9 @@ def _text(config: ConfigFile, data: dict[str, Any], key: str, default: str) -> s
 def _bandwidths(config: ConfigFile, value: Any) -> tuple[tuple[int, float], ...]:
     """``bandwidth_by_size``: a mapping of working-set bytes (integers) to bytes/s, each checked."""
     if not isinstance(value, dict) or not value:
-        raise config.error(("bandwidth_by_size",), "bandwidth_by_size must be a mapping of working-set bytes to "
-                                                   f"bytes/s (e.g. {{32768: 2.0e11, 134217728: 1.5e10}}), got {value!r}")
+        raise config.error(("bandwidth_by_size",), "bandwidth_by_size must be a mapping of working-set bytes "
+                                                   "to bytes/s (e.g. {32768: 2.0e11, 134217728: 1.5e10}), "
+                                                   f"got {value!r}")
     pairs = []
     for size, rate in value.items():
         problem = check_size(size)

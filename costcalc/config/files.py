@@ -152,10 +152,11 @@ def replacing(path: str) -> Iterator[str]:
     """Yield a temporary file name beside ``path``'s target; on success rename it over the target.
 
     Interrupting signals are held while the temporary file is created, so none can arrive before
-    the clean-up is in force. The target is ``path`` with symlinks resolved. It is checked again here (:func:`check_writable`:
-    inputs read since the command's own check count too); a problem raises :class:`OutputFileError`. The new
-    file gets the old one's mode, or ``0o666 & ~umask`` (``mkstemp`` creates owner-only files). An
-    ``OSError`` is re-raised with the target's name, so it is never mistaken for standard output's.
+    the clean-up is in force. The target is ``path`` with symlinks resolved. It is checked again here
+    (:func:`check_writable`: inputs read since the command's own check count too); a problem raises
+    :class:`OutputFileError`. The new file gets the old one's mode, or ``0o666 & ~umask`` (``mkstemp``
+    creates owner-only files). An ``OSError`` is re-raised with the target's name, so it is never mistaken
+    for standard output's.
     """
     check_writable(path)
     target = os.path.realpath(path)

@@ -67,6 +67,8 @@ CONV_EXTRAS = tuple(key for key, *_ in kind_keys.CONV_EXTRAS)
 PARSED = {kind.name: kind for kind in KINDS if kind.fields is not None}
 """The kinds a network file can write, with their YAML keys (``Kind.fields``) and the argument taken
 from the running shape (``Kind.inferred``); ``add``/``concat`` are formed inside blocks instead."""
+FIELDS: dict[str, dict[str, str]] = {kind.name: kind.fields for kind in KINDS if kind.fields is not None}
+"""Each kind of :data:`PARSED` → its YAML keys (``Kind.fields``: YAML key → constructor argument)."""
 CONV_LIKE = tuple(name for name, kind in PARSED.items() if kind.spec_type is S.Conv2d)
 PAIR_FIELDS = ("kernel_size", "stride", "dilation")
 
@@ -74,20 +76,22 @@ PAIR_FIELDS = ("kernel_size", "stride", "dilation")
 def parse_input(config: ConfigFile, value: Any) -> S.Shape:
     """``3x96x96`` / ``[3, 96, 96]`` → Shape; a single int ``res`` means ``3×res×res``."""
     where = ("input",)
+    parts: list[Any]
     if isinstance(value, int) and not isinstance(value, bool):
         parts = [3, value, value]
     elif isinstance(value, list):
         parts = value
     elif isinstance(value, str):
-        parts = [part.strip() for part in value.lower().replace("×", "x").split("x")]
-        parts = [whole_number(part) for part in parts]  # None where not ASCII digits within the policy
+        texts = [part.strip() for part in value.lower().replace("×", "x").split("x")]
+        parts = [whole_number(text) for text in texts]  # None where not ASCII digits within the policy
     else:
         parts = []
-    if len(parts) != 3 or not all(isinstance(part, int) and not isinstance(part, bool) and part > 0
-                                  for part in parts):
+    sizes = [part for part in parts if isinstance(part, int) and not isinstance(part, bool) and part > 0] \
+        if len(parts) == 3 else []
+    if len(sizes) != 3:
         raise config.error(where, f"input must be C×H×W (e.g. 3x224x224 or [3, 224, 224]) with positive "
                                   f"integers, got {value!r}")
-    return S.Shape(*parts)
+    return S.Shape(*sizes)
 
 
 def _argument(config: ConfigFile, where: tuple, key: str, target: str, value: Any) -> Any:
@@ -101,7 +105,7 @@ def _argument(config: ConfigFile, where: tuple, key: str, target: str, value: An
 
 def _build(config: ConfigFile, where: tuple, kind: str, entry: dict[str, Any], shape: S.Shape,
            stride_override: Any, budget: LayerBudget) -> S.Spec:
-    fields, nested = PARSED[kind].fields, PARSED[kind].nested
+    fields, nested = FIELDS[kind], PARSED[kind].nested
     arguments = {fields[key]: _argument(config, where, key, fields[key], value)
                  for key, value in entry.items() if key in fields and key not in nested}
     for key in nested:
@@ -109,8 +113,9 @@ def _build(config: ConfigFile, where: tuple, kind: str, entry: dict[str, Any], s
             arguments[fields[key]] = parse_layers(config, where + (key,), entry[key], shape, budget)[0]
     if stride_override is not None:
         arguments["stride"] = stride_override
-    if PARSED[kind].inferred:
-        arguments[PARSED[kind].inferred] = shape.channels
+    inferred = PARSED[kind].inferred
+    if inferred:
+        arguments[inferred] = shape.channels
     if PARSED[kind].single_stride and isinstance(arguments.get("stride"), tuple):
         height, width = arguments["stride"]
         if height != width:
@@ -142,7 +147,8 @@ def _entry_layers(config: ConfigFile, where: tuple, kind: str, entry: dict[str, 
     layers = [("", spec)]
     if kind in CONV_LIKE and not isinstance(entry.get("bn", False), bool):
         raise S.SpecError(f"bn must be true or false, got {entry['bn']!r}")
-    if kind in CONV_LIKE and (entry.get("bn") or entry.get("act")):
+    # bn and act are keys of the CONV_LIKE kinds alone, each of which builds a Conv2d
+    if isinstance(spec, S.Conv2d) and (entry.get("bn") or entry.get("act")):
         layers = S.conv_bn_act("", spec, entry.get("act")) if entry.get("bn") else [
             ("", spec), ("_act", S.Activation(entry["act"]))]
     output = shape
@@ -157,7 +163,7 @@ def _refuse_argument_names(config: ConfigFile, where: tuple, kind: str, entry: d
                            allowed: tuple[str, ...]) -> None:
     """A key written as the constructor's argument (``squeeze_channels``, ``out_channels``) or as the input
     width, which the running shape gives: name the YAML key to write instead."""
-    arguments = {argument: key for key, argument in PARSED[kind].fields.items()}
+    arguments = {argument: key for key, argument in FIELDS[kind].items()}
     for key in entry:
         if key in allowed or not isinstance(key, str):
             continue
@@ -190,7 +196,9 @@ def parse_layers(config: ConfigFile, at: tuple, entries: Any, input_shape: S.Sha
     ``input_shape``, and its output shape. Nested lists (a residual block's ``layers``) recurse here."""
     if not isinstance(entries, list) or not entries:
         raise config.error(at, "layers must be a non-empty list of {kind: ..., ...} mappings")
-    shape, children, counts = input_shape, [], {}
+    shape = input_shape
+    children: list[tuple[str, S.Spec]] = []
+    counts: dict[str, int] = {}
     built: dict[Any, tuple[list[tuple[str, S.Spec]], S.Shape]] = {}
     for index, entry in enumerate(entries):
         where = at + (index,)
@@ -209,12 +217,13 @@ def parse_layers(config: ConfigFile, at: tuple, entries: Any, input_shape: S.Sha
             hint = kind_keys.hint(kind)
             raise config.error(where + ("kind",), f"unknown kind {kind!r}{hint}; expected one of "
                                                   f"{', '.join(PARSED)}{'' if hint else closest(str(kind), PARSED)}")
-        allowed = COMMON_KEYS + tuple(PARSED[kind].fields) + (CONV_EXTRAS if kind in CONV_LIKE else ())
+        allowed = COMMON_KEYS + tuple(FIELDS[kind]) + (CONV_EXTRAS if kind in CONV_LIKE else ())
         _refuse_argument_names(config, where, kind, entry, allowed)
         config.mapping(where, entry, allowed, f"a {kind} layer")
         repeat = entry.get("repeat", 1)
         if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_REPEAT:
-            raise config.error(where + ("repeat",), f"repeat must be an integer from 1 to {MAX_REPEAT:,}, got {repeat!r}")
+            raise config.error(where + ("repeat",),
+                               f"repeat must be an integer from 1 to {MAX_REPEAT:,}, got {repeat!r}")
         counts[kind] = counts.get(kind, 0) + 1
         base = entry.get("name", f"{kind}{counts[kind]}")
         if not isinstance(base, str) or not base or "." in base:

@@ -83,10 +83,13 @@ class Loaded:
             container, lines = self.lines.get(id(value), (None, None))
             if container is not value:
                 break
-            if isinstance(value, dict) and isinstance(step, (str, int)) and step in lines or isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
-                value, line = value[step], lines[step]
+            if isinstance(value, dict):
+                found = isinstance(step, (str, int)) and step in lines
             else:
+                found = isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value)
+            if not found:
                 break
+            value, line = value[step], lines[step]
         return line
 
 

@@ -16,15 +16,18 @@ from typing import Any
 from costcalc.engine import formulas as F
 from costcalc.engine.cost import CostReport, cost
 from costcalc.engine.specs import (
+    DERIVED,
     Bottleneck,
     Conv2d,
     EffNetBlock,
     InvertedResidual,
     Pair,
     Pool2d,
+    Sequential,
     Shape,
     ShuffleUnit,
     ShuffleV2Unit,
+    Spec,
     SpecError,
     as_pair,
     check_int,
@@ -58,7 +61,7 @@ class LayerQuery:
     kernel_size: Pair
     size: Pair
     stride: Pair = (1, 1)
-    padding: Pair | None = None
+    padding: Pair = DERIVED
     groups: int = 8
     bottleneck_ratio: int = 4
     expansion: int | float = 6
@@ -90,7 +93,7 @@ class LayerQuery:
         unknown = sorted(set(values) - set(LAYER_KEYS))
         if unknown:
             raise SpecError(f"unknown layer key {unknown[0]!r}; valid: {', '.join(LAYER_KEYS)}")
-        fields = {}
+        fields: dict[str, Any] = {}
         for key, value in values.items():
             if value is None:
                 continue
@@ -166,13 +169,13 @@ def _on_depthwise_output(query: LayerQuery) -> Shape:
     return query.depthwise().output_shape(query.input)
 
 
-def _spatial_separable(query: LayerQuery):
+def _spatial_separable(query: LayerQuery) -> Sequential:
     (kh, kw), (sh, sw), (ph, pw) = query.kernel_size, query.stride, query.padding
     return sequence(("conv_col", Conv2d(query.in_channels, query.out_channels, (kh, 1), (sh, 1), (ph, ph, 0, 0))),
                     ("conv_row", Conv2d(query.out_channels, query.out_channels, (1, kw), (1, sw), (0, 0, pw, pw))))
 
 
-def _effnet_depthwise(query: LayerQuery):
+def _effnet_depthwise(query: LayerQuery) -> Sequential:
     """EffNet's replacement of the ``Kh×Kw`` depthwise: ``1×Kw`` depthwise, 2×1 max pool, ``Kh×1`` depthwise.
 
     The layer's stride and padding apply per axis, to the 1-D convolution along that axis, as in
@@ -187,10 +190,10 @@ def _effnet_depthwise(query: LayerQuery):
                     ("dw_col", depthwise(channels, (kh, 1), (sh, 1), padding=(ph, ph, 0, 0))))
 
 
-def _unit(build: Callable[[LayerQuery], Any]) -> Callable[[LayerQuery], Any]:
+def _unit(build: Callable[[LayerQuery], Spec]) -> Callable[[LayerQuery], Spec]:
     """Residual-unit rows compare like with like: stride 1 and ``M == N``, as ShuffleNet §3.2."""
 
-    def checked(query: LayerQuery):
+    def checked(query: LayerQuery) -> Spec:
         if query.stride != (1, 1) or query.in_channels != query.out_channels or query.kernel_size != (3, 3):
             raise SpecError("needs a 3×3 kernel, stride 1 and in == out channels (a residual unit; "
                             "a stride-2 layer has the *_stride2 / *_down rows)")
@@ -199,10 +202,10 @@ def _unit(build: Callable[[LayerQuery], Any]) -> Callable[[LayerQuery], Any]:
     return checked
 
 
-def _down(build: Callable[[LayerQuery], Any]) -> Callable[[LayerQuery], Any]:
+def _down(build: Callable[[LayerQuery], Spec]) -> Callable[[LayerQuery], Spec]:
     """Down-sampling units stand for a 3×3 stride-2 layer (ShuffleNet Fig. 2c, ShuffleNet V2 Fig. 3d)."""
 
-    def checked(query: LayerQuery):
+    def checked(query: LayerQuery) -> Spec:
         if query.stride != (2, 2) or query.kernel_size != (3, 3):
             raise SpecError("needs a 3×3 kernel at stride 2 (a down-sampling unit; stride 1 has the residual rows)")
         return build(query)
@@ -239,7 +242,7 @@ class RowDefinition:
 
     name: str
     description: str
-    build: Callable[[LayerQuery], Any]
+    build: Callable[[LayerQuery], Spec]
     formula: F.Formula
     reference: str = "standard"
     ratio: F.Formula | None = None
@@ -344,7 +347,7 @@ class CompareRow:
     spec: Any
     input: Shape | None
     formula_macs: int | Fraction | None
-    formula_ratio: Fraction | None
+    formula_ratio: int | Fraction | None
     ratio: Fraction | None = None
     note: str = ""
     formula_text: str = ""
@@ -366,7 +369,8 @@ class CompareRow:
         return None if self.report is None else self.report.params
 
 
-def _explain(query: LayerQuery, row: RowDefinition, report: CostReport, formula_macs, ratio, formula_ratio) -> str:
+def _explain(query: LayerQuery, row: RowDefinition, report: CostReport, formula_macs: int | Fraction,
+             ratio: Fraction | None, formula_ratio: int | Fraction) -> str:
     """Say why the exact count or ratio departs from the closed form ('' when they agree)."""
     if formula_macs == report.macs and (ratio is None or ratio == formula_ratio):
         return ""
@@ -401,16 +405,17 @@ def compare_layer(query: LayerQuery) -> list[CompareRow]:
     results: dict[str, CompareRow] = {}
     for row in ROWS:
         formula_symbols = row.symbols(query)
-        texts = {"formula_text": row.formula.text_for(formula_symbols),
-                 "formula_ratio_text": row.ratio.text_for(formula_symbols) if row.ratio else "1",
-                 "description": row.describe(query)}
+        formula_text = row.formula.text_for(formula_symbols)
+        formula_ratio_text = row.ratio.text_for(formula_symbols) if row.ratio else "1"
+        description = row.describe(query)
         try:
             spec = row.build(query)
             row_input = row.input(query)
             report = cost(spec, row_input)
         except SpecError as error:
             results[row.name] = CompareRow(row, None, None, None, None, None, note=f"not applicable: {error}",
-                                           **texts)
+                                           formula_text=formula_text, formula_ratio_text=formula_ratio_text,
+                                           description=description)
             continue
         formula_macs = row.formula(formula_symbols)
         formula_ratio = row.ratio(formula_symbols) if row.ratio else Fraction(1)
@@ -423,5 +428,6 @@ def compare_layer(query: LayerQuery) -> list[CompareRow]:
         note = "; ".join(filter(None, [_explain(query, row, report, formula_macs, ratio, formula_ratio),
                                        _unlike(row, report, reference)]))
         results[row.name] = CompareRow(row, report, spec, row_input, formula_macs, formula_ratio, ratio, note,
-                                       **texts)
+                                       formula_text=formula_text, formula_ratio_text=formula_ratio_text,
+                                       description=description)
     return list(results.values())

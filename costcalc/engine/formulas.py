@@ -32,7 +32,8 @@ class Symbols:
     kh: int
     kw: int
     m: int
-    n: int
+    n: int | Fraction
+    """``N``; MobileNetV2's block forms take the expansion ``t`` here, a fraction for ``t = 1.5``."""
     g: int = 1
     x: int | Fraction = 0
     """A block's own width where it needs one beside ``M`` and ``N``: the bottleneck ``m`` of a ShuffleNet

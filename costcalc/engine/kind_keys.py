@@ -19,18 +19,19 @@ from costcalc.engine import specs as S
 from costcalc.engine.kinds import KINDS, KINDS_BY_NAME, Kind
 
 TYPE_TEXT = {"int": "integer", "Pair": "integer or [h, w]", "int | Pair": "integer or [h, w]", "str": "name",
-             "bool": "true or false", "float": "number", "int | None": "integer", "Pair | None": "integer or [h, w]", "Sequential": "list of layers",
-             "Union[Sequential, None]": "list of layers"}
+             "bool": "true or false", "float": "number", "int | None": "integer", "Pair | None": "integer or [h, w]",
+             "Sequential": "list of layers", "Union[Sequential, None]": "list of layers"}
 """A constructor annotation as a YAML user reads it."""
 PADDING = "integer, [h, w] or [top, bottom, left, right]"
-DERIVED = {"padding": "'same': dilation·(kernel − 1) // 2", "bottleneck": "out / 4", "mid_channels": "its input channels",
-           "expanded_channels": "round(expansion · input channels)", "stride": "the kernel",
-           "shortcut": "the identity"}
+DERIVED = {"padding": "'same': dilation·(kernel − 1) // 2", "bottleneck": "out / 4",
+           "mid_channels": "its input channels", "expanded_channels": "round(expansion · input channels)",
+           "stride": "the kernel", "shortcut": "the identity"}
 """What a default of ``None`` stands for, by constructor argument (the constructor derives it)."""
 CHOICES = {"function": S.ACTIVATIONS, "activation": S.ACTIVATIONS, "gate": S.ACTIVATIONS,
            "se_activation": S.ACTIVATIONS, "se_gate": S.ACTIVATIONS, "shortcut": S.SHORTCUTS}
 """Constructor arguments that take one of a fixed set of names."""
-COMMON = (("name", "name", False, "kind + count (conv1, …)", "the layer's name"),  # key, type, required, default, meaning
+# key, type, required, default, meaning
+COMMON = (("name", "name", False, "kind + count (conv1, …)", "the layer's name"),
           ("repeat", "integer", False, 1, "copies; the first takes the stride, the rest stride 1"))
 CONV_EXTRAS = (("bn", "true or false", False, False, "append batch norm"),
                ("act", " | ".join(S.ACTIVATIONS), False, None, "append an activation"))
@@ -53,7 +54,8 @@ class Key:
 
 def _forwards_fields(kind: Kind) -> bool:
     """Whether the kind's build is a ``**fields`` lambda that fixes some arguments itself (maxpool's mode)."""
-    return any(parameter.kind is parameter.VAR_KEYWORD for parameter in inspect.signature(kind.build).parameters.values())
+    return any(parameter.kind is parameter.VAR_KEYWORD
+               for parameter in inspect.signature(kind.build).parameters.values())
 
 
 def _parameters(kind: Kind) -> dict[str, inspect.Parameter]:
@@ -119,6 +121,8 @@ NESTED_EXAMPLE = "[{kind: conv, out: 8, bn: true, act: relu}, {kind: conv, out: 
 def example(kind: Kind) -> str:
     """The kind's registry example (:attr:`Kind.example`) as one YAML entry: every required key, each key whose
     value is not its default, and a derived key only where the example departs from what is derived."""
+    if kind.example is None:
+        raise ValueError(f"kind {kind.name!r} has no registry example (Kind.example) to write as YAML")
     spec, shape = kind.example()
     parts, arguments, derived = [f"kind: {kind.name}"], {}, []
     for key in keys(kind):

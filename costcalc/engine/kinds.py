@@ -10,7 +10,8 @@ reconciles every example with fvcore) all iterate :data:`KINDS`. Costing and mod
 dispatch on the spec *class*, each registered in :data:`costcalc.engine.specs.SPEC_TYPES`:
 :data:`costcalc.engine.cost.COST_RULES` (leaves) or :data:`costcalc.engine.cost.WALKS` (containers,
 blocks) and :data:`costcalc.measure.modules.BUILDERS` hold one rule per spec class, and the registry
-test checks that every registered class has both and answers its own ``output_shape``. Adding a kind is one entry here plus its cost rule and module.
+test checks that every registered class has both and answers its own ``output_shape``. Adding a kind is one
+entry here plus its cost rule and module.
 
 The kinds whose MACs are convolutions (:data:`CONV_KINDS`), all kinds with MACs (:data:`MAC_KINDS`)
 and the paper formula shown beside a measured layer (:data:`PAPER_FORMULAS`) derive from the table.
@@ -64,7 +65,7 @@ class Kind:
     @property
     def strided(self) -> bool:
         """Whether the kind takes a ``stride`` (a YAML ``repeat`` strides only its first copy)."""
-        return bool(self.fields) and "stride" in self.fields
+        return self.fields is not None and "stride" in self.fields
 
 
 def _conv(**arguments: Any) -> S.Conv2d:

@@ -21,11 +21,12 @@ successors' :class:`InvertedResidual`, :class:`SqueezeExcite`, :class:`ShuffleV2
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeAlias, Union
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeAlias
 
 from costcalc.number_rule import DIGITS
 
@@ -456,7 +457,8 @@ class Merge:
     """The error when the paths do not fit: ``{shapes}`` (all), ``{first}``, ``{rest}``, ``{operand}``."""
 
     def output_shape(self, outputs: Sequence[Shape], name: str = "") -> Shape:
-        """The merged shape of the paths' ``outputs``; raises :class:`SpecError` naming ``name`` when they do not fit."""
+        """The merged shape of the paths' ``outputs``; raises :class:`SpecError` naming ``name`` when they do not
+        fit."""
         first = outputs[0]
         if self.operand is None:
             fits = all(output[1:] == first[1:] for output in outputs)
@@ -986,7 +988,7 @@ BLOCKS = tuple(spec_type for spec_type, role in SPEC_TYPES.items() if role == "b
 if TYPE_CHECKING:
     Spec: TypeAlias = Registered
 else:
-    Spec = Union[tuple(SPEC_TYPES)]
+    Spec = functools.reduce(operator.or_, SPEC_TYPES)
 """Any spec: the union of every registered spec class (for the type checker, their base)."""
 
 

@@ -81,8 +81,12 @@ def eligible(spec: Conv2d, pointwise: bool = False) -> str:
 
 def _query(layer: ConvLayer, groups: int) -> LayerQuery:
     spec = layer.spec
+    padding = spec.symmetric_padding
+    if padding is None:  # a query's padding pads both sides alike: never price this layer as 'same'-padded
+        raise SpecError(f"asymmetric padding {list(spec.padding)} (top, bottom, left, right); "
+                        "the papers' rows pad both sides alike")
     return LayerQuery(spec.in_channels, spec.out_channels, spec.kernel_size,
-                      (layer.input.height, layer.input.width), spec.stride, spec.symmetric_padding, groups)
+                      (layer.input.height, layer.input.width), spec.stride, padding, groups)
 
 
 def _option(row: CompareRow, replacement: CostReport, layer: ConvLayer, groups: int | None) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
@@ -33,6 +33,9 @@ from costcalc.formatting import operator_label
 from costcalc.measure.operators import MAC_FAMILIES, NOT_COSTED, OTHER_FAMILIES
 from costcalc.measure.recorder import Operator, Recording, within
 from costcalc.measure.spec_view import call_spec
+
+if TYPE_CHECKING:
+    from costcalc.views.render import RichView
 
 
 def parameter_owners(model: nn.Module) -> dict[str, int]:
@@ -165,7 +168,7 @@ class Analysis:
 
     def totals(self) -> dict[str, Any]:
         macs = self.macs
-        by_family = Counter()
+        by_family: Counter[str] = Counter()
         other: Counter = Counter()
         for op in self.recording.operators:
             if op.family in MAC_FAMILIES:
@@ -209,7 +212,7 @@ class Analysis:
             calls = self.recording.calls.get(name, [((), ())])
             kind = _layer_kind(module, family, ops)
             macs = sum(op.macs for op in ops)
-            per_call = Counter()
+            per_call: Counter[int] = Counter()
             for op in ops:
                 per_call[op.call] += op.macs
             paper = PAPER_FORMULAS.get(kind)
@@ -228,8 +231,8 @@ class Analysis:
         """Unique parameters owned by module ``name`` (and its submodules when ``recurse``); a
         parametrization's tensors belong to the module it parametrizes."""
         if not recurse:
-            return sum(count for owner, count in self.owners.items()
-                       if owner == name or owner.startswith(f"{name}.parametrizations." if name else "parametrizations."))
+            prefix = f"{name}.parametrizations." if name else "parametrizations."
+            return sum(count for owner, count in self.owners.items() if owner == name or owner.startswith(prefix))
         return sum(count for owner, count in self.owners.items() if within(owner, name))
 
     def _idle_params(self, name: str) -> int:
@@ -303,7 +306,7 @@ class Analysis:
             for row in payload["modules"]:
                 row["training"] = self.training.within("" if row["name"] == "(model)" else row["name"])
 
-    def table(self, depth: int | None = 2, unit: str = "macs"):
+    def table(self, depth: int | None = 2, unit: str = "macs") -> RichView:
         """The module tree as a rich renderable (what ``costcalc analyze`` prints by default)."""
         from costcalc.views.analyze import tree_view
         from costcalc.views.render import RichView
@@ -326,11 +329,11 @@ class Analysis:
 
         return to_html(tree_view(self.to_dict(), 2, "macs"))
 
-    def to_dataframe(self, depth: int | None = None):
+    def to_dataframe(self, depth: int | None = None) -> Any:  # a pandas.DataFrame: pandas has no type hints
         """The module tree (:meth:`by_module`) as a ``pandas.DataFrame``, one row per module, with ``flops``
         (2 × MACs) beside ``macs``. pandas is optional: without it, an ImportError says how to install it."""
         try:
-            import pandas
+            import pandas  # type: ignore[import-untyped]  # pandas ships no type hints (no pandas-stubs here)
         except ImportError:
             raise ImportError("Analysis.to_dataframe() needs pandas, which is not installed: "
                               "pip install pandas") from None

@@ -25,7 +25,7 @@ from costcalc.measure.analysis import Analysis
 from costcalc.measure.disagreements import flop_counter_check, fvcore_check
 from costcalc.measure.footprint import LiveActivations, SavedTensors, footprint, model_storages, optimizer_copies
 from costcalc.measure.guard import available_bytes
-from costcalc.measure.recorder import Recording, record
+from costcalc.measure.recorder import Recording, record, tensors_in
 from costcalc.measure.training import TrainingCost, TrainingRun, record_training
 from costcalc.measure.user_code import (
     TargetError,
@@ -47,20 +47,7 @@ def as_arguments(inputs: Any) -> tuple:
 
 def input_shapes(arguments: tuple) -> list[list[int]]:
     """The shape of every tensor among the arguments, depth first (dicts by insertion order)."""
-    shapes: list[list[int]] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, torch.Tensor):
-            shapes.append(list(value.shape))
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, (tuple, list)):
-            for item in value:
-                walk(item)
-
-    walk(arguments)
-    return shapes
+    return [list(tensor.shape) for tensor in tensors_in(arguments)]
 
 
 def zeros(shapes: list[tuple[int, ...]], dtypes: list[str] | None = None, device: str = "cpu") -> tuple:
@@ -130,7 +117,8 @@ def analyze(model: nn.Module, inputs: Any, *, kwargs: dict[str, Any] | None = No
     check says so instead of counting.
 
     ``batch_axis`` states the inputs' batch axis for per-sample figures (:meth:`Analysis.batch_axis`
-    infers it where it can); a ``forward`` that returns a generator is refused (:class:`TargetError`), and work run on other threads is listed as ``unseen``.
+    infers it where it can); a ``forward`` that returns a generator is refused (:class:`TargetError`), and work
+    run on other threads is listed as ``unseen``.
 
     ``training=True`` records a training step instead (:mod:`costcalc.measure.training`): the forward with
     grad enabled, its backward MACs by analytic rule, a real backward for what ``torch.utils.checkpoint``

@@ -156,9 +156,9 @@ def calibrate(threads: int, matmul_size: int = 1024, copy_elements: int = 1 << 2
     """Measure this machine's profile: the fastest MAC/s of its conv and matmul kernels, and copy bandwidth.
 
     * peak MACs: the highest rate among ``kernels`` (:func:`costcalc.bench.plan.calibration_kernels`; each
-      timed through :func:`prepare` like any bench item: MACs / best block) and an ``n×n @ n×n`` float32 matmul (``n³`` MACs). A roofline
-      is a bound only if no layer runs faster than its peak, and a 1024² matmul alone can be slower
-      than torch's 3×3 convolution (46 against 75 GMAC/s on one thread where this was found).
+      timed through :func:`prepare` like any bench item: MACs / best block) and an ``n×n @ n×n`` float32 matmul
+      (``n³`` MACs). A roofline is a bound only if no layer runs faster than its peak, and a 1024² matmul
+      alone can be slower than torch's 3×3 convolution (46 against 75 GMAC/s on one thread where this was found).
     * bandwidth: ``dst.copy_(src)`` over a tensor much larger than the caches (128 MiB by
       default) reads and writes ``nbytes`` each: ``2·nbytes`` per call (write-allocate traffic
       not counted, as STREAM's copy).

@@ -48,8 +48,9 @@ def conv_call(named: dict[str, Any], out: Any) -> ConvCall | None:
     ``dilation``, ``groups``)."""
     source = named.get("input", named.get("self"))
     weight = named.get("weight")
-    tensors = all(isinstance(value, torch.Tensor) for value in (source, weight, out))
-    if not tensors or not {"stride", "padding", "dilation", "groups"} <= named.keys():
+    if not (isinstance(source, torch.Tensor) and isinstance(weight, torch.Tensor) and isinstance(out, torch.Tensor)):
+        return None
+    if not {"stride", "padding", "dilation", "groups"} <= named.keys():
         return None
     rank = weight.dim() - 2
     padding = named["padding"]

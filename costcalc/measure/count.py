@@ -31,7 +31,8 @@ def fvcore_counts(model: nn.Module, inputs: Any, names: list[str] | None = None)
     analysis = FlopCountAnalysis(model, inputs).unsupported_ops_warnings(False) \
         .uncalled_modules_warnings(False).tracer_warnings("none").set_op_handle(**fvcore_handles())
     per_module = {name: Counter(counts) for name, counts in analysis.by_module_and_operator().items()}
-    return per_module, {name: Counter(analysis.unsupported_ops(name)) for name in (per_module if names is None else names)}
+    skipped = {name: Counter(analysis.unsupported_ops(name)) for name in (per_module if names is None else names)}
+    return per_module, skipped
 
 
 @dataclass(frozen=True)
@@ -79,4 +80,5 @@ def measure(module: nn.Module, shape: Shape, flat: bool = False) -> Measurement:
         flops = counter.get_flop_counts()
     flop_counter = {name: sum(flops.get(f"{root}.{name}" if name else root, {}).values()) for name in names}
     params = {name: sum(p.numel() for p in sub.parameters()) for name, sub in module.named_modules()}
-    return Measurement(per_module, unsupported, flop_counter, params, Shape(*output.shape[1:], *(1,) * (4 - output.dim())))
+    return Measurement(per_module, unsupported, flop_counter, params,
+                       Shape(*output.shape[1:], *(1,) * (4 - output.dim())))

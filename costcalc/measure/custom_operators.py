@@ -91,7 +91,9 @@ def flop_counter_mapping() -> dict[Any, Callable[..., int]]:
         def count(*args: Any, out_val: Any = None, **kwargs: Any) -> int:
             return 2 * rule.count(args, kwargs, out_val)
 
-        count._get_raw = True  # FlopCounterMode then passes tensors, not their shapes
+        # FlopCounterMode then passes tensors, not their shapes (it reads the attribute with getattr); mypy
+        # does not model attributes set on a function
+        count._get_raw = True  # type: ignore[attr-defined]
         return count
 
     return {_packet(name): formula(rule) for name, rule in _REGISTERED.items()}

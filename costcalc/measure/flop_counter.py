@@ -34,7 +34,8 @@ class FlopCounterMode(flop_counter.FlopCounterMode):
 
     def _count_flops(self, func_packet: Any, out: Any, args: tuple, kwargs: dict) -> Any:
         try:
-            return super()._count_flops(func_packet, out, args, kwargs)
+            # untyped_calls_exclude skips super() calls (mypy#16653)
+            return super()._count_flops(func_packet, out, args, kwargs)  # type: ignore[no-untyped-call]
         except Exception as error:  # the counter's bug, not the model's: named by the reconciliation
             message = str(error).strip().splitlines()[0] if str(error).strip() else ""
             self.failures.append((str(func_packet), f"{type(error).__name__}: {message}".rstrip(": ")))

@@ -25,6 +25,7 @@ from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from costcalc.engine.optimizers import OPTIMIZERS, STEP_BYTES
+from costcalc.measure.recorder import tensors_in
 
 
 def _storage(tensor: torch.Tensor) -> tuple[int, int]:
@@ -41,15 +42,8 @@ def _storage(tensor: torch.Tensor) -> tuple[int, int]:
 
 def model_storages(model: nn.Module, inputs: Any = ()) -> set[Any]:
     """The storages of the model's parameters and buffers and of the input tensors: not activations."""
-    tensors = [*model.parameters(), *model.buffers(), *_tensors(inputs)]
+    tensors = [*model.parameters(), *model.buffers(), *tensors_in(inputs)]
     return {_storage(tensor)[0] for tensor in tensors}
-
-
-def _tensors(value: Any) -> list[torch.Tensor]:
-    if isinstance(value, torch.Tensor):
-        return [value]
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) else ()
-    return [tensor for item in items for tensor in _tensors(item)]
 
 
 class SavedTensors(torch.autograd.graph.saved_tensors_hooks):
@@ -71,7 +65,7 @@ class LiveActivations(TorchDispatchMode):
     """Tracks the storages the forward's operators create until their last tensor dies; ``peak`` bytes."""
 
     def __init__(self, excluded: set[Any]):
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # untyped_calls_exclude skips super() calls (mypy#16653)
         self.excluded = excluded
         self.tensors: dict[Any, int] = {}   # live storage → tensors referring to it
         self.sizes: dict[Any, int] = {}
@@ -82,9 +76,10 @@ class LiveActivations(TorchDispatchMode):
     def _should_skip_dynamo(cls) -> bool:
         return False
 
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+    def __torch_dispatch__(self, func: Any, types: tuple[type, ...], args: tuple[Any, ...] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
         out = func(*args, **(kwargs or {}))
-        for tensor in _tensors(out):
+        for tensor in tensors_in(out):
             key, size = _storage(tensor)
             if key in self.excluded:
                 continue

@@ -14,6 +14,7 @@ what the fork costs against the same trace in-process.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
@@ -55,10 +56,8 @@ def _child(function: Callable[[], Any], write_fd: int, errors: Any) -> None:
             pipe.write(pickle.dumps(message))
     finally:
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(Exception):  # a closed stream: nothing to flush
                 stream.flush()
-            except Exception:  # a closed stream: nothing to flush
-                pass
         os._exit(0)
 
 

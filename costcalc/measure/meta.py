@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import FunctionType
 from typing import Any, TypeVar
 
@@ -38,7 +38,7 @@ class _LastOperator(TorchDispatchMode):
     """Remembers the first aten operator that raised, and what it raised, so a failure can name it."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # untyped_calls_exclude skips super() calls (mypy#16653)
         self.failed: tuple[str, Exception] | None = None
 
     @classmethod
@@ -46,7 +46,8 @@ class _LastOperator(TorchDispatchMode):
         """No ``torch._dynamo`` wrapper around the handler (as the recorder's): nothing here is compiled."""
         return False
 
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+    def __torch_dispatch__(self, func: Any, types: tuple[type, ...], args: tuple[Any, ...] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
         try:
             return func(*args, **(kwargs or {}))
         except Exception as error:
@@ -111,10 +112,8 @@ def skip_dynamo_import() -> int:
                 wrapped.__dynamo_disable = wrapped
                 marked += 1
         for cell in cells.values():
-            try:
+            with suppress(ValueError):  # an empty cell
                 pending.append(cell.cell_contents)
-            except ValueError:  # an empty cell
-                pass
         pending.append(getattr(function, "__wrapped__", None))
     return marked
 

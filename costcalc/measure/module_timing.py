@@ -18,8 +18,7 @@ MACs come from :func:`costcalc.measure.analyze.analyze` on the same input, so th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import closing
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,10 +85,13 @@ def time_leaves(model: nn.Module, shape: tuple[int, ...], settings: Settings,
     rows = {row["name"]: row for row in analysis.by_module()}
     modules = dict(model.named_modules())
     timed = []
-    progress = (track or _quietly)(list(recorded.items()), lambda item: f"timing {item[0]}", "timing", detailed=True)
-    with closing(progress) as items:  # the bar stops however the loop ends
+    items = (track or _quietly)(list(recorded.items()), lambda item: f"timing {item[0]}", "timing", detailed=True)
+    try:
         for name, calls in items:
             timed.append(_time_leaf(modules[name], name, calls, rows.get(name, {}), analysis, settings))
+    finally:  # the bar stops however the loop ends
+        if isinstance(items, Generator):
+            items.close()
     return timed, analysis.macs
 
 
@@ -104,8 +106,10 @@ def _time_leaf(module: nn.Module, name: str, calls: list[tuple[tuple, dict]], ro
         with torch.inference_mode():
             return module(*args, **kwargs)
 
-    per_call = [run_user_code(f"timing {name}", lambda: time_call(lambda: run_call(args, kwargs), settings))
-                for args, kwargs in calls]
+    def time_one(args: tuple, kwargs: dict) -> Timing:
+        return run_user_code(f"timing {name}", lambda: time_call(lambda: run_call(args, kwargs), settings))
+
+    per_call = [time_one(args, kwargs) for args, kwargs in calls]
     timing = Timing(sum(t.median for t in per_call), sum(t.iqr for t in per_call), settings.repeats,
                     min(t.number for t in per_call), sum(t.best for t in per_call))
     return LeafTiming(name, type(module).__name__, tuple(analysis.recording.calls.get(name, ())),

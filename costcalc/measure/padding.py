@@ -39,7 +39,9 @@ class PaddedHeads:
         logical = dict(named)
         for name in ("query", "key", "value"):
             tensor = named.get(name)
-            source = self.sources.get(tensor) if isinstance(tensor, torch.Tensor) else None
+            if not isinstance(tensor, torch.Tensor):
+                continue
+            source = self.sources.get(tensor)
             if source is not None:
                 logical[name] = source
                 changes.append(f"{name} {source.shape[-1]} → {tensor.shape[-1]}")

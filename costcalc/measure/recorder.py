@@ -117,11 +117,11 @@ class OperatorRecorder(TorchDispatchMode):
     """Records each aten operator against ``stack[-1]``, the innermost ``(module, call)`` running it."""
 
     def __init__(self, stack: list[tuple[str, int]], recording: Recording, counter: FlopCounterMode | None):
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # untyped_calls_exclude skips super() calls (mypy#16653)
         self.stack = stack
         self.recording = recording
         self.counter = counter
-        self.global_counts = counter.flop_counts["Global"] if counter is not None else None
+        self.global_counts: dict[Any, int] = counter.flop_counts["Global"] if counter is not None else {}
         self.padded = PaddedHeads()
 
     @classmethod
@@ -135,7 +135,8 @@ class OperatorRecorder(TorchDispatchMode):
             return 0, 0
         return sum(self.global_counts.values()), len(self.counter.failures)
 
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+    def __torch_dispatch__(self, func: Any, types: tuple[type, ...], args: tuple[Any, ...] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
         self.recording.dispatched += 1
         if torch.is_inference_mode_enabled() and is_composite(func):
@@ -144,11 +145,12 @@ class OperatorRecorder(TorchDispatchMode):
         before, failures = self._measured()
         out = func(*args, **kwargs)
         after, failures_after = self._measured()
-        failure = self.counter.failures[-1][1] if failures_after > failures else ""
+        failure = self.counter.failures[-1][1] if self.counter is not None and failures_after > failures else ""
         module, call = self.stack[-1]
         registered = registered_rule(func)  # the user's rule (costcalc.register_operator) wins
         rule = rule_for(func) if registered is None else None
         note = ""
+        named: dict[str, Any] = {}  # stays empty when bind fails: a registered rule still reaches conv_call below
         try:
             named = bind(func, args, kwargs)
             refined = rule.refine(named) if rule is not None and rule.refine is not None else None
@@ -175,12 +177,12 @@ UNSEEN_WORK = ("holds parameters, ran no operator the recorder saw, yet returned
                "(computed on another thread?)")
 
 
-def _tensors(value: Any) -> list[torch.Tensor]:
-    """Every tensor in ``value`` (tuples, lists and dict values, depth first)."""
+def tensors_in(value: Any) -> list[torch.Tensor]:
+    """Every tensor in a call's arguments or outputs ``value`` (tuples, lists and dict values, depth first)."""
     if isinstance(value, torch.Tensor):
         return [value]
     items = value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) else ()
-    return [tensor for item in items for tensor in _tensors(item)]
+    return [tensor for item in items for tensor in tensors_in(item)]
 
 
 def _made_elsewhere(module: nn.Module, args: Any, output: Any) -> bool:
@@ -190,8 +192,8 @@ def _made_elsewhere(module: nn.Module, args: Any, output: Any) -> bool:
     held = [*module.parameters(recurse=False), *module.buffers(recurse=False)]
     if not any(isinstance(tensor, nn.Parameter) for tensor in held):
         return False
-    known = {id(tensor) for tensor in (*_tensors(args), *held)}
-    return any(id(tensor) not in known for tensor in _tensors(output))
+    known = {id(tensor) for tensor in (*tensors_in(args), *held)}
+    return any(id(tensor) not in known for tensor in tensors_in(output))
 
 
 def _call_index(calls: dict[str, list], name: str) -> int:
@@ -199,7 +201,7 @@ def _call_index(calls: dict[str, list], name: str) -> int:
 
 
 @contextmanager
-def _module_stack(model: nn.Module, recording: Recording, stack: list[tuple[str, int]]):
+def _module_stack(model: nn.Module, recording: Recording, stack: list[tuple[str, int]]) -> Iterator[None]:
     """Global forward hooks that push/pop ``(name, call)`` for the model's modules (first names), on the
     recording thread; a call on another thread, or of a module with parameters of its own that ran no
     operator the recorder saw, is listed in ``recording.unseen``."""
@@ -209,7 +211,7 @@ def _module_stack(model: nn.Module, recording: Recording, stack: list[tuple[str,
     recording_thread = threading.get_ident()
     elsewhere = threading.local()  # per other thread: how deep in modules it runs
 
-    def before(module, args):
+    def before(module: nn.Module, args: tuple[Any, ...]) -> None:
         name = names.get(module)
         if name is None:
             return
@@ -221,7 +223,7 @@ def _module_stack(model: nn.Module, recording: Recording, stack: list[tuple[str,
         stack.append((name, _call_index(recording.calls, name)))
         pending.append((name, first_shape(args), recording.dispatched))
 
-    def after(module, args, output):
+    def after(module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
         name = names.get(module)
         if name is None:
             return
@@ -244,27 +246,27 @@ def _module_stack(model: nn.Module, recording: Recording, stack: list[tuple[str,
 
 
 @contextmanager
-def preserved_mode(model: nn.Module):
+def preserved_mode(model: nn.Module) -> Iterator[None]:
     """Restore every submodule's ``training`` flag (the analysis runs in eval mode) and its buffers afterwards:
     a forward that updates its own buffers (a step counter, running statistics, a cache) leaves
     ``state_dict()`` as it was — the same tensors with their values, a buffer it reassigned put back, one it
     registered removed. Parameters are not copied (they can be most of the memory): a forward that writes
     its own weights in place keeps what it wrote."""
     modes = [(module, module.training) for module in model.modules()]
-    buffers = [(module, dict(module._buffers), {name: tensor.clone() for name, tensor in module._buffers.items()
-                                                if tensor is not None}) for module in model.modules()]
+    buffers = [(module, dict(module._buffers), [(tensor, tensor.clone()) for tensor in module._buffers.values()
+                                                if tensor is not None]) for module in model.modules()]
     try:
         yield
     finally:
         for module, training in modes:
             module.training = training
-        for module, tensors, values in buffers:
+        for module, tensors, copies in buffers:
             module._buffers.clear()
             module._buffers.update(tensors)
             module._non_persistent_buffers_set &= set(tensors)
-            for name, value in values.items():
-                with torch.inference_mode() if tensors[name].is_inference() else torch.no_grad():
-                    tensors[name].copy_(value)
+            for tensor, value in copies:
+                with torch.inference_mode() if tensor.is_inference() else torch.no_grad():
+                    tensor.copy_(value)
 
 
 def record(model: nn.Module, inputs: tuple, count: bool = True, kwargs: dict[str, Any] | None = None) -> Recording:

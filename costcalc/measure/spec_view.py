@@ -16,20 +16,23 @@ from torch import nn
 
 from costcalc.engine import specs
 from costcalc.engine.cost import cost
-from costcalc.engine.specs import Shape, SpecError
+from costcalc.engine.specs import Shape, SpecError, as_pair
 from costcalc.measure.calls import ConvCall
 
 
 def _padding(call: ConvCall) -> tuple[int, int, int, int]:
     """(top, bottom, left, right) the convolution applied: its own ints, or for ``'same'`` torch's split
     (``dilation·(k − 1)`` per dimension, the odd one on the bottom/right) and 0 for ``'valid'``."""
-    if call.padding == "valid":
+    padding = call.padding
+    if padding == "valid":
         return (0, 0, 0, 0)
-    if call.padding == "same":
+    if padding == "same":
         (top, left) = (d * (k - 1) // 2 for d, k in zip(call.dilation, call.weight[2:]))
         (height, width) = (d * (k - 1) for d, k in zip(call.dilation, call.weight[2:]))
         return (top, height - top, left, width - left)
-    return (call.padding[0], call.padding[0], call.padding[1], call.padding[1])
+    if isinstance(padding, str):
+        raise SpecError(f"padding must be 'same', 'valid' or ints, got {padding!r}")
+    return (padding[0], padding[0], padding[1], padding[1])
 
 
 def call_spec(call: ConvCall | None) -> specs.Conv2d | None:
@@ -39,8 +42,9 @@ def call_spec(call: ConvCall | None) -> specs.Conv2d | None:
     if call is None or call.transposed or len(call.input) != 4 or len(call.weight) != 4:
         return None
     try:
-        spec = specs.Conv2d(call.input[1], call.weight[0], call.weight[2:], call.stride, _padding(call),
-                            call.dilation, call.groups, call.bias)
+        spec = specs.Conv2d(call.input[1], call.weight[0], as_pair(call.weight[2:], "kernel_size"),
+                            as_pair(call.stride, "stride"), _padding(call), as_pair(call.dilation, "dilation"),
+                            call.groups, call.bias)
         output = cost(spec, Shape(*call.input[1:])).output
     except SpecError:
         return None
@@ -56,11 +60,11 @@ def _one_call(analysis: Any, name: str, family: str) -> tuple[Any, Shape, int] |
         convs = {op.conv for op in analysis.recording.operators if op.module == name and op.family == family}
         call = convs.pop() if len(convs) == 1 else None
         spec = call_spec(call)
-        return None if spec is None else (spec, Shape(*call.input[1:]), call.input[0])
+        return None if call is None or spec is None else (spec, Shape(*call.input[1:]), call.input[0])
     module = analysis.modules.get(name)
     if family == "matmul" and isinstance(module, nn.Linear) and calls and all(len(call[0]) == 2 for call in calls):
-        spec = specs.Linear(module.in_features, module.out_features, module.bias is not None)
-        return spec, Shape(calls[0][0][1], 1, 1), calls[0][0][0]
+        linear = specs.Linear(module.in_features, module.out_features, module.bias is not None)
+        return linear, Shape(calls[0][0][1], 1, 1), calls[0][0][0]
     return None
 
 

@@ -32,7 +32,7 @@ rule for the CPU flash-attention or recurrent backward kernels).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from math import prod
@@ -43,7 +43,16 @@ from torch import nn
 
 from costcalc.measure.flop_counter import FlopCounterMode
 from costcalc.measure.operators import MAC_FAMILIES
-from costcalc.measure.recorder import OperatorRecorder, Recording, _module_stack, first_shape, preserved_mode, within
+from costcalc.measure.recorder import (
+    Operator,
+    OperatorRecorder,
+    Recording,
+    _module_stack,
+    first_shape,
+    preserved_mode,
+    tensors_in,
+    within,
+)
 from costcalc.measure.user_code import TargetError
 
 
@@ -136,12 +145,13 @@ class TrainingRecorder(OperatorRecorder):
     """:class:`OperatorRecorder` that also keeps each MAC operator's training :class:`Step`; during the
     backward (``backward=True``) only forwards that reran with grad enabled are recorded."""
 
-    def __init__(self, stack, recording: Recording, counter: FlopCounterMode | None):
+    def __init__(self, stack: list[tuple[str, int]], recording: Recording, counter: FlopCounterMode | None):
         super().__init__(stack, recording, counter)
         self.steps: list[Step] = []
         self.backward = False
 
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+    def __torch_dispatch__(self, func: Any, types: tuple[type, ...], args: tuple[Any, ...] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
         recomputed = self.backward and torch.is_grad_enabled()
         if self.backward and not recomputed:  # a gradient kernel: FlopCounterMode counts it underneath
             return func(*args, **(kwargs or {}))
@@ -151,7 +161,7 @@ class TrainingRecorder(OperatorRecorder):
             self._step(self.recording.operators[-1], args, out, recomputed)
         return out
 
-    def _step(self, op, args: tuple, out: Any, recomputed: bool) -> None:
+    def _step(self, op: Operator, args: tuple, out: Any, recomputed: bool) -> None:
         grad = torch.is_grad_enabled()  # under no_grad (a reentrant checkpoint's first pass) autograd records nothing
         needs = tuple(grad and isinstance(arg, torch.Tensor) and arg.requires_grad for arg in args)
         rule = BACKWARD_RULES.get(op.name)
@@ -176,20 +186,8 @@ def _float_outputs(value: Any) -> list[torch.Tensor]:
 
 def _leaves(model: nn.Module, inputs: Any) -> list[torch.Tensor]:
     """What gradients flow to: the trainable parameters and any input tensor that requires grad."""
-    found = [parameter for parameter in model.parameters() if parameter.requires_grad]
-
-    def walk(value: Any) -> None:
-        if isinstance(value, torch.Tensor) and value.requires_grad and value.is_leaf:
-            found.append(value)
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, (tuple, list)):
-            for item in value:
-                walk(item)
-
-    walk(inputs)
-    return found
+    return [*(parameter for parameter in model.parameters() if parameter.requires_grad),
+            *(tensor for tensor in tensors_in(inputs) if tensor.requires_grad and tensor.is_leaf)]
 
 
 def differentiable(model: nn.Module, inputs: tuple, outputs: Any) -> list[torch.Tensor]:
@@ -228,7 +226,7 @@ class TrainingRun:
 
 
 @contextmanager
-def preserved_buffers(model: nn.Module):
+def preserved_buffers(model: nn.Module) -> Iterator[None]:
     """Put every buffer back as it was: a training-mode forward moves batch norm's running statistics."""
     saved = [(buffer, buffer.clone()) for buffer in model.buffers()]
     try:
@@ -307,7 +305,8 @@ class TrainingCost:
         return {"forward_macs": forward, "backward_macs": backward, "macs": forward + backward}
 
     def by_operator(self) -> dict[str, dict[str, int]]:
-        forward, backward = Counter(), Counter()
+        forward: Counter[str] = Counter()
+        backward: Counter[str] = Counter()
         for step in self.steps:
             forward[step.name] += step.forward
             backward[step.name] += step.backward

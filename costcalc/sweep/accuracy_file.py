@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from costcalc.engine.specs import SpecError
 from costcalc.engine.zoo import Accuracy
 from costcalc.sweep.grid import OPTION_TYPES, Plan, Row, SweepError, parse_value
 
@@ -47,8 +48,9 @@ def score(text: str, where: str, column: str) -> str:
     return text.strip()
 
 
-def header_of(path: str, fields: list[str] | None, plans: list[Plan]) -> list[str]:
-    """The header's option columns, after checking it names ``top1`` and only known columns."""
+def header_of(path: str, fields: list[str], plans: list[Plan]) -> list[str]:
+    """The header's option columns, after checking it names ``top1`` and only known columns (an empty
+    ``fields``: an empty file)."""
     if not fields:
         raise SweepError(f"{path}:1: empty file; expected a header such as model,alpha,res,top1,top5")
     names = [field.strip() for field in fields]
@@ -77,7 +79,7 @@ def load(path: str, plans: list[Plan], rows: list[Row]) -> list[Unmatched]:
             lines = list(csv.reader(handle))
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise SweepError(f"--accuracy {path!r}: {getattr(error, 'strerror', None) or error}") from None
-    header = [name.strip() for name in lines[0]] if lines else None
+    header = [name.strip() for name in lines[0]] if lines else []
     option_columns = header_of(path, header, plans)
     by_model = {plan.entry.name: plan for plan in plans}
     index = {(row.config.model, row.config.options): row for row in rows if row.valid}
@@ -93,7 +95,7 @@ def load(path: str, plans: list[Plan], rows: list[Row]) -> list[Unmatched]:
         name = record.get("model") or next(iter(by_model))
         try:
             model = zoo.lookup(name).name
-        except zoo.SpecError as error:
+        except SpecError as error:
             raise SweepError(f"{where}: {error}") from None
         options = {}
         for key in option_columns:

@@ -68,8 +68,9 @@ def parse_value(text: str, option: str) -> int | float | str:
     return value
 
 
-def parse_values(text: Any, option: str) -> tuple[int | float, ...]:
-    """``"0.25,0.5,1.0"`` → ``(0.25, 0.5, 1.0)``; a list (from YAML) is taken item by item.
+def parse_values(text: Any, option: str) -> tuple[int | float | str, ...]:
+    """``"0.25,0.5,1.0"`` → ``(0.25, 0.5, 1.0)`` (names stay names: ``"b0,b1"`` → ``("b0", "b1")``); a list
+    (from YAML) is taken item by item.
 
     Raises :class:`SweepError` for an empty list, a non-numeric or non-positive item and duplicates.
     """
@@ -80,7 +81,7 @@ def parse_values(text: Any, option: str) -> tuple[int | float, ...]:
         raise SweepError(f"--{option} needs a comma-separated list of values (e.g. --{option} "
                          f"{EXAMPLES[OPTION_TYPES[option]]}), got {text!r}")
     values = tuple(parse_value(item, option) for item in items)
-    seen: set = set()
+    seen: set[int | float | str] = set()
     for item, value in zip(items, values):
         if value in seen:
             raise SweepError(f"--{option} lists {item.strip()} twice; give each value once")
@@ -99,10 +100,10 @@ def parse_quantity(text: str) -> int:
     return value
 
 
-def parse_reference(text: str) -> tuple[str | None, dict[str, int | float]]:
+def parse_reference(text: str) -> tuple[str | None, dict[str, int | float | str]]:
     """``[MODEL:]key=value,key=value`` → (model or None, options)."""
     model, _, body = str(text).rpartition(":")
-    options: dict[str, int | float] = {}
+    options: dict[str, int | float | str] = {}
     for part in body.split(","):
         key, sep, value = part.partition("=")
         key = key.strip()
@@ -199,7 +200,8 @@ def check_size(plans: list[Plan]) -> None:
     sizes = [math.prod(len(values) for values in plan.axes.values()) for plan in plans]
     total = sum(sizes)
     if total > MAX_CONFIGURATIONS:
-        parts = "; ".join(f"{plan.entry.name}: " + " × ".join(f"{len(values):,} {key}" for key, values in plan.axes.items())
+        parts = "; ".join(f"{plan.entry.name}: "
+                          + " × ".join(f"{len(values):,} {key}" for key, values in plan.axes.items())
                           for plan in plans)
         raise SweepError(f"the sweep asks for {total:,} configurations ({parts}); a sweep costs at most "
                          f"{MAX_CONFIGURATIONS:,}: shorten the lists or split the sweep")
@@ -295,5 +297,6 @@ def reference_config(text: str | None, plans: list[Plan], rows: list[Row]) -> Co
     entry = plan.entry
     wrong = [key for key in given if key not in entry.grid_options]
     if wrong:
-        raise SweepError(f"--reference: {entry.name} takes no {wrong[0]!r}; its options: {', '.join(entry.grid_options)}")
+        raise SweepError(f"--reference: {entry.name} takes no {wrong[0]!r}; "
+                         f"its options: {', '.join(entry.grid_options)}")
     return plan.config(given)

@@ -94,7 +94,8 @@ def spatial_terms(layers: tuple[LayerCost, ...], shape: Shape) -> tuple[int, ...
 
     Follows the layers' recorded dataflow (``sources``): each leaf's output is its spec's
     ``output_shape`` of its source's output, each merge's is its :class:`~costcalc.engine.specs.Merge`'s
-    ``output_shape`` of its sources' — the shapes :func:`costcalc.engine.cost.cost` would find, with its errors (SpecError).
+    ``output_shape`` of its sources' — the shapes :func:`costcalc.engine.cost.cost` would find, with its
+    errors (SpecError).
     """
     outputs = {"": shape}
     spatial = []

@@ -14,16 +14,17 @@ greedily, each at the first of eight places around its point whose box touches n
 already placed, no step of the dashed front and no ``--near`` line (boxes measured with the renderer,
 :func:`obstacles`); tick labels are thinned until none touch. A PNG carries what it draws — the
 points of each series, the front and the labels — as JSON text (:data:`SUMMARY_KEY`, :func:`summary`),
-so a test can hold a saved figure to what its command draws now without comparing pixels. ``--plot-kind heatmap`` colours the grid of a network's two
-varying options by the chosen quantity. Needs matplotlib (``pip install 'costcalc[plot]'``),
-imported only here, with the non-interactive Agg backend; the file is written whole or not at all
-(:func:`costcalc.config.files.replacing`).
+so a test can hold a saved figure to what its command draws now without comparing pixels.
+``--plot-kind heatmap`` colours the grid of a network's two varying options by the chosen quantity.
+Needs matplotlib (``pip install 'costcalc[plot]'``), imported only here, with the non-interactive Agg
+backend; the file is written whole or not at all (:func:`costcalc.config.files.replacing`).
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from costcalc.config.files import replacing
 from costcalc.formatting import UNIT_LABELS, in_unit
@@ -59,13 +60,39 @@ ACCURACIES = ("top1", "top1_per_gmac")
 
 
 def value(row: Row, quantity: str, unit: str) -> float | None:
-    """The plotted value of ``row``: MACs in ``unit``, params, or the published top-1 (``None`` when unpublished)."""
+    """The plotted value of ``row``: MACs in ``unit``, params, or the published top-1 (``None`` when unpublished,
+    or for an invalid configuration, which has no counts)."""
     if quantity == "top1":
         return None if row.top1 is None else float(row.top1.top1)
     if quantity == "top1_per_gmac":
         per_gmac = top1_per_gmac(row)
         return None if per_gmac is None else float(per_gmac)
-    return float(in_unit(row.macs, unit)) if quantity == "macs" else float(row.params)
+    count = row.macs if quantity == "macs" else row.params
+    if count is None:
+        return None
+    return float(in_unit(count, unit)) if quantity == "macs" else float(count)
+
+
+class Point(NamedTuple):
+    """A row as :func:`scatter` draws it, at ``(x, y)``; ``rank`` is ``y`` as the front compares it: an
+    accuracy exactly (a Decimal) and negated, more being better; a count as drawn."""
+
+    row: Row
+    x: float
+    y: float
+    rank: Decimal | float
+
+
+def drawn_points(result: Sweep, unit: str, x: str, y: str) -> list[Point]:
+    """The valid rows that have a value on both axes (a top-1 plot leaves out the unpublished ones)."""
+    exact = {"top1": accuracy, "top1_per_gmac": top1_per_gmac}
+    points = []
+    for row in result.rows:
+        px, py = value(row, x, unit), value(row, y, unit)
+        known = exact[y](row) if y in exact else py
+        if row.valid and px is not None and py is not None and known is not None:
+            points.append(Point(row, px, py, -known if y in exact else known))
+    return points
 
 
 def axis_label(quantity: str, unit: str) -> str:
@@ -193,22 +220,21 @@ def scatter(fig: Any, result: Sweep, unit: str, x: str, y: str) -> None:
     """Points per network in its family's style, the Pareto front over (x, y) as a dashed staircase,
     labels where they touch nothing."""
     axes = fig.add_subplot()
-    drawn = [row for row in result.rows if row.valid and value(row, y, unit) is not None]
+    drawn = drawn_points(result, unit, x, y)
     size = 6 if len(drawn) <= 100 else 3 if len(drawn) <= 2500 else 1.5
     order = list(FAMILY_STYLES)
-    for model in sorted(dict.fromkeys(row.config.model for row in drawn),
+    for model in sorted(dict.fromkeys(point.row.config.model for point in drawn),
                         key=lambda name: order.index(name) if name in order else len(order)):
-        series = [row for row in drawn if row.config.model == model]
+        series = [point for point in drawn if point.row.config.model == model]
         family, colour, marker = family_style(model)
-        (line,) = axes.plot([value(row, x, unit) for row in series], [value(row, y, unit) for row in series],
+        (line,) = axes.plot([point.x for point in series], [point.y for point in series],
                             marker, color=colour, label=family, markersize=size, alpha=0.8, linestyle="none")
         line.set_gid(f"series-{model}")
-    exact = {"top1": accuracy, "top1_per_gmac": top1_per_gmac}
-    points = [(value(row, x, unit), -exact[y](row) if y in exact else value(row, y, unit)) for row in drawn]
-    front = sorted((row for row, flag in zip(drawn, pareto(points)) if flag), key=lambda row: value(row, x, unit))
+    flags = pareto([(point.x, point.rank) for point in drawn])
+    front = sorted((point for point, flag in zip(drawn, flags) if flag), key=lambda point: point.x)
     front_size = max(size + 4, 7)
     if front:
-        (line,) = axes.plot([value(row, x, unit) for row in front], [value(row, y, unit) for row in front],
+        (line,) = axes.plot([point.x for point in front], [point.y for point in front],
                             linestyle="--", color="black", linewidth=1, marker="o", markerfacecolor="none",
                             markersize=front_size, label="Pareto front", drawstyle="steps-post")
         line.set_gid("pareto-front")
@@ -221,7 +247,7 @@ def scatter(fig: Any, result: Sweep, unit: str, x: str, y: str) -> None:
     axes.set_xlabel(axis_label(x, unit))
     axes.set_ylabel(axis_label(y, unit))
     axes.grid(True, which="major", linewidth=0.4, alpha=0.5)
-    entries = len({row.config.model for row in drawn}) + 1
+    entries = len({point.row.config.model for point in drawn}) + 1
     fig.legend(loc="outside lower center", ncols=min(6, entries), fontsize=8, frameon=False)
     missing = sum(1 for row in result.rows if row.valid) - len(drawn)
     if missing:
@@ -230,12 +256,14 @@ def scatter(fig: Any, result: Sweep, unit: str, x: str, y: str) -> None:
     readable_ticks(fig, axes.xaxis, True)
     readable_ticks(fig, axes.yaxis, y not in ACCURACIES)
     fig.set_layout_engine("none")  # freeze the layout: labels are measured where they will be drawn
-    named = [row for row in drawn if row is result.reference or row.extra.get("closest")]
-    on_front = {id(row) for row in front}
-    candidates = [*named, *(row for row in front if row not in named)]
-    place_labels(fig, axes, [(value(row, x, unit), value(row, y, unit), point_label(result, row),
-                              family_style(row.config.model)[1], front_size if id(row) in on_front else size)
-                             for row in candidates])
+    named = [point for point in drawn if point.row is result.reference or point.row.extra.get("closest")]
+    named_rows = [point.row for point in named]
+    on_front = {id(point.row) for point in front}
+    candidates = [*named, *(point for point in front if point.row not in named_rows)]
+    place_labels(fig, axes, [(point.x, point.y, point_label(result, point.row),
+                              family_style(point.row.config.model)[1],
+                              front_size if id(point.row) in on_front else size)
+                             for point in candidates])
 
 
 def summary(fig: Any) -> dict[str, Any]:

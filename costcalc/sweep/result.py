@@ -68,7 +68,7 @@ def reference_row(config: Config, rows: list[Row], entries: dict[str, Any]) -> t
     """The reference's row, and whether it is in the grid (else it is costed on its own)."""
     row = next((row for row in rows if row.config == config), None)
     in_grid = row is not None
-    if not in_grid:
+    if row is None:
         (row,) = grid.run([Plan(entries[config.model], {key: (value,) for key, value in config.options})])
     if not row.valid:
         raise SweepError(f"--reference {config.label()}: {row.note}")
@@ -91,10 +91,10 @@ def mark_fronts(rows: list[Row]) -> None:
     valid = [row for row in rows if row.valid]
     for row, flag in zip(valid, frontier.pareto([(row.macs, row.params) for row in valid])):
         row.extra["pareto"] = flag
-    known = [row for row in valid if row.top1 is not None]
+    known = [(row, top1) for row in valid if (top1 := accuracy(row)) is not None]
     for row in valid:
         row.extra["pareto_top1"] = None
-    for row, flag in zip(known, frontier.pareto([(row.macs, -accuracy(row)) for row in known])):
+    for (row, _), flag in zip(known, frontier.pareto([(row.macs, -top1) for row, top1 in known])):
         row.extra["pareto_top1"] = flag
 
 
@@ -129,14 +129,16 @@ def compute(settings: dict[str, Any], plans: list[Plan], where: dict[str, list[s
     mark_fronts(rows)
     if result.multi:
         rows.sort(key=lambda row: (not row.valid, row.macs or 0, row.params or 0))
-        valid = [row for row in rows if row.valid]
-        for row, index in zip(valid, frontier.nearest_other([(row.config.model, row.macs) for row in valid])):
+        costed = [(row, row.macs) for row in rows if row.macs is not None]  # the valid rows
+        valid = [row for row, _ in costed]
+        for row, index in zip(valid, frontier.nearest_other([(row.config.model, macs) for row, macs in costed])):
             row.extra["nearest_other"] = None if index is None else valid[index]
         for row in rows[len(valid):]:
             row.extra["nearest_other"] = None
     if target is not None:
-        valid = [row for row in rows if row.valid]
-        best = frontier.closest_per_group([(row.config.model, row.macs) for row in valid], target,
+        costed = [(row, row.macs) for row in rows if row.macs is not None]  # the valid rows
+        valid = [row for row, _ in costed]
+        best = frontier.closest_per_group([(row.config.model, macs) for row, macs in costed], target,
                                           lambda macs: in_unit(macs, unit))
         result.closest = {model: valid[index] for model, index in best.items()}
         chosen = {id(row) for row in result.closest.values()}

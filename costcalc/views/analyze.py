@@ -37,7 +37,8 @@ def headline(payload: dict[str, Any], unit: str = "macs") -> str:
                      f"{' …' if len(unseen) > 3 else ''}: {unseen[0]['reason']}; listed below)")
     if unmeasured:
         parts.append(f"{'' if unseen else f'{name} are a LOWER BOUND: '}{uncosted} operator calls uncosted, and no "
-                     f"counter measures {', '.join(map(operator_label, unmeasured))} (share costed unknown; listed below)")
+                     f"counter measures {', '.join(map(operator_label, unmeasured))} "
+                     "(share costed unknown; listed below)")
     elif uncosted:
         share = "" if unseen else \
             f"{100 * totals['costed_share']:.2f} % of the {name} costed analytically, the rest measured; "
@@ -166,8 +167,9 @@ def unseen_view(payload: dict[str, Any]) -> View:
 
 def uncosted_view(payload: dict[str, Any]) -> View:
     view = View(f"{payload['target']}: operators with no analytic rule (what FlopCounterMode measured)",
-                [Column("module"), Column("type", kind="text"), Column("operator", kind="text"), Column("calls", "right"),
-                 Column("output elements", "right"), Column("FlopCounterMode FLOPs", "right")])
+                [Column("module"), Column("type", kind="text"), Column("operator", kind="text"),
+                 Column("calls", "right"), Column("output elements", "right"),
+                 Column("FlopCounterMode FLOPs", "right")])
     for entry in payload["uncounted"]:
         view.add(entry["module"], entry["type"], operator_label(entry['operator']), str(entry["calls"]),
                  exact(entry["elements"]), exact(entry["flop_counter"]))
@@ -184,8 +186,8 @@ def reconcile_views(payload: dict[str, Any]) -> list[View]:
                     [Column("counter"), Column("analytic", "right"), Column("measured", "right"),
                      Column("layers that differ", "right"), Column("verdict", kind="verdict")])
     causes = View(f"{payload['target']}: why a counter differs (per cause, the layers it explains)",
-                  [Column("cause", kind="text"), Column("wrong", kind="text"), Column("layer"), Column("analytic", "right"),
-                   Column("measured", "right")])
+                  [Column("cause", kind="text"), Column("wrong", kind="text"), Column("layer"),
+                   Column("analytic", "right"), Column("measured", "right")])
     for key, label in (("flop_counter", "FlopCounterMode"), ("fvcore", "fvcore")):
         check = reconciliation.get(key)
         if check is None:
@@ -235,7 +237,8 @@ def memory_view(payload: dict[str, Any]) -> View:
 def suggestion_views(payload: dict[str, Any], unit: str) -> list[View]:
     label = UNIT_LABELS[unit]
     layers = View(f"{payload['target']}: what replacing each convolution would save (best first)",
-                  [Column("layer"), Column("conv"), Column("input"), Column(label, "right"), Column("replacement", kind="text"),
+                  [Column("layer"), Column("conv"), Column("input"), Column(label, "right"),
+                   Column("replacement", kind="text"),
                    Column(f"{label} after", "right"), Column(f"saved {label}", "right"),
                    Column("saved params", "right"), Column("ratio", "right"), Column("reduction", "right"),
                    Column("paper's ratio", kind="text")])
@@ -308,8 +311,9 @@ def training_counter_line(training: dict[str, Any]) -> str:
     check = training["flop_counter"]
     if check is None:
         return "Backward not checked against FlopCounterMode (add --reconcile)."
-    text = (f"FlopCounterMode, real backward: {exact(check['measured_flops'])} FLOPs vs {exact(check['analytic_flops'])} "
-            f"analytic ({'agrees' if check['measured_flops'] == check['analytic_flops'] else 'differs'})")
+    text = (f"FlopCounterMode, real backward: {exact(check['measured_flops'])} FLOPs vs "
+            f"{exact(check['analytic_flops'])} analytic "
+            f"({'agrees' if check['measured_flops'] == check['analytic_flops'] else 'differs'})")
     causes = sorted({entry["cause"] for entry in check["disagreements"]})
     if causes:
         text += "; " + ("every difference explained: " if check["explained"] else "UNEXPLAINED difference; named: ")

@@ -47,14 +47,18 @@ def build_view(plan: BenchPlan, environment: dict[str, Any], stats: dict[str, An
         if not item.applicable:
             view.add(item.name + marker, "n/a", *["—"] * 7, item.reference or "", "—", "—", "—", style="dim")
             continue
+        memory, roofline = item.memory, item.roofline
+        if memory is None or roofline is None:
+            raise ValueError(f"bench item {item.name!r} has no traffic or roofline estimate: "
+                             "add_estimates must run on the plan before its view is built")
         predicted, by_roofline, measured = speedups(item, by_name)
         timing = item.timing
-        intensity = item.memory.intensity
-        view.add(item.name + marker, human(item.macs), human(item.memory.bytes),
-                 "—" if intensity is None else f"{float(intensity):.2f}", item.roofline.bound,
-                 seconds(item.roofline.seconds), seconds(timing.median if timing else None),
+        intensity = memory.intensity
+        view.add(item.name + marker, human(item.macs), human(memory.bytes),
+                 "—" if intensity is None else f"{float(intensity):.2f}", roofline.bound,
+                 seconds(roofline.seconds), seconds(timing.median if timing else None),
                  seconds(timing.iqr if timing else None),
-                 f"{timing.median / item.roofline.seconds:.1f}×" if timing and item.roofline.seconds else "—",
+                 f"{timing.median / roofline.seconds:.1f}×" if timing and roofline.seconds else "—",
                  item.reference or "", speedup_text(predicted), speedup_text(by_roofline), speedup_text(measured),
                  style="dim" if item.role == "standard" else ("bold" if item.role == "network" else ""))
     view.notes.extend(f"[{index}] {note}" for note, index in note_numbers.items())

@@ -43,19 +43,21 @@ def build_view(query: LayerQuery, rows: list[CompareRow], unit: str, title: str)
         if row.note:
             number_of_note = note_numbers.setdefault(row.note, len(note_numbers) + 1)
             marker = f" [{number_of_note}]"
-        if row.macs is None:
+        report = row.report
+        if report is None:  # the row has no exact count (its note says why)
             view.add(row.name + marker, "—", "n/a", "—", row.definition.reference, "—", "—",
                      row.formula_text, "—", "—", style="dim")
             continue
         formula_value = in_unit(number(row.formula_macs), unit)
-        view.add(row.name + marker, dims(row.report.output), exact(in_unit(row.macs, unit)),
-                 exact(row.params), row.definition.reference, ratio_text(row.ratio), fewer_text(row.ratio),
+        view.add(row.name + marker, dims(report.output), exact(in_unit(report.macs, unit)),
+                 exact(report.params), row.definition.reference, ratio_text(row.ratio), fewer_text(row.ratio),
                  row.formula_text,
                  exact(formula_value) if isinstance(formula_value, int) else f"{formula_value:,.1f}",
                  f"{row.formula_ratio_text} = {ratio_text(row.formula_ratio)}")
     view.notes.extend(f"[{index}] {note}" for note, index in note_numbers.items())
     view.notes.append(f"Counts: {label} of convolutions only (bias, batch norm and activations excluded); "
-                      "params = conv weights, plus batch-norm γ, β in the unit and block rows (as PyTorch counts them). "
+                      "params = conv weights, plus batch-norm γ, β in the unit and block rows "
+                      "(as PyTorch counts them). "
                       f"Df = {query.size[0]}×{query.size[1]} input, {_kernel_symbols(query)}, "
                       f"M = {query.in_channels}, N = {query.out_channels}, g = {query.groups}.")
     view.notes.append(f"Unit rows: bottleneck m = N/{query.bottleneck_ratio} = {query.bottleneck} "

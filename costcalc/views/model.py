@@ -62,7 +62,8 @@ def published_payload(entry: Any, network: Network, report: CostReport) -> list[
 
 
 def build_payload(name: str, network: Network, entry: Any, report: CostReport) -> dict[str, Any]:
-    """The JSON document of ``costcalc model`` (the CLI contract, plus ``published``, ``rounding``, ``other_ops``, ``notes``)."""
+    """The JSON document of ``costcalc model`` (the CLI contract, plus ``published``, ``rounding``,
+    ``other_ops``, ``notes``)."""
     from costcalc.engine.zoo import baseline
 
     standard = baseline(network)
@@ -142,7 +143,8 @@ def kinds_view(payload: dict[str, Any], unit: str) -> View:
 
 def totals_view(payload: dict[str, Any], unit: str) -> View:
     label, totals, base = UNIT_LABELS[unit], payload["totals"], payload["baseline"]
-    view = View(f"{payload['title']}: totals", [Column("count"), Column(label, "right"), Column(f"≈ {SHORT_UNITS[unit]}", "right"),
+    view = View(f"{payload['title']}: totals", [Column("count"), Column(label, "right"),
+                                                Column(f"≈ {SHORT_UNITS[unit]}", "right"),
                                                 Column("params", "right"), Column("≈ params", "right")])
 
     def add(title: str, macs: int, params: int | None = None, style: str = "") -> None:
@@ -171,8 +173,8 @@ SUFFIXES = {10**6: " M", 10**9: " G", "%": " %"}
 
 def published_view(payload: dict[str, Any]) -> View:
     view = View("Published numbers (MACs = Mult-Adds, the papers' \"FLOPs\")",
-                [Column("source", kind="text"), Column("counts", kind="text"), Column("published", "right"), Column("ours", "right"),
-                 Column("agrees", kind="verdict"), Column("note", kind="text")])
+                [Column("source", kind="text"), Column("counts", kind="text"), Column("published", "right"),
+                 Column("ours", "right"), Column("agrees", kind="verdict"), Column("note", kind="text")])
     for row in payload["published"]:
         suffix = SUFFIXES.get(row["scale"], "")
         ours = "—" if row["ours_rounded"] is None else row["ours_rounded"] + suffix

@@ -31,8 +31,9 @@ def reconciliation_views(payload: dict[str, Any], unit: str, per_layer: bool = T
     the skipped operations."""
     label = UNIT_LABELS[unit]
     layers = View(f"{payload['target']}: analytic vs measured on a {dims(payload['input'])} input",
-                  [Column("match", kind="verdict"), Column("layer"), Column("kind", kind="text"), Column(f"analytic {label}", "right"),
-                   Column(f"measured {label}", "right"), Column("params", "right"), Column("fvcore", "right"),
+                  [Column("match", kind="verdict"), Column("layer"), Column("kind", kind="text"),
+                   Column(f"analytic {label}", "right"), Column(f"measured {label}", "right"),
+                   Column("params", "right"), Column("fvcore", "right"),
                    Column("FlopCounterMode", "right"), Column("cause of counter − paper", kind="text")])
     for row in payload["layers"]:
         if not per_layer and row["match"]:
@@ -52,8 +53,8 @@ def reconciliation_views(payload: dict[str, Any], unit: str, per_layer: bool = T
     layers.notes = ["MACs = conv + linear multiply-accumulates (FLOPs = 2 × MACs); fvcore counts 1 per MAC, "
                     "FlopCounterMode 2 per MAC; '≠' shows analytic ≠ measured."] + payload.get("mismatches", [])
     skipped = View(f"{payload['target']}: operations the counters skip (analytic estimate, element ops)",
-                   [Column("layer"), Column("kind", kind="text"), Column("category", kind="text"), Column("estimate", "right"),
-                    Column("fvcore unsupported ops", kind="text")])
+                   [Column("layer"), Column("kind", kind="text"), Column("category", kind="text"),
+                    Column("estimate", "right"), Column("fvcore unsupported ops", kind="text")])
     for entry in payload["skipped"]:
         skipped.add(entry["layer"], entry["kind"], entry["category"], exact(entry["estimate"]),
                     ", ".join(entry["operators"]) or "ignored by fvcore")

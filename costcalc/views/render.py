@@ -10,8 +10,9 @@ scientific notation) rather than overflowing; a table never cuts a number. Table
 or escape codes when stdout is not a terminal or ``NO_COLOR`` is set; piped tables keep their full
 natural width whatever ``COLUMNS`` says (and a title wider than the table stays one line). On a
 terminal too narrow, text columns give way first (wrapped within their cells), then whole columns
-are dropped — text before numbers and verdicts, each from the right — and named. A stream that cannot encode ``×``, ``→``, ``²`` gets ASCII stand-ins, and one
-without box characters an ASCII frame.
+are dropped — text before numbers and verdicts, each from the right — and named. A stream that
+cannot encode ``×``, ``→``, ``²`` gets ASCII stand-ins, and one without box characters an ASCII
+frame.
 """
 
 from __future__ import annotations
@@ -23,16 +24,19 @@ import sys
 import textwrap
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from costcalc.formatting import ascii_text, dims
 from costcalc.number_rule import whole_number
+
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderResult
 
 FORMATS = ("table", "json", "csv", "markdown")
 PLAIN_WIDTH = 400  # piped output: tables keep their natural width, notes are not wrapped
 
 
-def encodes(stream, text: str) -> bool:
+def encodes(stream: object, text: str) -> bool:
     """Whether ``stream``'s encoding can write ``text`` (``False`` for ASCII or a C locale and ``×``)."""
     try:
         text.encode(getattr(stream, "encoding", None) or "utf-8")
@@ -110,7 +114,7 @@ class View:
         self.row_styles.append(style)
 
 
-def is_terminal(stream) -> bool:
+def is_terminal(stream: IO[str]) -> bool:
     """Whether ``stream`` is an open terminal (``False`` for a closed or fake stream)."""
     try:
         return bool(stream.isatty())
@@ -118,19 +122,21 @@ def is_terminal(stream) -> bool:
         return False
 
 
-def terminal_width(stream) -> int:
+def terminal_width(stream: IO[str] | None) -> int:
     """A terminal's width: ``COLUMNS`` when it is a positive number in ASCII digits, else the terminal's own
     (80 when unknown)."""
     columns = whole_number(os.environ.get("COLUMNS", ""))
     if columns and columns < 100_000:
         return columns
+    if stream is None:  # no stream at all (sys.stdout under pythonw): nothing to ask
+        return 80
     try:
         return os.get_terminal_size(stream.fileno()).columns or 80  # a pseudo-terminal may report 0
     except (OSError, ValueError, AttributeError):
         return 80
 
 
-def make_console(stderr: bool = False, width: int = PLAIN_WIDTH):
+def make_console(stderr: bool = False, width: int = PLAIN_WIDTH) -> Console:
     """A rich console: styled on a terminal; no colours or escape codes at all when piped or when
     ``NO_COLOR`` is set. Piped, it is ``width`` wide whatever ``COLUMNS`` says, so tables keep their
     natural width; on a terminal ``COLUMNS`` (when a positive number) or the terminal's size."""
@@ -140,7 +146,7 @@ def make_console(stderr: bool = False, width: int = PLAIN_WIDTH):
     terminal = is_terminal(stream)
     if terminal:
         width = terminal_width(stream)
-    color_system = None if os.environ.get("NO_COLOR") else "auto"
+    color_system: Literal["auto"] | None = None if os.environ.get("NO_COLOR") else "auto"
     return Console(file=stream, width=width, highlight=False, soft_wrap=False, markup=False,
                    color_system=color_system, force_terminal=terminal)
 
@@ -292,7 +298,7 @@ def draw_table(view: View, width: int, terminal: bool = False, color: bool = Fal
                 for depth in range(max(len(lines) for lines in pieces))]
 
     def rule(characters: str) -> str:
-        left, fill, middle, right = characters
+        left, fill, middle, right = tuple(characters)  # a rule is four characters (Box)
         return left + middle.join(fill * (size + 2) for size in widths) + right
 
     titles = wrapped(view.title, table_width) if terminal else [view.title]
@@ -331,7 +337,7 @@ class RichView:
     def __init__(self, view: View) -> None:
         self.view = view
 
-    def __rich_console__(self, console, options):
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         from rich.text import Text
 
         box = HEAVY_HEAD if encodes(console.file, HEAVY_HEAD.characters) else ASCII_BOX
@@ -380,8 +386,8 @@ def to_markdown(view: View) -> str:
 
 def emit(fmt: str, payload: dict[str, Any], views: list[View], records: list[dict[str, Any]]) -> None:
     """Write ``payload`` as JSON (indented on a terminal, one compact line otherwise), ``records``
-    (the payload's main list) as CSV, or ``views`` as a table or Markdown, to stdout. CSV is data, not a picture of the table: the same exact values
-    and keys as the JSON, one row per record."""
+    (the payload's main list) as CSV, or ``views`` as a table or Markdown, to stdout. CSV is data, not
+    a picture of the table: the same exact values and keys as the JSON, one row per record."""
     if fmt == "json":  # indented for a person at a terminal; one compact line for a program reading a pipe
         indent = 2 if is_terminal(sys.stdout) else None
         sys.stdout.write(to_json(payload, ascii_only=not encodes(sys.stdout, "×→"), indent=indent) + "\n")

@@ -81,7 +81,8 @@ def pivot_views(plan: Plan, rows: list[Row], unit: str, title: str) -> list[View
     for value in plan.axes[first]:
         line = [table[(value, column)] for column in columns]
         params = [row.params for row in line if row.valid]
-        macs.add(str(value), *[marked(row) for row in line], *([exact(params[0]) if params else "—"] if by_first else []))
+        macs.add(str(value), *[marked(row) for row in line],
+                 *([exact(params[0]) if params else "—"] if by_first else []))
     if by_second and not by_first:
         macs.add("params", *[exact(next((r.params for r in valid if r.config.kwargs[second] == c), None))
                              for c in columns])
@@ -133,7 +134,7 @@ def long_view(result: Sweep, unit: str) -> View:
         config = row.config
         head = ([config.model, config.label(varying[config.model])] if multi
                 else [str(config.kwargs[key]) for key in keys])
-        if not row.valid:
+        if row.macs is None:  # an invalid configuration (its note says why)
             view.add(*head, f"n/a [{numbers[row.note]}]", *[""] * (len(columns) - len(head) - 1), style="dim")
             continue
         cells = [*head, exact(in_unit(row.macs, unit)), human(in_unit(row.macs, unit)), exact(row.params),
@@ -186,6 +187,7 @@ def build_views(result: Sweep, unit: str, from_file: bool) -> list[View]:
 def row_payload(row: Row, varying: dict[str, tuple[str, ...]], near: int | None, unit: str) -> dict[str, Any]:
     """One JSON row: exact counts, ratios, Pareto flags and the published top-1 (``null`` where none)."""
     accuracy = row.top1
+    per_gmac = top1_per_gmac(row)
     payload = {"model": row.config.model, "options": row.config.kwargs, "label": row.config.label(
                varying[row.config.model]), "macs": row.macs, "flops": in_unit(row.macs, "flops"),
                "params": row.params, "ratio": number(row.extra.get("ratio")),
@@ -194,13 +196,13 @@ def row_payload(row: Row, varying: dict[str, tuple[str, ...]], near: int | None,
                "top5": None if accuracy is None or accuracy.top5 is None else float(accuracy.top5),
                "top1_source": None if accuracy is None else accuracy.source,
                "pareto_top1": row.extra.get("pareto_top1"),
-               "top1_per_gmac": None if top1_per_gmac(row) is None else float(top1_per_gmac(row)),
+               "top1_per_gmac": None if per_gmac is None else float(per_gmac),
                "note": row.note or None}
     if "nearest_other" in row.extra:
         other = row.extra["nearest_other"]
         payload["nearest_other"] = None if other is None else {"model": other.config.model,
                                                                "options": other.config.kwargs, "macs": other.macs}
-    if near is not None and row.valid:
+    if near is not None and row.macs is not None:  # a valid row
         payload["near_delta"] = (in_unit(row.macs, unit) - near) / near
         payload["closest"] = row.extra.get("closest", False)
     if "verified" in row.extra:

@@ -41,14 +41,15 @@ def main() -> None:
                           nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10)).eval()
     cases = {"ResNet-18 1×3×224×224": (ResNet18().eval(), torch.zeros(1, 3, 224, 224)),
              "small CNN 1×3×32×32": (small, torch.zeros(1, 3, 32, 32))}
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s) in-process, 1 in the child, median of {options.repeats}")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s) in-process, 1 in the child, "
+          f"median of {options.repeats}")
     print(f"{'':24} {'in-process':>11} {'forked':>9} {'ratio':>7} {'added':>9}")
     for name, (model, x) in cases.items():
-        assert run_isolated(lambda: fvcore_counts(model, (x,))) == fvcore_counts(model, (x,))
+        assert run_isolated(lambda model=model, x=x: fvcore_counts(model, (x,))) == fvcore_counts(model, (x,))
         direct, forked = [], []
         for _ in range(options.repeats):
-            direct.append(timed(lambda: fvcore_counts(model, (x,))))
-            forked.append(timed(lambda: run_isolated(lambda: fvcore_counts(model, (x,)))))
+            direct.append(timed(lambda model=model, x=x: fvcore_counts(model, (x,))))
+            forked.append(timed(lambda model=model, x=x: run_isolated(lambda: fvcore_counts(model, (x,)))))
         a, b = statistics.median(direct), statistics.median(forked)
         print(f"{name:24} {a:>9.3f} s {b:>7.3f} s {b / a:>6.2f}× {b - a:>+7.3f} s")
 

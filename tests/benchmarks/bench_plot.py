@@ -44,7 +44,8 @@ def main() -> None:
         for name, y in (("params", "params"), ("heatmap", "macs")):
             path = os.path.join(args.out, f"sweep_{size}_{name}.png")
             kind = "heatmap" if name == "heatmap" else "scatter"
-            seconds[(size, name)] = best(lambda: plot_sweep(result, path, "macs", "macs", y, kind), args.repeats)
+            seconds[(size, name)] = best(lambda result=result, path=path, y=y, kind=kind:
+                                         plot_sweep(result, path, "macs", "macs", y, kind), args.repeats)
     for name in ("params", "heatmap"):
         base = seconds[(16, name)]
         line = ", ".join(f"{size:,} points {seconds[(size, name)]:.3f} s ({seconds[(size, name)] / base:.2f}×)"

@@ -74,17 +74,17 @@ def main() -> None:
     print(f"{'model':10} {'':40} {'first call':>11} {'median':>10} {'× FlopCounterMode':>18}")
     for name, model, x in (("ResNet-50", resnet50(), torch.zeros(1, 3, 224, 224)),
                            ("BERT-base", bert_base(), torch.zeros(1, 128, 768))):
-        def flop_counter() -> int:
+        def flop_counter(model=model, x=x) -> int:
             model.train()  # as analyze runs a training step (dropout on, batch statistics)
             with FlopCounterMode(display=False) as counter:
                 model(x).sum().backward()
             model.zero_grad(set_to_none=True)
             return counter.get_total_flops()
 
-        def ours() -> int:
+        def ours(model=model, x=x) -> int:
             return costcalc.analyze(model, x, training=True).training.macs
 
-        def reconciled() -> int:
+        def reconciled(model=model, x=x) -> int:
             return costcalc.analyze(model, x, training=True, reconcile=True).training.macs
 
         calls = {"FlopCounterMode forward+backward": flop_counter, "analyze(training=True)": ours,

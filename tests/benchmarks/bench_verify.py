@@ -47,9 +47,9 @@ def main() -> None:
         spec = target.spec.body if isinstance(target.spec, Network) else target.spec
         module = build_module(target.spec).eval()
         inputs = torch.zeros(1, target.input.channels) if isinstance(spec, Linear) else torch.zeros(1, *target.input)
-        analytic = best(lambda: cost(spec, target.input), repeats)
-        counted = best(lambda: FlopCountAnalysis(module, inputs).unsupported_ops_warnings(False)
-                       .uncalled_modules_warnings(False).total(), repeats)
+        analytic = best(lambda spec=spec, target=target: cost(spec, target.input), repeats)
+        counted = best(lambda module=module, inputs=inputs: FlopCountAnalysis(module, inputs)
+                       .unsupported_ops_warnings(False).uncalled_modules_warnings(False).total(), repeats)
         analytic_total, fvcore_total = analytic_total + analytic, fvcore_total + counted
         print(f"{target.name:45} {analytic * 1e6:12.1f} {counted * 1e6:12.1f} {counted / analytic:8.0f}×")
     print(f"{'all targets':45} {analytic_total * 1e6:12.1f} {fvcore_total * 1e6:12.1f} "

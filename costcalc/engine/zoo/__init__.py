@@ -15,11 +15,14 @@ import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from costcalc.engine.network_options import NETWORK_OPTIONS
 from costcalc.engine.specs import BLOCKS, LEAVES, Branches, Network, Sequential, Spec, SpecError
 from costcalc.spelling import closest
+
+if TYPE_CHECKING:
+    from costcalc.engine.cost import CostReport
 
 QUANTITIES = ("macs", "conv_macs", "params", "weights", "tf_variables")
 """What a published number counts: all MACs (conv + FC), conv-only MACs, PyTorch params,
@@ -28,7 +31,7 @@ TF-slim's variables (weights + biases + per batch-norm channel β, moving mean a
 slim's batch norm has no γ by default and its checkpoints count the moving statistics)."""
 
 
-def quantities(report) -> dict[str, int]:
+def quantities(report: CostReport) -> dict[str, int]:
     """Our count of every :data:`QUANTITIES` entry for a :class:`~costcalc.engine.cost.CostReport`."""
     biases = sum(layer.biases for layer in report.layers)
     norm_channels = sum(layer.norm_params for layer in report.layers) // 2
@@ -64,7 +67,10 @@ class Published:
 
     def rounded(self, ours: int, rounding: str = ROUND_HALF_UP) -> Decimal:
         """``ours`` in the source's unit and rounding (to the printed number of decimals)."""
-        quantum = Decimal(1).scaleb(self.number.as_tuple().exponent)
+        exponent = self.number.as_tuple().exponent
+        if not isinstance(exponent, int):  # "n", "N" or "F": a NaN or an infinity has no printed precision
+            raise ValueError(f"published {self.quantity} {self.value!r} ({self.source}) is not a finite number")
+        quantum = Decimal(1).scaleb(exponent)
         return (Decimal(ours) / self.scale).quantize(quantum, rounding=rounding)
 
     def agreement(self, ours: int) -> str | None:
@@ -132,7 +138,7 @@ class ModelEntry:
     published: Callable[[dict[str, Any]], list[Published]] = lambda options: []
     notes: Callable[[dict[str, Any]], list[str]] = lambda options: []
     accuracy: Callable[[dict[str, Any]], list[Accuracy]] = lambda options: []
-    derived: Mapping[str, Callable[[dict[str, Any]], Any]] = field(default_factory=dict)
+    derived: Mapping[str, Callable[[Mapping[str, Any]], Any]] = field(default_factory=dict)
 
     @property
     def grid_options(self) -> tuple[str, ...]:
@@ -229,12 +235,17 @@ def standard_equivalent(spec: Spec) -> Spec:
     if isinstance(spec, BLOCKS):
         return spec.standard() if hasattr(spec, "standard") else spec
     if isinstance(spec, Sequential):
-        children = tuple((name, standard_equivalent(child)) for name, child in spec.children)
-        return spec if _same(children, spec.children) else Sequential(children)
+        return _standard_sequence(spec)
     if isinstance(spec, Branches):
         paths = tuple((name, None if path is None else standard_equivalent(path)) for name, path in spec.paths)
         return spec if _same(paths, spec.paths) else Branches(paths, spec.merge)
     return spec
+
+
+def _standard_sequence(spec: Sequential) -> Sequential:
+    """:func:`standard_equivalent` of a sequence, which stays a sequence (a network's body)."""
+    children = tuple((name, standard_equivalent(child)) for name, child in spec.children)
+    return spec if _same(children, spec.children) else Sequential(children)
 
 
 def _same(new: tuple[tuple[str, Any], ...], old: tuple[tuple[str, Any], ...]) -> bool:
@@ -245,7 +256,7 @@ def _same(new: tuple[tuple[str, Any], ...], old: tuple[tuple[str, Any], ...]) ->
 def baseline(network: Network) -> Network:
     """The same network with standard convolutions in place of its factorized blocks."""
     return Network(f"{network.name} (standard convolutions)", network.input_shape,
-                   standard_equivalent(network.body), network.options, network.rounding)
+                   _standard_sequence(network.body), network.options, network.rounding)
 
 
 for _module in MODULES:

@@ -15,6 +15,7 @@ Compound scaling (§3.3): variant ``bN`` multiplies every width by ``w`` (rounde
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -52,7 +53,7 @@ VARIANTS: dict[str, tuple[str, str, int]] = {
 }
 
 
-def native_res(options: dict[str, Any]) -> int:
+def native_res(options: Mapping[str, Any]) -> int:
     """The native resolution of ``options["variant"]`` (:data:`VARIANTS`), the default ``res``."""
     return VARIANTS[check_choice("variant", options["variant"], VARIANTS, ignore_case=True)][2]
 
