@@ -57,10 +57,6 @@ def usable_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-PR_SET_PDEATHSIG = 1
-"""Linux ``prctl`` option: the signal the kernel sends a process when its parent dies."""
-
-
 def _follow_parent(parent: int) -> None:
     """A worker's start: it dies with its parent, however the parent ends.
 
@@ -68,15 +64,12 @@ def _follow_parent(parent: int) -> None:
     parent, which then stops the pool; ``SIGTERM`` stays fatal, as :meth:`multiprocessing.pool.Pool.terminate`
     needs; and on Linux the kernel kills the worker when the parent dies (``PR_SET_PDEATHSIG``), even by
     ``SIGKILL`` — no orphan lives on to write into a closed pipe (each one printed a ``BrokenPipeError``)."""
+    from costcalc.measure.isolated import follow_parent
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before prctl took hold
-        os._exit(1)
+    follow_parent(parent)
 
 
 def reconcile_all(targets: list[Any]) -> Generator[dict[str, Any], None, None]:

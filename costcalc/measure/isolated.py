@@ -34,15 +34,32 @@ class CounterFailed(Exception):
         self.died = died
 
 
+PR_SET_PDEATHSIG = 1
+"""Linux ``prctl`` option: the signal the kernel sends a process when its parent dies."""
+
+
+def follow_parent(parent: int) -> None:
+    """In a child process: die with ``parent``, however it ends. On Linux the kernel kills the child when the
+    parent dies (``PR_SET_PDEATHSIG``), even by ``SIGKILL``, so no orphan lives on; a parent that died before
+    this took hold ends the child at once."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def _first_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     reason = next((line for line in lines if line.startswith("what():")), lines[0] if lines else "")
     return reason.removeprefix("what():").strip()[:200]
 
 
-def _child(function: Callable[[], Any], write_fd: int, errors: Any) -> None:
+def _child(function: Callable[[], Any], write_fd: int, errors: Any, parent: int) -> None:
     """In the child: run ``function``, send ``("ok", result)`` or ``("error", text)``, exit without cleanup."""
     try:
+        follow_parent(parent)
         os.dup2(errors.fileno(), 2)
         import torch
 
@@ -71,14 +88,20 @@ def run_isolated(function: Callable[[], Result]) -> Result:
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     read_fd, write_fd = os.pipe()
+    parent = os.getpid()
     with tempfile.TemporaryFile() as errors:
         pid = os.fork()
         if pid == 0:
             os.close(read_fd)
-            _child(function, write_fd, errors)
+            _child(function, write_fd, errors, parent)
         os.close(write_fd)
-        with os.fdopen(read_fd, "rb") as pipe:
-            data = pipe.read()
+        try:
+            with os.fdopen(read_fd, "rb") as pipe:
+                data = pipe.read()
+        except BaseException:  # Ctrl-C, a signal that unwinds: the child goes with the parent
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise
         _, status = os.waitpid(pid, 0)
         errors.seek(0)
         stderr = errors.read().decode(errors="replace")
