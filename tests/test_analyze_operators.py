@@ -8,20 +8,11 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("fvcore")
 
 import torch.nn.functional as F  # noqa: E402
+from analyze_models.structure import Lambda  # noqa: E402
 from torch import nn  # noqa: E402
 
 import costcalc  # noqa: E402
 from costcalc.measure.operators import MAC_FAMILIES, RULES, rule_for  # noqa: E402
-
-
-class Lambda(nn.Module):
-    def __init__(self, function) -> None:
-        super().__init__()
-        self.function = function
-
-    def forward(self, *args):
-        return self.function(*args)
-
 
 Z = torch.zeros
 MHA_KDIM_VDIM = nn.MultiheadAttention(16, 4, kdim=8, vdim=12, batch_first=True)  # called by a Lambda, not its child

@@ -16,6 +16,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("fvcore")
 
 import torch.nn.functional as F  # noqa: E402
+from analyze_models.structure import Lambda  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from torch import nn  # noqa: E402
@@ -30,15 +31,6 @@ aten = torch.ops.aten
 
 def meta(*shape: int) -> torch.Tensor:
     return torch.zeros(*shape, device="meta")
-
-
-class Lambda(nn.Module):
-    def __init__(self, function) -> None:
-        super().__init__()
-        self.function = function
-
-    def forward(self, *args):
-        return self.function(*args)
 
 
 def costed(op, args: tuple, out_shape: tuple[int, ...]) -> tuple[str | None, int]:
