@@ -9,7 +9,6 @@ matmul operand (FLOPs = 2 × MACs; FlopCounterMode counts FLOPs).
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("fvcore")
 
+from analyze_models.cannot_train import IntegerOutput, NoGradForward, frozen  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from torch import nn  # noqa: E402
@@ -25,6 +25,8 @@ from torch.utils.checkpoint import checkpoint  # noqa: E402
 
 import costcalc  # noqa: E402
 from costcalc.measure.user_code import TargetError  # noqa: E402
+
+CANNOT_TRAIN = Path(__file__).resolve().parent / "analyze_models" / "cannot_train.py"
 
 EXAMPLE = f"{Path(__file__).resolve().parents[1] / 'configs' / 'examples' / 'frozen_stem_cnn.py'}:FrozenStemCNN"
 
@@ -295,29 +297,6 @@ def test_training_leaves_grads_and_modes_as_they_were():
     assert all(parameter.grad is None for parameter in model.parameters()) and model[1].training
 
 
-class IntegerOutput(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.linear = nn.Linear(4, 3)
-
-    def forward(self, x):
-        return self.linear(x).argmax(-1)
-
-
-class NoGradForward(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.linear = nn.Linear(4, 3)
-
-    def forward(self, x):
-        with torch.no_grad():
-            return self.linear(x)
-
-
-def frozen() -> nn.Module:
-    return nn.Linear(4, 3).requires_grad_(False)
-
-
 @pytest.mark.parametrize("make, reason", [
     (IntegerOutput, "the model's output has no floating-point tensor to differentiate (got int64)"),
     (frozen, "no parameter requires grad (every parameter is frozen) and no input requires grad"),
@@ -328,39 +307,13 @@ def test_a_model_that_cannot_run_backward_is_refused(make, reason):
         costcalc.analyze(make(), torch.zeros(2, 4), training=True)
 
 
-@pytest.fixture
-def user_file(tmp_path: Path) -> Path:
-    path = tmp_path / "cannot_train.py"
-    path.write_text(textwrap.dedent("""
-        import torch
-        from torch import nn
-
-        class IntegerOutput(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.linear = nn.Linear(4, 3)
-
-            def forward(self, x):
-                return self.linear(x).argmax(-1)
-
-        def frozen():
-            return nn.Linear(4, 3).requires_grad_(False)
-
-        class NoGradForward(IntegerOutput):
-            def forward(self, x):
-                with torch.no_grad():
-                    return self.linear(x)
-    """))
-    return path
-
-
 @pytest.mark.parametrize("name, reason", [
     ("IntegerOutput", "no floating-point tensor to differentiate (got int64)"),
     ("frozen", "no parameter requires grad (every parameter is frozen)"),
     ("NoGradForward", "its forward runs under torch.no_grad() or detaches"),
 ])
-def test_cli_refuses_a_model_that_cannot_run_backward(run, user_file, name, reason):
-    line = run.error("analyze", f"{user_file}:{name}", "--input", "2,4", "--training")
+def test_cli_refuses_a_model_that_cannot_run_backward(run, name, reason):
+    line = run.error("analyze", f"{CANNOT_TRAIN}:{name}", "--input", "2,4", "--training")
     assert line.startswith("Error: ") and reason in line and "--training" in line
 
 
